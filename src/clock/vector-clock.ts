@@ -1,0 +1,60 @@
+/**
+ * Vector clocks: member address -> number of that member's writes seen. Pure functions over
+ * plain objects; a missing entry means 0, and zero entries are never stored, so two clocks
+ * that mean the same thing are deep-equal.
+ */
+
+export type VectorClock = Readonly<Record<string, number>>
+
+export type Ordering = 'before' | 'after' | 'equal' | 'concurrent'
+
+export const emptyClock: VectorClock = Object.freeze({})
+
+/** Pointwise maximum. Commutative, associative and idempotent. */
+export function mergeClocks(a: VectorClock, b: VectorClock): VectorClock {
+  if (a === b) return a
+  const out: Record<string, number> = {...a}
+  for (const k in b) {
+    const v = b[k]
+    if (v > (out[k] ?? 0)) out[k] = v
+  }
+  return out
+}
+
+/** True when `a` has seen everything `b` has (a >= b pointwise). */
+export function covers(a: VectorClock, b: VectorClock): boolean {
+  for (const k in b) {
+    if ((a[k] ?? 0) < b[k]) return false
+  }
+  return true
+}
+
+export function compareClocks(a: VectorClock, b: VectorClock): Ordering {
+  const ab = covers(a, b)
+  const ba = covers(b, a)
+  if (ab && ba) return 'equal'
+  if (ab) return 'after'
+  if (ba) return 'before'
+  return 'concurrent'
+}
+
+export function increment(clock: VectorClock, member: string): VectorClock {
+  return {...clock, [member]: (clock[member] ?? 0) + 1}
+}
+
+/** Sum of all entries: how many writes this clock has seen. */
+export function clockTotal(clock: VectorClock): number {
+  let total = 0
+  for (const k in clock) total += clock[k]
+  return total
+}
+
+/** Entries where `a` is ahead of `b`: what `b` lacks, as (member, from, to] ranges. */
+export function missingRanges(have: VectorClock, want: VectorClock): Array<{member: string; after: number; upTo: number}> {
+  const out: Array<{member: string; after: number; upTo: number}> = []
+  for (const member in want) {
+    const mine = have[member] ?? 0
+    if (want[member] > mine) out.push({member, after: mine, upTo: want[member]})
+  }
+  return out
+}

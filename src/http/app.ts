@@ -1,0 +1,73 @@
+/**
+ * The Fastify app of a node, built without listening (tests use inject()). Public routes
+ * (API.md), peer routes (/internal) and operator routes (/admin) are separate plugins.
+ */
+import Fastify, {type FastifyBaseLogger, type FastifyError, type FastifyInstance} from 'fastify'
+import {isKvsError} from '../errors.js'
+import {internalRoutes} from './internal-routes.js'
+import {operatorRoutes} from './operator-routes.js'
+import {publicRoutes} from './public-routes.js'
+import type {NodeServices} from './services.js'
+
+export interface AppOptions {
+  /** A pino logger; silent when absent. */
+  logger?: FastifyBaseLogger
+  /** Largest request body accepted (bytes). */
+  bodyLimit?: number
+}
+
+export function buildApp(services: NodeServices, opts: AppOptions = {}): FastifyInstance {
+  const app = Fastify({
+    ...(opts.logger ? {loggerInstance: opts.logger} : {logger: false}),
+    bodyLimit: opts.bodyLimit ?? 1024 * 1024,
+    keepAliveTimeout: 30_000,
+    requestTimeout: 30_000,
+    return503OnClosing: true,
+    ajv: {customOptions: {coerceTypes: false, removeAdditional: false, allErrors: false}},
+  })
+
+  // Clients may omit the content type or send another one: every body here is JSON.
+  app.addContentTypeParser('*', {parseAs: 'string'}, (_req, body, done) => parseJson(body as string, done))
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', {parseAs: 'string'}, (_req, body, done) => parseJson(body as string, done))
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const method = request.method
+    if (isKvsError(error)) {
+      if (error.status >= 500) request.log.warn({err: error.message, code: error.code}, 'request failed')
+      return reply.code(error.status).send({message: error.status >= 500 ? `Error in ${method}` : error.message, error: error.message})
+    }
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500
+    if (status === 500) {
+      request.log.error({err: error}, 'unexpected error')
+      return reply.code(500).send({message: `Error in ${method}`, error: 'Internal error'})
+    }
+    return reply.code(status).send({message: `Error in ${method}`, error: clientMessage(error)})
+  })
+
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send({message: `Error in ${request.method}`, error: `No route ${request.method} ${request.url.split('?')[0]}`})
+  })
+
+  app.register(publicRoutes, {services})
+  app.register(internalRoutes, {services, prefix: '/internal'})
+  app.register(operatorRoutes, {services, prefix: '/admin'})
+  return app
+}
+
+function parseJson(body: string, done: (err: Error | null, body?: unknown) => void): void {
+  if (body.trim() === '') return done(null, undefined)
+  try {
+    done(null, JSON.parse(body))
+  } catch {
+    const error = new Error('Body is not valid JSON') as FastifyError
+    error.statusCode = 400
+    done(error)
+  }
+}
+
+function clientMessage(error: FastifyError): string {
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return 'Request body is too large'
+  if (error.validation) return `Invalid request: ${error.message}`
+  return error.message
+}

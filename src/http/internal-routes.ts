@@ -1,0 +1,81 @@
+/** Peer-to-peer routes (/internal): heartbeats, configuration changes, replication, catch-up, reshard. */
+import type {FastifyInstance} from 'fastify'
+import {KvsError} from '../errors.js'
+import type {VectorClock} from '../clock/vector-clock.js'
+import type {ClusterConfig} from '../membership/cluster-config.js'
+import type {PeerSummary} from '../membership/failure-detector.js'
+import type {Op, Version} from '../replication/op.js'
+import {
+  clusterConfig,
+  okResponse,
+  peerSummary,
+  replicateBody,
+  reshardTransferBody,
+  syncBody,
+  transferPageBody,
+} from './schemas.js'
+import type {NodeServices} from './services.js'
+
+export async function internalRoutes(app: FastifyInstance, {services}: {services: NodeServices}): Promise<void> {
+  const {membership, replicator} = services
+  const ok = {ok: true}
+
+  app.post<{Body: PeerSummary}>('/heartbeat', {schema: {body: peerSummary, response: {200: peerSummary}}}, async (request) =>
+    membership.receiveHeartbeat(request.body),
+  )
+
+  app.get('/config', {schema: {response: {200: clusterConfig}}}, async () => {
+    if (!membership.config) throw new KvsError('UNAVAILABLE', 'This node has no configuration yet')
+    return membership.config
+  })
+
+  app.post<{Body: ClusterConfig}>('/config/propose', {schema: {body: clusterConfig}}, async (request, reply) => {
+    const answer = membership.receivePropose(request.body)
+    return reply.code(answer.accepted ? 200 : 409).send(answer)
+  })
+
+  app.post<{Body: ClusterConfig}>('/config/commit', {schema: {body: clusterConfig, response: okResponse}}, async (request) => {
+    await membership.install(request.body)
+    return ok
+  })
+
+  app.post<{Body: {from: string; ops: Op[]}}>(
+    '/replicate',
+    {schema: {body: replicateBody, response: okResponse}, bodyLimit: 64 * 1024 * 1024},
+    async (request) => {
+      await replicator.receive(request.body.ops, request.body.from)
+      return ok
+    },
+  )
+
+  app.post<{Body: {shard: number; epoch: number; clock: VectorClock}}>('/sync', {schema: {body: syncBody}}, async (request) =>
+    replicator.syncFor(request.body.shard, request.body.epoch, request.body.clock),
+  )
+
+  app.post<{Body: {id: string; offset: number; limit: number}}>('/transfer', {schema: {body: transferPageBody}}, async (request) =>
+    replicator.transferPage(request.body.id, request.body.offset, request.body.limit),
+  )
+
+  app.post<{Body: ClusterConfig}>(
+    '/reshard/prepare',
+    {schema: {body: clusterConfig, response: okResponse}},
+    async (request) => {
+      await replicator.prepareReshard(request.body)
+      return ok
+    },
+  )
+
+  app.post<{Body: {epoch: number; entries: Array<[string, Version]>}}>(
+    '/reshard/transfer',
+    {schema: {body: reshardTransferBody, response: okResponse}, bodyLimit: 256 * 1024 * 1024},
+    async (request) => {
+      replicator.receiveTransfer(request.body.epoch, request.body.entries)
+      return ok
+    },
+  )
+
+  app.post('/reshard/abort', {schema: {response: okResponse}}, async () => {
+    replicator.abortReshard()
+    return ok
+  })
+}

@@ -1,0 +1,207 @@
+/**
+ * JSON schemas of every route: what it accepts and what it answers. Type coercion is off
+ * (app.ts), so `"2"` is not 2 and a number is not a string.
+ */
+
+const causalMetadata = {description: 'Opaque causal metadata: "" / null for no history, or the object a node returned'}
+const metadataObject = {type: 'object', additionalProperties: true} as const
+
+export const keyParams = {
+  type: 'object',
+  required: ['key'],
+  properties: {key: {type: 'string', minLength: 1, maxLength: 50}},
+} as const
+
+export const keyBody = {
+  type: 'object',
+  properties: {
+    value: {type: ['string', 'null']},
+    'causal-metadata': causalMetadata,
+  },
+} as const
+
+const errorBody = {
+  type: 'object',
+  properties: {
+    message: {type: 'string'},
+    error: {type: 'string'},
+    doesExist: {type: 'boolean'},
+    'causal-metadata': metadataObject,
+    'shard-id': {type: 'integer'},
+  },
+} as const
+
+/** Key answers may be relayed from another node as text; these shapes cover every one. */
+export const keyResponses = {
+  200: {
+    type: 'object',
+    properties: {
+      message: {type: 'string'},
+      value: {type: 'string'},
+      'causal-metadata': metadataObject,
+      'shard-id': {type: 'integer'},
+      doesExist: {type: 'boolean'},
+      replaced: {type: 'boolean'},
+    },
+  },
+  201: {
+    type: 'object',
+    properties: {
+      message: {type: 'string'},
+      'causal-metadata': metadataObject,
+      'shard-id': {type: 'integer'},
+      replaced: {type: 'boolean'},
+    },
+  },
+  '4xx': errorBody,
+  '5xx': errorBody,
+} as const
+
+export const socketAddressBody = {
+  type: 'object',
+  required: ['socket-address'],
+  properties: {'socket-address': {type: 'string', minLength: 1}},
+} as const
+
+export const messageResponses = {
+  '2xx': {type: 'object', properties: {message: {type: 'string'}, view: {type: 'string'}}},
+  '4xx': errorBody,
+  '5xx': errorBody,
+} as const
+
+export const shardIdParams = {
+  type: 'object',
+  required: ['id'],
+  properties: {id: {type: 'string', pattern: '^[0-9]{1,9}$'}},
+} as const
+
+export const shardCountBody = {
+  type: 'object',
+  required: ['shard-count'],
+  properties: {'shard-count': {type: 'integer', minimum: 1}},
+} as const
+
+export const shardResponses = {
+  200: {
+    type: 'object',
+    properties: {
+      message: {type: 'string'},
+      'shard-ids': {type: 'array', items: {type: 'integer'}},
+      'shard-id': {type: ['integer', 'null']},
+      'shard-id-members': {type: 'array', items: {type: 'string'}},
+      'shard-id-key-count': {type: 'integer'},
+    },
+  },
+  '4xx': errorBody,
+  '5xx': errorBody,
+} as const
+
+const clock = {type: 'object', additionalProperties: {type: 'integer', minimum: 0}} as const
+
+export const peerSummary = {
+  type: 'object',
+  required: ['address', 'epoch', 'shard', 'layoutEpoch', 'applied', 'clock', 'ready'],
+  properties: {
+    address: {type: 'string'},
+    epoch: {type: 'integer'},
+    shard: {type: ['integer', 'null']},
+    layoutEpoch: {type: 'integer'},
+    applied: {type: 'integer'},
+    clock,
+    ready: {type: 'boolean'},
+  },
+} as const
+
+export const clusterConfig = {
+  type: 'object',
+  required: ['epoch', 'layoutEpoch', 'shardCount', 'nodes', 'shards'],
+  properties: {
+    epoch: {type: 'integer', minimum: 1},
+    layoutEpoch: {type: 'integer', minimum: 1},
+    shardCount: {type: 'integer', minimum: 1},
+    nodes: {type: 'array', items: {type: 'string'}},
+    shards: {type: 'object', additionalProperties: {type: 'array', items: {type: 'string'}}},
+  },
+} as const
+
+const version = {
+  type: 'object',
+  required: ['value', 'ts', 'origin', 'deps'],
+  properties: {value: {type: ['string', 'null']}, ts: {type: 'number'}, origin: {type: 'string'}, deps: metadataObject},
+} as const
+
+const op = {
+  type: 'object',
+  required: ['shard', 'epoch', 'origin', 'seq', 'key', 'value', 'ts', 'deps'],
+  properties: {
+    shard: {type: 'integer'},
+    epoch: {type: 'integer'},
+    origin: {type: 'string'},
+    seq: {type: 'integer', minimum: 1},
+    key: {type: 'string'},
+    value: {type: ['string', 'null']},
+    ts: {type: 'number'},
+    deps: metadataObject,
+  },
+} as const
+
+export const replicateBody = {
+  type: 'object',
+  required: ['from', 'ops'],
+  properties: {from: {type: 'string'}, ops: {type: 'array', items: op}},
+} as const
+
+export const syncBody = {
+  type: 'object',
+  required: ['shard', 'epoch', 'clock'],
+  properties: {shard: {type: 'integer'}, epoch: {type: 'integer'}, clock},
+} as const
+
+export const transferPageBody = {
+  type: 'object',
+  required: ['id', 'offset', 'limit'],
+  properties: {id: {type: 'string'}, offset: {type: 'integer', minimum: 0}, limit: {type: 'integer', minimum: 1, maximum: 100_000}},
+} as const
+
+export const entries = {type: 'array', items: {type: 'array', minItems: 2, maxItems: 2, items: [{type: 'string'}, version]}} as const
+
+export const reshardTransferBody = {
+  type: 'object',
+  required: ['epoch', 'entries'],
+  properties: {epoch: {type: 'integer'}, entries},
+} as const
+
+export const okResponse = {200: {type: 'object', properties: {ok: {type: 'boolean'}}}} as const
+
+export const statusResponse = {
+  200: {
+    type: 'object',
+    properties: {
+      address: {type: 'string'},
+      epoch: {type: 'integer'},
+      layoutEpoch: {type: 'integer'},
+      shardId: {type: ['integer', 'null']},
+      shardCount: {type: 'integer'},
+      primary: {type: 'boolean'},
+      ready: {type: 'boolean'},
+      keys: {type: 'integer'},
+      appliedWrites: {type: 'integer'},
+      nodes: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: {
+            address: {type: 'string'},
+            state: {type: 'string', enum: ['up', 'down']},
+            shardId: {type: ['integer', 'null']},
+            primary: {type: 'boolean'},
+          },
+        },
+      },
+      reshard: {
+        type: ['object', 'null'],
+        properties: {phase: {type: 'string'}, moved: {type: 'integer'}, total: {type: 'integer'}},
+      },
+    },
+  },
+} as const

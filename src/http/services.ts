@@ -1,0 +1,14 @@
+/** What the HTTP layer calls into; the daemon (src/node) provides it. */
+import type {Membership} from '../membership/membership.js'
+import type {KeyService} from '../replication/key-service.js'
+import type {Replicator} from '../replication/replicator.js'
+import type {Transport} from '../transport/transport.js'
+
+export interface NodeServices {
+  readonly membership: Membership
+  readonly replicator: Replicator
+  readonly keys: KeyService
+  readonly transport: Transport
+  /** Runs a whole reshard to `shardCount` shards, coordinated by this node. */
+  reshard(shardCount: number): Promise<void>
+}

@@ -1,0 +1,340 @@
+/**
+ * Membership: the configuration in force, who is alive, who is primary, and the protocol
+ * that changes the configuration (propose to every node, commit once a majority of the old
+ * configuration accepted). Owns the heartbeat timer; everything it decides comes from the
+ * pure functions in cluster-config.ts and failure-detector.ts.
+ */
+import {KvsError} from '../errors.js'
+import {compareAddresses, sortAddresses} from '../placement/placement.js'
+import type {Transport} from '../transport/transport.js'
+import {configFingerprint, membersOf, shardOfNode, type ClusterConfig} from './cluster-config.js'
+import {choosePrimary, FailureDetector, type NodeState, type PeerSummary} from './failure-detector.js'
+
+export interface MembershipOptions {
+  self: string
+  transport: Transport
+  /** The configuration recovered from disk or computed from VIEW + SHARD_COUNT; null for a newcomer. */
+  initial: ClusterConfig | null
+  /** Addresses to announce to and heartbeat while no configuration is known (VIEW). */
+  seeds: readonly string[]
+  /** What this node says about its replica in heartbeats. */
+  localSummary(): Omit<PeerSummary, 'address' | 'epoch'>
+  /**
+   * Called with every newly installed configuration, before it becomes visible to requests
+   * that follow. It may take time (copying a shard); the commit is acknowledged after it.
+   */
+  onInstall(next: ClusterConfig, previous: ClusterConfig | null): Promise<void>
+  /** Called when a heartbeat shows a peer of the same shard ahead of us. */
+  onPeerAhead(peer: PeerSummary): void
+  log: {info(o: object | string, msg?: string): void; warn(o: object | string, msg?: string): void}
+  heartbeatMs?: number
+  downAfterMs?: number
+  peerTimeoutMs?: number
+}
+
+/** How long an accepted proposal blocks others for the same epoch if its commit never comes. */
+const promiseTtlMs = 10_000
+
+export class Membership {
+  private current: ClusterConfig | null
+  private readonly detector: FailureDetector
+  private timer: NodeJS.Timeout | undefined
+  private promised: {epoch: number; fingerprint: string; at: number} | null = null
+  private changing: Promise<unknown> = Promise.resolve()
+  private installing: Promise<void> = Promise.resolve()
+  private pulling = false
+  private readonly pushing = new Set<string>()
+  private readonly heartbeatMs: number
+  private readonly peerTimeoutMs: number
+
+  constructor(private readonly opts: MembershipOptions) {
+    this.current = opts.initial
+    this.detector = new FailureDetector(Date.now(), opts.downAfterMs ?? 3000)
+    this.heartbeatMs = opts.heartbeatMs ?? 500
+    this.peerTimeoutMs = opts.peerTimeoutMs ?? 1000
+  }
+
+  get config(): ClusterConfig | null {
+    return this.current
+  }
+
+  get self(): string {
+    return this.opts.self
+  }
+
+  start(): void {
+    this.timer = setInterval(() => void this.heartbeatRound(), this.heartbeatMs)
+    this.timer.unref()
+    void this.heartbeatRound()
+  }
+
+  stop(): void {
+    clearInterval(this.timer)
+  }
+
+  state(address: string): NodeState {
+    return address === this.opts.self ? 'up' : this.detector.state(address, Date.now())
+  }
+
+  isUp(address: string): boolean {
+    return this.state(address) === 'up'
+  }
+
+  /** The nodes of the configuration this node believes up (API.md section 3). */
+  view(): string[] {
+    const nodes = this.current?.nodes ?? [this.opts.self]
+    return nodes.filter((n) => this.isUp(n))
+  }
+
+  peerSummary(address: string): PeerSummary | undefined {
+    return this.detector.summary(address)
+  }
+
+  /** Live members of `shard` other than this node, primary first, then by address. */
+  livePeers(shard: number): string[] {
+    return this.liveMembers(shard).filter((m) => m !== this.opts.self)
+  }
+
+  /**
+   * Live members of `shard`: the primary first, then the other ready ones, then those still
+   * copying their data (a last resort, e.g. while a whole cluster boots).
+   */
+  liveMembers(shard: number): string[] {
+    if (!this.current) return []
+    const primary = this.primaryOf(shard)
+    const rank = (m: string) => (m === primary ? 0 : this.isReady(m) ? 1 : 2)
+    return membersOf(this.current, shard)
+      .filter((m) => this.isUp(m))
+      .sort((a, b) => rank(a) - rank(b) || compareAddresses(a, b))
+  }
+
+  /** The live member with the most applied writes, ready members before copying ones. */
+  primaryOf(shard: number): string | null {
+    if (!this.current) return null
+    const live = membersOf(this.current, shard).filter((m) => this.isUp(m))
+    const ready = live.filter((m) => this.isReady(m))
+    return choosePrimary((ready.length > 0 ? ready : live).map((address) => ({address, applied: this.appliedOf(address)})))
+  }
+
+  /** False while `address` is still copying its shard (as its last heartbeat said). */
+  isReady(address: string): boolean {
+    if (address === this.opts.self) return this.opts.localSummary().ready
+    return this.detector.summary(address)?.ready ?? true
+  }
+
+  private appliedOf(address: string): number {
+    if (address === this.opts.self) return this.opts.localSummary().applied
+    return this.detector.summary(address)?.applied ?? 0
+  }
+
+  summary(): PeerSummary {
+    return {address: this.opts.self, epoch: this.current?.epoch ?? 0, ...this.opts.localSummary()}
+  }
+
+  // ---- heartbeats -------------------------------------------------------------------
+
+  /** A peer's heartbeat arrived: record it, and answer with our own summary. */
+  receiveHeartbeat(peer: PeerSummary): PeerSummary {
+    this.observe(peer)
+    return this.summary()
+  }
+
+  private async heartbeatRound(): Promise<void> {
+    const targets = sortAddresses([...(this.current?.nodes ?? []), ...(this.current ? [] : this.opts.seeds)]).filter(
+      (n) => n !== this.opts.self,
+    )
+    const body = JSON.stringify(this.summary())
+    await Promise.all(
+      targets.map(async (peer) => {
+        try {
+          const res = await this.opts.transport.request(peer, {
+            method: 'POST',
+            path: '/internal/heartbeat',
+            body,
+            timeoutMs: this.peerTimeoutMs,
+          })
+          if (res.status === 200) this.observe(JSON.parse(res.text) as PeerSummary)
+        } catch {
+          // Silence is what the failure detector measures; nothing else to do.
+        }
+      }),
+    )
+  }
+
+  private observe(peer: PeerSummary): void {
+    const wasUp = this.isUp(peer.address)
+    this.detector.heardFrom(peer, Date.now())
+    if (!wasUp) this.opts.log.info({peer: peer.address}, 'peer is up')
+    const mine = this.current?.epoch ?? 0
+    if (peer.epoch > mine) void this.pullConfig(peer.address)
+    else if (peer.epoch < mine && this.current?.nodes.includes(peer.address)) void this.pushConfig(peer.address)
+    else if (this.current && peer.shard !== null && peer.shard === shardOfNode(this.current, this.opts.self)) {
+      this.opts.onPeerAhead(peer)
+    }
+  }
+
+  private async pullConfig(peer: string): Promise<void> {
+    if (this.pulling) return
+    this.pulling = true
+    try {
+      const res = await this.opts.transport.request(peer, {method: 'GET', path: '/internal/config', timeoutMs: this.peerTimeoutMs})
+      if (res.status === 200) await this.install(JSON.parse(res.text) as ClusterConfig)
+    } catch (error) {
+      this.opts.log.warn({peer, err: String(error)}, 'could not pull the configuration')
+    } finally {
+      this.pulling = false
+    }
+  }
+
+  private async pushConfig(peer: string): Promise<void> {
+    if (this.pushing.has(peer)) return
+    this.pushing.add(peer)
+    try {
+      await this.sendCommit(peer, this.current as ClusterConfig)
+    } catch {
+      // It will ask again: every heartbeat it sends carries its epoch.
+    } finally {
+      this.pushing.delete(peer)
+    }
+  }
+
+  // ---- configuration changes -------------------------------------------------------
+
+  /**
+   * Installs `next` if it is newer than what is in force. Installs are serialized, so a
+   * slow install (copying a shard) finishes before the next one starts.
+   */
+  install(next: ClusterConfig): Promise<void> {
+    const run = this.installing.then(async () => {
+      const previous = this.current
+      if (previous && next.epoch <= previous.epoch) return
+      await this.opts.onInstall(next, previous)
+      this.current = next
+      this.opts.log.info({epoch: next.epoch, layoutEpoch: next.layoutEpoch, shards: next.shards}, 'configuration installed')
+    })
+    this.installing = run.catch(() => undefined)
+    return run
+  }
+
+  /** A peer proposes `config`: accept unless it is stale or another proposal holds its epoch. */
+  receivePropose(config: ClusterConfig): {accepted: boolean; epoch: number} {
+    const mine = this.current?.epoch ?? 0
+    if (config.epoch <= mine) return {accepted: false, epoch: mine}
+    const fingerprint = configFingerprint(config)
+    const held = this.promised
+    if (held && held.epoch === config.epoch && held.fingerprint !== fingerprint && Date.now() - held.at < promiseTtlMs) {
+      return {accepted: false, epoch: mine}
+    }
+    this.promised = {epoch: config.epoch, fingerprint, at: Date.now()}
+    return {accepted: true, epoch: mine}
+  }
+
+  /**
+   * Coordinates one change: `plan` computes the next configuration from the one in force
+   * (throwing leaves everything unchanged), every node is asked to accept it, and it is
+   * committed once a majority of the current configuration's nodes accepted. Changes made
+   * through this node run one at a time. `beforeCommit` runs after acceptance (reshard uses
+   * it to move data); if it throws, nothing is committed.
+   */
+  change(
+    plan: (config: ClusterConfig) => ClusterConfig,
+    beforeCommit?: (next: ClusterConfig) => Promise<void>,
+  ): Promise<ClusterConfig> {
+    const run = this.changing.then(async () => {
+      const config = this.current
+      if (!config) throw new KvsError('UNAVAILABLE', 'This node has not learned the cluster configuration yet')
+      const next = plan(config)
+      const everyone = sortAddresses([...config.nodes, ...next.nodes])
+      const voters = config.nodes
+      const local = this.receivePropose(next)
+      if (!local.accepted) throw new KvsError('CONFLICT', 'Another configuration change is in progress', {epoch: config.epoch})
+      const votes = await Promise.all(
+        everyone
+          .filter((n) => n !== this.opts.self)
+          .map(async (peer) => {
+            try {
+              const res = await this.opts.transport.request(peer, {
+                method: 'POST',
+                path: '/internal/config/propose',
+                body: JSON.stringify(next),
+                timeoutMs: this.peerTimeoutMs * 2,
+              })
+              return {peer, accepted: res.status === 200}
+            } catch {
+              return {peer, accepted: false}
+            }
+          }),
+      )
+      const yes = 1 + votes.filter((v) => v.accepted && voters.includes(v.peer)).length
+      const needed = Math.floor(voters.length / 2) + 1
+      if (yes < needed) {
+        this.promised = null
+        throw new KvsError('UNAVAILABLE', 'A majority of the cluster did not accept the change', {need: needed, accepted: yes})
+      }
+      if (beforeCommit) {
+        try {
+          await beforeCommit(next)
+        } catch (error) {
+          this.promised = null
+          throw error
+        }
+      }
+      await this.install(next)
+      await Promise.all(
+        everyone.filter((n) => n !== this.opts.self).map((peer) => this.sendCommit(peer, next).catch(() => undefined)),
+      )
+      return next
+    })
+    this.changing = run.catch(() => undefined)
+    return run
+  }
+
+  private async sendCommit(peer: string, config: ClusterConfig): Promise<void> {
+    const res = await this.opts.transport.request(peer, {
+      method: 'POST',
+      path: '/internal/config/commit',
+      body: JSON.stringify(config),
+      // A new member copies its shard before it acknowledges.
+      timeoutMs: 30_000,
+    })
+    if (res.status !== 200) throw new KvsError('PEER_UNAVAILABLE', `commit refused by ${peer}`, {status: res.status})
+  }
+
+  /** Asks live peers for a configuration of layout epoch >= `epoch`; true once one is installed. */
+  async awaitLayoutEpoch(epoch: number, timeoutMs: number): Promise<boolean> {
+    const until = Date.now() + timeoutMs
+    for (const peer of this.view().filter((n) => n !== this.opts.self)) void this.pullConfig(peer)
+    while ((this.current?.layoutEpoch ?? 0) < epoch) {
+      if (Date.now() >= until) return false
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    return true
+  }
+
+  // ---- joining ---------------------------------------------------------------------
+
+  /**
+   * A fresh node announces itself to every other address of its VIEW until each answered
+   * 201 (added) or 404 (already there). Runs in the background; stops with `stop()`.
+   */
+  announce(): void {
+    const pending = new Set(this.opts.seeds.filter((s) => s !== this.opts.self))
+    const attempt = async (): Promise<void> => {
+      for (const peer of [...pending]) {
+        try {
+          const res = await this.opts.transport.request(peer, {
+            method: 'PUT',
+            path: '/key-value-store-view',
+            body: JSON.stringify({'socket-address': this.opts.self}),
+            timeoutMs: this.peerTimeoutMs * 3,
+          })
+          if (res.status === 201 || res.status === 404) pending.delete(peer)
+        } catch {
+          // Not up yet: peers may start in any order.
+        }
+      }
+      if (pending.size > 0 && this.timer) setTimeout(() => void attempt(), this.heartbeatMs).unref()
+    }
+    void attempt()
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * The one place that builds every part of a node and connects them. Seams (storage,
+ * transport) come in from outside, so tests can pass their in-memory twins.
+ */
+import type {FastifyInstance} from 'fastify'
+import type {Logger} from 'pino'
+import {KvsError} from '../errors.js'
+import {buildApp} from '../http/app.js'
+import {initialConfig, type ClusterConfig} from '../membership/cluster-config.js'
+import {Membership} from '../membership/membership.js'
+import {reshard} from '../membership/reshard.js'
+import {KeyService} from '../replication/key-service.js'
+import type {ReplicaStore} from '../replication/replica-store.js'
+import {Replicator} from '../replication/replicator.js'
+import type {MetaStore} from '../storage/types.js'
+import type {Transport} from '../transport/transport.js'
+import type {NodeOptions} from './options.js'
+
+/** Small metadata kept beside the op log. */
+export interface NodeMeta {
+  address: string
+  config: ClusterConfig | null
+}
+
+export type NodeStorage = ReplicaStore & {meta: MetaStore<NodeMeta>; close(): Promise<void>}
+
+export interface NodeParts {
+  readonly app: FastifyInstance
+  readonly membership: Membership
+  readonly replicator: Replicator
+  /** Starts heartbeats, the announcement and the catch-up (after the app can answer). */
+  start(): void
+  close(): Promise<void>
+}
+
+/** Builds a node from its seams without listening; tests pass in-memory twins. */
+export async function buildNode(
+  options: Pick<NodeOptions, 'address' | 'view' | 'shardCount'>,
+  storage: NodeStorage,
+  transport: Transport,
+  logger: Logger,
+): Promise<NodeParts> {
+  const log = logger.child({node: options.address})
+  const saved = await storage.meta.read()
+  if (saved && saved.address !== options.address) {
+    throw new KvsError('USAGE', `this data directory belongs to node ${saved.address}, not ${options.address}`)
+  }
+  const initial = saved?.config ?? (options.view && options.shardCount ? initialConfig(options.view, options.shardCount) : null)
+  if (!saved?.config && initial) await storage.meta.write({address: options.address, config: initial})
+
+  let replicator: Replicator | undefined
+  const membership = new Membership({
+    self: options.address,
+    transport,
+    initial,
+    seeds: options.view ?? initial?.nodes ?? [],
+    localSummary: () => (replicator as Replicator).summary(),
+    onInstall: async (next, previous) => {
+      await (replicator as Replicator).install(next, previous)
+      await storage.meta.write({address: options.address, config: next})
+    },
+    onPeerAhead: (peer) => replicator?.peerAhead(peer),
+    log,
+  })
+  const local = new Replicator({cluster: membership, transport, store: storage, log})
+  replicator = local
+  await local.recover(initial)
+  const keys = new KeyService(membership, local, transport)
+  const app = buildApp(
+    {membership, replicator: local, keys, transport, reshard: async (n) => void (await reshard(membership, transport, local, n))},
+    {logger: log},
+  )
+
+  let closing: Promise<void> | undefined
+  return {
+    app,
+    membership,
+    replicator: local,
+    start() {
+      membership.start()
+      if (options.view) membership.announce()
+      void local.syncOnStart(3000)
+    },
+    close: () =>
+      (closing ??= (async () => {
+        membership.stop()
+        await app.close()
+        await transport.close()
+        await storage.close()
+      })()),
+  }
+}
+

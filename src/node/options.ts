@@ -1,0 +1,67 @@
+/**
+ * A node's settings: flags first, then environment (API.md section 1), then defaults.
+ */
+import envPaths from 'env-paths'
+import path from 'node:path'
+import {KvsError} from '../errors.js'
+import {isSocketAddress, sortAddresses} from '../placement/placement.js'
+import type {FsyncPolicy} from '../storage/types.js'
+
+export interface NodeOptions {
+  /** The `ip:port` the node binds exactly and is known by. */
+  address: string
+  /** Every node of the initial cluster (this one included), or null when recovering from disk alone. */
+  view: string[] | null
+  /** Present for a node of the initial cluster; null for a newcomer or a restart from disk. */
+  shardCount: number | null
+  dataDir: string
+  fsync: FsyncPolicy
+}
+
+export interface NodeFlags {
+  address?: string
+  view?: string
+  shardCount?: number
+  dataDir?: string
+  fsync?: string
+}
+
+/** The default: written to the OS on every write, fsynced every 100 ms (see README). */
+export const defaultFsync: FsyncPolicy = 'interval'
+
+export function resolveNodeOptions(flags: NodeFlags, env: NodeJS.ProcessEnv): NodeOptions {
+  const address = flags.address ?? env.SOCKET_ADDRESS
+  if (!address) throw new KvsError('USAGE', 'Set SOCKET_ADDRESS or --address to the ip:port this node binds')
+  if (!isSocketAddress(address)) throw new KvsError('USAGE', `"${address}" is not an ip:port address`)
+
+  const viewText = flags.view ?? env.VIEW
+  let view: string[] | null = null
+  if (viewText !== undefined && viewText.trim() !== '') {
+    const entries = viewText.split(',').map((s) => s.trim()).filter(Boolean)
+    const bad = entries.find((e) => !isSocketAddress(e))
+    if (bad) throw new KvsError('USAGE', `VIEW entry "${bad}" is not an ip:port address`)
+    view = sortAddresses([...entries, address])
+  }
+
+  const countText = flags.shardCount ?? env.SHARD_COUNT
+  let shardCount: number | null = null
+  if (countText !== undefined && String(countText).trim() !== '') {
+    shardCount = Number(countText)
+    if (!Number.isSafeInteger(shardCount) || shardCount < 1) {
+      throw new KvsError('USAGE', `SHARD_COUNT must be a positive integer, got "${countText}"`)
+    }
+    if (!view) throw new KvsError('USAGE', 'SHARD_COUNT needs VIEW: the nodes to place in shards')
+  }
+
+  const fsync = (flags.fsync ?? env.KVS_FSYNC ?? defaultFsync) as FsyncPolicy
+  if (!['always', 'interval', 'never'].includes(fsync)) {
+    throw new KvsError('USAGE', `fsync policy must be always, interval or never, got "${fsync}"`)
+  }
+
+  const dataDir = flags.dataDir ?? env.KVS_DATA_DIR ?? defaultDataDir(address)
+  return {address, view, shardCount, dataDir: path.resolve(dataDir), fsync}
+}
+
+export function defaultDataDir(address: string): string {
+  return path.join(envPaths('kvs', {suffix: ''}).data, 'nodes', address.replace(':', '_'))
+}

@@ -1,0 +1,154 @@
+/**
+ * Key requests from any node: serve locally when this node replicates the key's shard,
+ * otherwise forward to a live member (writes to the shard's primary) with failover, and
+ * relay the member's answer unchanged. Produces the exact bodies of API.md section 4.
+ */
+import type {CausalMetadata} from '../clock/causal-metadata.js'
+import {isKvsError, KvsError} from '../errors.js'
+import type {ClusterConfig} from '../membership/cluster-config.js'
+import {shardForKey} from '../placement/placement.js'
+import type {Transport} from '../transport/transport.js'
+import type {Replicator} from './replicator.js'
+
+export type KeyMethod = 'GET' | 'PUT' | 'DELETE'
+
+export interface KeyRequest {
+  method: KeyMethod
+  key: string
+  /** For PUT: the new value. */
+  value?: string
+  meta: CausalMetadata | null
+  /** How many nodes already forwarded this request (loops end after two hops). */
+  hops: number
+}
+
+export interface KeyAnswer {
+  status: number
+  /** An object to serialize, or a peer's JSON text relayed as is. */
+  body: Record<string, unknown> | string
+}
+
+/** What the key service needs to know about the cluster (implemented by Membership). */
+export interface RoutingView {
+  readonly self: string
+  readonly config: ClusterConfig | null
+  liveMembers(shard: number): string[]
+  primaryOf(shard: number): string | null
+  isReady(address: string): boolean
+  /** Asks peers for a newer configuration; resolves when one is installed or the wait ends. */
+  awaitLayoutEpoch(epoch: number, timeoutMs: number): Promise<boolean>
+}
+
+export const hopHeader = 'x-kvs-hops'
+
+export class KeyService {
+  private turn = 0
+
+  constructor(
+    private readonly routing: RoutingView,
+    private readonly replicator: Replicator,
+    private readonly transport: Transport,
+    private readonly forwardTimeoutMs = 2000,
+  ) {}
+
+  async handle(req: KeyRequest): Promise<KeyAnswer> {
+    // A reshard holds writes until its new layout is in force; route them under that layout.
+    if (req.method !== 'GET') await this.replicator.awaitWritable()
+    let config = this.routing.config
+    if (!config) return unavailable(req.method)
+    if (req.meta && req.meta.epoch > config.layoutEpoch) {
+      await this.routing.awaitLayoutEpoch(req.meta.epoch, 1000)
+      config = this.routing.config as ClusterConfig
+      if (req.meta.epoch > config.layoutEpoch) return unavailable(req.method)
+    }
+    const shard = shardForKey(req.key, config.shardCount)
+    const member = this.replicator.shard === shard
+    const local = member && this.replicator.ready
+    if (req.method === 'GET') {
+      if (local) return this.serve(req, shard)
+      // Spread reads over the ready members; members still copying only as a last resort.
+      const others = this.routing.liveMembers(shard).filter((m) => m !== this.routing.self)
+      const ready = others.filter((m) => this.routing.isReady(m))
+      const peers = [...rotate(ready, this.turn++), ...others.filter((m) => !ready.includes(m))]
+      return (await this.forward(req, peers)) ?? (member ? this.serve(req, shard) : unavailable(req.method))
+    }
+    const primary = this.routing.primaryOf(shard)
+    if (member && (req.hops > 0 || primary === this.routing.self || primary === null)) return this.serve(req, shard)
+    const peers = this.routing.liveMembers(shard).filter((m) => m !== this.routing.self)
+    return (await this.forward(req, peers)) ?? (member ? this.serve(req, shard) : unavailable(req.method))
+  }
+
+  private async serve(req: KeyRequest, shard: number): Promise<KeyAnswer> {
+    try {
+      if (req.method === 'GET') {
+        const {version, meta} = await this.replicator.read(shard, req.key, req.meta)
+        if (!version || version.value === null) return missing('GET', meta, shard)
+        return {
+          status: 200,
+          body: {message: 'Retrieved successfully', value: version.value, 'causal-metadata': meta, 'shard-id': shard, doesExist: true},
+        }
+      }
+      const {existed, meta} = await this.replicator.write(shard, req.key, req.method === 'PUT' ? (req.value as string) : null, req.meta)
+      if (req.method === 'DELETE') {
+        if (!existed) return missing('DELETE', meta, shard)
+        return {status: 200, body: {message: 'Deleted successfully', 'causal-metadata': meta, 'shard-id': shard, doesExist: true}}
+      }
+      return {
+        status: existed ? 200 : 201,
+        body: {
+          message: existed ? 'Updated successfully' : 'Added successfully',
+          'causal-metadata': meta,
+          'shard-id': shard,
+          replaced: existed,
+        },
+      }
+    } catch (error) {
+      if (!isKvsError(error) || error.code !== 'UNAVAILABLE') throw error
+      // The layout changed under this request (a reshard committed): route it again.
+      if (error.data.moved && req.hops < 2) return this.handle({...req, hops: req.hops + 1})
+      return unavailable(req.method)
+    }
+  }
+
+  /** Tries each peer in turn; the first answer (any status) is relayed. Null if none answered. */
+  private async forward(req: KeyRequest, peers: readonly string[]): Promise<KeyAnswer | null> {
+    if (req.hops >= 2) return null
+    const body = JSON.stringify({
+      'causal-metadata': req.meta ?? '',
+      ...(req.method === 'PUT' ? {value: req.value} : {}),
+    })
+    for (const peer of peers) {
+      try {
+        const res = await this.transport.request(peer, {
+          method: req.method,
+          path: `/key-value-store/${encodeURIComponent(req.key)}`,
+          body,
+          headers: {[hopHeader]: String(req.hops + 1)},
+          timeoutMs: this.forwardTimeoutMs,
+        })
+        if (res.status === 503) continue
+        return {status: res.status, body: res.text}
+      } catch (error) {
+        if (!(error instanceof KvsError)) throw error
+      }
+    }
+    return null
+  }
+}
+
+function rotate<T>(items: T[], n: number): T[] {
+  if (items.length < 2) return items
+  const k = n % items.length
+  return [...items.slice(k), ...items.slice(0, k)]
+}
+
+function missing(method: 'GET' | 'DELETE', meta: CausalMetadata, shard: number): KeyAnswer {
+  return {
+    status: 404,
+    body: {doesExist: false, error: 'Key does not exist', message: `Error in ${method}`, 'causal-metadata': meta, 'shard-id': shard},
+  }
+}
+
+function unavailable(method: KeyMethod): KeyAnswer {
+  return {status: 503, body: {error: 'Unable to satisfy request', message: `Error in ${method}`}}
+}

@@ -1,0 +1,542 @@
+/**
+ * The replica of this node's shard: coordinates writes (log, apply, send to live peers,
+ * answer once every reachable member applied), applies replicated ops in causal order,
+ * serves reads once the client's causal past is covered, catches up from peers, and moves
+ * data during a reshard. Decisions are the pure functions of delivery.ts and clock/; this
+ * class owns the timing and the messages.
+ */
+import {mergeMetadata, noHistory, requiredClock, type CausalMetadata} from '../clock/causal-metadata.js'
+import {HybridClock} from '../clock/hybrid-clock.js'
+import {clockTotal, covers, type VectorClock} from '../clock/vector-clock.js'
+import {KvsError} from '../errors.js'
+import {membersOf, shardOfNode, type ClusterConfig} from '../membership/cluster-config.js'
+import {shardForKey} from '../placement/placement.js'
+import type {Transport} from '../transport/transport.js'
+import {PeerChannel} from './peer-channel.js'
+import {ShardState} from './shard-state.js'
+import type {Op, Version} from './op.js'
+import type {ReplicaStore, SnapshotHeader} from './replica-store.js'
+
+/** What the replicator needs to know about the cluster (implemented by Membership). */
+export interface ClusterView {
+  readonly self: string
+  readonly config: ClusterConfig | null
+  livePeers(shard: number): string[]
+}
+
+export interface ReplicatorOptions {
+  cluster: ClusterView
+  transport: Transport
+  store: ReplicaStore
+  log: {info(o: object | string, msg?: string): void; warn(o: object | string, msg?: string): void}
+  /** Longest a request waits for its causal past to arrive before 503. */
+  causalWaitMs?: number
+  /** Longest a write waits for one peer's acknowledgement. */
+  replicationTimeoutMs?: number
+  peerTimeoutMs?: number
+}
+
+export interface ReadResult {
+  version: Version | undefined
+  meta: CausalMetadata
+}
+
+export interface WriteResult {
+  /** Whether the key held a value (in the client's visible past) before this write. */
+  existed: boolean
+  meta: CausalMetadata
+}
+
+export interface ReshardProgress {
+  phase: 'preparing' | 'moving' | 'committing'
+  moved: number
+  total: number
+}
+
+/** Keys per message when a shard's data is copied to another node. */
+const transferBatch = 5_000
+/** Ops since the last snapshot after which the log is compacted into a new snapshot. */
+const compactEveryOps = 200_000
+
+export class Replicator {
+  private state: ShardState | null = null
+  private readonly hlc = new HybridClock()
+  private readonly channels = new Map<string, PeerChannel>()
+  private pending: Op[] = []
+  private waiters: Array<() => void> = []
+  private readonly pulls = new Map<string, Promise<void>>()
+  private synced = false
+  private opsSinceSnapshot = 0
+  private snapshotting: Promise<void> | null = null
+  /** Writes wait on this while a reshard is being prepared. */
+  private writeGate: Promise<void> | null = null
+  private openGate: (() => void) | null = null
+  private inflight = 0
+  private drained: Array<() => void> = []
+  private staging: {epoch: number; versions: Map<string, Version>} | null = null
+  /** Epoch of the configuration this node prepared a reshard for (its data is staged). */
+  private preparedFor = 0
+  private progress: ReshardProgress | null = null
+  private readonly transfers = new Map<string, {entries: Array<[string, Version]>; clock: VectorClock; at: number}>()
+  private readonly causalWaitMs: number
+  private readonly replicationTimeoutMs: number
+  private readonly peerTimeoutMs: number
+
+  constructor(private readonly opts: ReplicatorOptions) {
+    this.causalWaitMs = opts.causalWaitMs ?? 1000
+    this.replicationTimeoutMs = opts.replicationTimeoutMs ?? 800
+    this.peerTimeoutMs = opts.peerTimeoutMs ?? 2000
+  }
+
+  private get self(): string {
+    return this.opts.cluster.self
+  }
+
+  // ---- status ------------------------------------------------------------------------
+
+  get shard(): number | null {
+    return this.state?.shard ?? null
+  }
+
+  get ready(): boolean {
+    return this.state === null || this.synced
+  }
+
+  summary(): {shard: number | null; layoutEpoch: number; applied: number; clock: VectorClock; ready: boolean} {
+    const s = this.state
+    return {shard: s?.shard ?? null, layoutEpoch: s?.epoch ?? 0, applied: s ? clockTotal(s.clock) : 0, clock: s?.clock ?? {}, ready: this.ready}
+  }
+
+  get liveKeys(): number {
+    return this.state?.liveKeys ?? 0
+  }
+
+  get reshardProgress(): ReshardProgress | null {
+    return this.progress
+  }
+
+  // ---- start-up ------------------------------------------------------------------------
+
+  /** Rebuilds the replica from the snapshot and log recovered from disk. */
+  async recover(config: ClusterConfig | null): Promise<void> {
+    const {recovered} = this.opts.store
+    if (recovered.snapshot && recovered.snapshot.header.shard !== 0) {
+      const {header} = recovered.snapshot
+      const state = new ShardState(header.shard, header.epoch)
+      const entries: Array<[string, Version]> = []
+      for await (const record of recovered.snapshot.records) entries.push(record)
+      state.mergeState(entries, header.clock)
+      this.state = state
+    }
+    let replayed = 0
+    for await (const {entry} of recovered.entries) {
+      if (!this.state || entry.shard !== this.state.shard || entry.epoch !== this.state.epoch) {
+        this.state = new ShardState(entry.shard, entry.epoch)
+      }
+      this.state.apply(entry)
+      this.hlc.observe(entry.ts)
+      replayed++
+    }
+    for (const v of this.state?.versions.values() ?? []) this.hlc.observe(v.ts)
+    this.opsSinceSnapshot = replayed
+    const myShard = config ? shardOfNode(config, this.self) : null
+    if (config && myShard !== null && (!this.state || this.state.shard !== myShard || this.state.epoch !== config.layoutEpoch)) {
+      this.state = new ShardState(myShard, config.layoutEpoch)
+    } else if (config && myShard === null) {
+      this.state = null
+    }
+    this.opts.log.info({keys: this.liveKeys, replayed, shard: this.shard}, 'replica recovered from disk')
+  }
+
+  /**
+   * Copies what this replica lacks from a live peer of its shard before it counts as ready.
+   * Gives up after `deadlineMs` when no peer answers (a whole cluster starting together).
+   */
+  async syncOnStart(deadlineMs: number): Promise<void> {
+    const s = this.state
+    if (!s) return
+    const config = this.opts.cluster.config
+    const peers = config ? membersOf(config, s.shard).filter((m) => m !== this.self) : []
+    const until = Date.now() + deadlineMs
+    while (Date.now() < until && !this.synced) {
+      for (const peer of peers) {
+        try {
+          await this.pullFrom(peer, true)
+          this.synced = true
+          break
+        } catch {
+          // Try the next peer, then try again until the deadline.
+        }
+      }
+      if (!this.synced) await new Promise((r) => setTimeout(r, 100))
+    }
+    this.synced = true
+  }
+
+  // ---- reads and writes ----------------------------------------------------------------
+
+  private requireState(shard: number): ShardState {
+    const s = this.state
+    if (!s || s.shard !== shard) throw new KvsError('UNAVAILABLE', 'This node does not hold the shard of that key', {shard, moved: true})
+    return s
+  }
+
+  async read(shard: number, key: string, meta: CausalMetadata | null): Promise<ReadResult> {
+    const s = await this.covered(shard, meta)
+    const version = s.get(key)
+    const base = meta ?? noHistory(s.epoch)
+    return {version, meta: version ? mergeMetadata(base, version.deps) : base}
+  }
+
+  /** Writes `value` (null deletes). A delete of a missing key writes nothing. */
+  async write(shard: number, key: string, value: string | null, meta: CausalMetadata | null): Promise<WriteResult> {
+    let s: ShardState
+    // Re-check the gate after every wait: a reshard may have started meanwhile, and from
+    // the last check to `inflight++` nothing else can run.
+    do {
+      await this.awaitWritable()
+      s = await this.covered(shard, meta)
+    } while (this.writeGate)
+    const current = s.get(key)
+    const existed = current !== undefined && current.value !== null
+    const base = meta ?? noHistory(s.epoch)
+    if (value === null && !existed) return {existed, meta: current ? mergeMetadata(base, current.deps) : base}
+    this.inflight++
+    try {
+      const seq = (s.clock[this.self] ?? 0) + 1
+      const clock = {...s.clock, [this.self]: seq}
+      const deps = mergeMetadata(base, {epoch: s.epoch, clocks: {[String(shard)]: clock}})
+      const op: Op = {shard, epoch: s.epoch, origin: this.self, seq, key, value, ts: this.hlc.now(), deps}
+      const durable = this.opts.store.log.append(op)
+      s.apply(op)
+      this.applied()
+      await Promise.all([durable, this.replicate(op)])
+      return {existed, meta: deps}
+    } finally {
+      this.inflight--
+      if (this.inflight === 0) for (const d of this.drained.splice(0)) d()
+    }
+  }
+
+  private async replicate(op: Op): Promise<void> {
+    const peers = this.opts.cluster.livePeers(op.shard)
+    await Promise.all(peers.map((peer) => this.channel(peer).send(op)))
+  }
+
+  private channel(peer: string): PeerChannel {
+    let c = this.channels.get(peer)
+    if (!c) {
+      c = new PeerChannel(this.self, peer, this.opts.transport, this.replicationTimeoutMs)
+      this.channels.set(peer, c)
+    }
+    return c
+  }
+
+  /** Waits until this replica covers what `meta` says the client saw of `shard`; else 503. */
+  private async covered(shard: number, meta: CausalMetadata | null): Promise<ShardState> {
+    let s = this.requireState(shard)
+    const need = requiredClock(meta, shard, s.epoch)
+    if (covers(s.clock, need)) return s
+    const until = Date.now() + this.causalWaitMs
+    for (const peer of this.opts.cluster.livePeers(shard)) void this.pullFrom(peer).catch(() => undefined)
+    while (!covers(s.clock, need)) {
+      const left = until - Date.now()
+      if (left <= 0) throw new KvsError('UNAVAILABLE', 'Unable to satisfy request', {shard, need})
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, Math.min(left, 100))
+        this.waiters.push(() => {
+          clearTimeout(t)
+          resolve()
+        })
+      })
+      s = this.requireState(shard)
+    }
+    return s
+  }
+
+  private applied(): void {
+    if (++this.opsSinceSnapshot >= compactEveryOps) void this.snapshot()
+    if (this.waiters.length > 0) for (const w of this.waiters.splice(0)) w()
+  }
+
+  // ---- replication from peers ----------------------------------------------------------
+
+  /** Applies ops sent by `from`, in causal order; pulls what they depend on if needed. */
+  async receive(ops: readonly Op[], from: string): Promise<void> {
+    const s = this.state
+    if (!s) throw new KvsError('CONFLICT', 'This node holds no shard')
+    const appends: Promise<number>[] = []
+    for (const op of ops) {
+      if (op.shard !== s.shard || op.epoch !== s.epoch) throw new KvsError('CONFLICT', 'Op is for another shard or epoch')
+      this.pending.push(op)
+    }
+    this.deliverPending(appends)
+    if (this.pending.some((p) => ops.includes(p))) {
+      await this.pullFrom(from)
+      this.deliverPending(appends)
+    }
+    await Promise.all(appends)
+    if (ops.some((op) => (s.clock[op.origin] ?? 0) < op.seq)) {
+      throw new KvsError('UNAVAILABLE', 'Could not apply the ops in causal order yet')
+    }
+  }
+
+  private deliverPending(appends: Promise<number>[]): void {
+    const s = this.state
+    if (!s) return
+    let progressed = true
+    while (progressed) {
+      progressed = false
+      const still: Op[] = []
+      for (const op of this.pending) {
+        const r = s.offer(op)
+        if (r === 'applied') {
+          appends.push(this.opts.store.log.append(op))
+          this.hlc.observe(op.ts)
+          this.applied()
+          progressed = true
+        } else if (r === 'blocked') {
+          still.push(op)
+        }
+      }
+      this.pending = still
+    }
+  }
+
+  /** A heartbeat showed `peer` ahead of us in our shard: fetch what we lack. */
+  peerAhead(peer: {address: string; shard: number | null; layoutEpoch: number; clock: VectorClock}): void {
+    const s = this.state
+    if (!s || peer.shard !== s.shard || peer.layoutEpoch !== s.epoch || covers(s.clock, peer.clock)) return
+    void this.pullFrom(peer.address).catch(() => undefined)
+  }
+
+  /**
+   * Fetches from `peer` every op this replica lacks (or, when the peer no longer keeps them,
+   * a copy of its whole state) and applies it. One pull per peer at a time.
+   */
+  pullFrom(peer: string, strict = false): Promise<void> {
+    const running = this.pulls.get(peer)
+    if (running && !strict) return running
+    const run = this.doPull(peer).finally(() => this.pulls.delete(peer))
+    this.pulls.set(peer, run)
+    return run
+  }
+
+  private async doPull(peer: string): Promise<void> {
+    const s = this.state
+    if (!s) return
+    const res = await this.opts.transport.request(peer, {
+      method: 'POST',
+      path: '/internal/sync',
+      body: JSON.stringify({shard: s.shard, epoch: s.epoch, clock: s.clock}),
+      timeoutMs: this.peerTimeoutMs,
+    })
+    if (res.status !== 200) throw new KvsError('PEER_UNAVAILABLE', `sync refused by ${peer}`, {status: res.status})
+    const answer = JSON.parse(res.text) as {ops: Op[]} | {transfer: string; clock: VectorClock; total: number}
+    if (this.state !== s) return
+    if ('ops' in answer) {
+      const appends: Promise<number>[] = []
+      this.pending.push(...answer.ops)
+      this.deliverPending(appends)
+      await Promise.all(appends)
+      return
+    }
+    for (let offset = 0; ; offset += transferBatch) {
+      const page = await this.opts.transport.request(peer, {
+        method: 'POST',
+        path: '/internal/transfer',
+        body: JSON.stringify({id: answer.transfer, offset, limit: transferBatch}),
+        timeoutMs: this.peerTimeoutMs * 5,
+      })
+      if (page.status !== 200) throw new KvsError('PEER_UNAVAILABLE', `transfer refused by ${peer}`)
+      const {entries, done} = JSON.parse(page.text) as {entries: Array<[string, Version]>; done: boolean}
+      if (this.state !== s) return
+      s.mergeState(entries, {})
+      for (const [, v] of entries) this.hlc.observe(v.ts)
+      if (done) break
+    }
+    s.mergeState([], answer.clock)
+    this.applied()
+    this.opts.log.info({peer, keys: s.liveKeys}, 'copied shard state from peer')
+    await this.snapshot()
+  }
+
+  /** Answers a peer's sync request: the ops it lacks, or a state transfer to page through. */
+  syncFor(shard: number, epoch: number, theirs: VectorClock): {ops: Op[]} | {transfer: string; clock: VectorClock; total: number} {
+    const s = this.state
+    if (!s || s.shard !== shard || s.epoch !== epoch) throw new KvsError('CONFLICT', 'This node holds another shard or epoch')
+    const ops = s.opsAfter(theirs)
+    if (ops) return {ops}
+    const id = `${Date.now()}-${Math.random().toString(36).slice(2)}`
+    const entries = [...s.versions]
+    this.transfers.set(id, {entries, clock: s.clock, at: Date.now()})
+    for (const [k, t] of this.transfers) if (Date.now() - t.at > 120_000) this.transfers.delete(k)
+    return {transfer: id, clock: s.clock, total: entries.length}
+  }
+
+  transferPage(id: string, offset: number, limit: number): {entries: Array<[string, Version]>; done: boolean} {
+    const t = this.transfers.get(id)
+    if (!t) throw new KvsError('NOT_FOUND', 'Transfer expired')
+    const entries = t.entries.slice(offset, offset + limit)
+    const done = offset + limit >= t.entries.length
+    if (done) this.transfers.delete(id)
+    return {entries, done}
+  }
+
+  // ---- configuration changes -------------------------------------------------------------
+
+  /**
+   * Adapts the replica to a newly committed configuration: a reshard swaps in the staged
+   * data of the new layout; a new membership copies the shard from its peers first.
+   */
+  async install(next: ClusterConfig, previous: ClusterConfig | null): Promise<void> {
+    const myShard = shardOfNode(next, this.self)
+    if (previous && next.layoutEpoch !== previous.layoutEpoch && this.preparedFor === next.epoch) {
+      this.commitReshard(next, myShard)
+      await this.snapshot()
+      return
+    }
+    if (myShard === null) {
+      this.state = null
+      return
+    }
+    if (this.state && this.state.shard === myShard && this.state.epoch === next.layoutEpoch) return
+    // A new member, or a node that missed a reshard: start empty and copy before serving.
+    this.state = new ShardState(myShard, next.layoutEpoch)
+    this.synced = false
+    await this.copyShard(next, myShard)
+    this.synced = true
+    await this.snapshot()
+  }
+
+  /** Copies the shard from the first member that answers (a new member before it serves). */
+  private async copyShard(config: ClusterConfig, shard: number): Promise<void> {
+    for (const peer of membersOf(config, shard).filter((m) => m !== this.self)) {
+      try {
+        await this.pullFrom(peer, true)
+        return
+      } catch (error) {
+        this.opts.log.warn({peer, err: String(error)}, 'could not copy the shard from this peer')
+      }
+    }
+  }
+
+  /** Prepares a reshard: holds new writes, waits for writes in flight, sends keys to their new owners. */
+  async prepareReshard(next: ClusterConfig): Promise<void> {
+    if (!this.writeGate) this.writeGate = new Promise((resolve) => (this.openGate = resolve))
+    this.preparedFor = next.epoch
+    this.progress = {phase: 'preparing', moved: 0, total: 0}
+    if (this.inflight > 0) await new Promise<void>((resolve) => this.drained.push(resolve))
+    const s = this.state
+    if (!s) return
+    const outgoing = new Map<string, Array<[string, Version]>>()
+    for (const [key, version] of s.versions) {
+      for (const member of membersOf(next, shardForKey(key, next.shardCount))) {
+        if (member === this.self) continue
+        let list = outgoing.get(member)
+        if (!list) outgoing.set(member, (list = []))
+        list.push([key, version])
+      }
+    }
+    const total = [...outgoing.values()].reduce((n, l) => n + l.length, 0)
+    this.progress = {phase: 'moving', moved: 0, total}
+    await Promise.all(
+      [...outgoing].map(async ([member, entries]) => {
+        for (let i = 0; i < entries.length; i += transferBatch) {
+          const batch = entries.slice(i, i + transferBatch)
+          const res = await this.opts.transport.request(member, {
+            method: 'POST',
+            path: '/internal/reshard/transfer',
+            body: JSON.stringify({epoch: next.epoch, entries: batch}),
+            timeoutMs: this.peerTimeoutMs * 5,
+          })
+          if (res.status !== 200) throw new KvsError('UNAVAILABLE', `reshard transfer refused by ${member}`)
+          if (this.progress) this.progress.moved += batch.length
+        }
+      }),
+    )
+    this.progress = {phase: 'committing', moved: total, total}
+  }
+
+  /** Keeps keys sent by other nodes for the layout of `epoch` until it is committed. */
+  receiveTransfer(epoch: number, entries: ReadonlyArray<readonly [string, Version]>): void {
+    if (!this.staging || this.staging.epoch !== epoch) this.staging = {epoch, versions: new Map()}
+    const staged = this.staging.versions
+    for (const [key, version] of entries) {
+      const current = staged.get(key)
+      if (!current || version.ts > current.ts || (version.ts === current.ts && version.origin > current.origin)) {
+        staged.set(key, version)
+      }
+    }
+  }
+
+  abortReshard(): void {
+    this.staging = null
+    this.preparedFor = 0
+    this.progress = null
+    this.releaseGate()
+  }
+
+  private commitReshard(next: ClusterConfig, myShard: number | null): void {
+    const old = this.state
+    const staged = this.staging?.epoch === next.epoch ? this.staging.versions : new Map<string, Version>()
+    this.staging = null
+    if (myShard === null) {
+      this.state = null
+    } else {
+      const fresh = new ShardState(myShard, next.layoutEpoch)
+      const reset = (v: Version): Version => ({...v, deps: noHistory(next.layoutEpoch)})
+      const entries: Array<[string, Version]> = []
+      if (old) {
+        for (const [key, v] of old.versions) if (shardForKey(key, next.shardCount) === myShard) entries.push([key, reset(v)])
+      }
+      for (const [key, v] of staged) if (shardForKey(key, next.shardCount) === myShard) entries.push([key, reset(v)])
+      fresh.mergeState(entries, {})
+      this.state = fresh
+    }
+    this.pending = []
+    this.synced = true
+    this.progress = null
+    this.releaseGate()
+  }
+
+  private releaseGate(): void {
+    this.openGate?.()
+    this.writeGate = null
+    this.openGate = null
+  }
+
+  /** Resolves once no reshard is holding writes (503 after 30 s). */
+  async awaitWritable(): Promise<void> {
+    const gate = this.writeGate
+    if (!gate) return
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new KvsError('UNAVAILABLE', 'Unable to satisfy request', {reason: 'resharding'})), 30_000)
+    })
+    try {
+      await Promise.race([gate, timeout])
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  // ---- persistence -----------------------------------------------------------------------
+
+  /** Writes the whole replica as a snapshot, which lets storage drop the log it covers. */
+  snapshot(): Promise<void> {
+    if (this.snapshotting) return this.snapshotting.then(() => this.snapshot())
+    const s = this.state
+    const header: SnapshotHeader = s
+      ? {shard: s.shard, epoch: s.epoch, clock: s.clock}
+      : {shard: 0, epoch: 0, clock: {}}
+    const records: Array<[string, Version]> = s ? [...s.versions] : []
+    const coversIndex = this.opts.store.log.lastIndex
+    this.opsSinceSnapshot = 0
+    this.snapshotting = this.opts.store.snapshots
+      .write(header, records, coversIndex)
+      .catch((error) => this.opts.log.warn({err: String(error)}, 'snapshot failed; the log still holds everything'))
+      .finally(() => (this.snapshotting = null))
+    return this.snapshotting
+  }
+}

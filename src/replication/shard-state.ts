@@ -1,0 +1,103 @@
+/**
+ * One replica's in-memory state of its shard: the winning version of every key, the vector
+ * clock of applied writes, and the recent ops (for peers that need to catch up).
+ * Synchronous and free of I/O; the replicator logs ops before calling apply().
+ */
+import {covers, type VectorClock} from '../clock/vector-clock.js'
+import {deliveryOf, supersedes} from './delivery.js'
+import {versionOf, type Op, type Version} from './op.js'
+
+/** Ops kept in memory for catch-up; older ones are served as a state transfer instead. */
+const retainedOps = 100_000
+
+export class ShardState {
+  readonly versions = new Map<string, Version>()
+  private clockEntries: Record<string, number> = {}
+  private live = 0
+  /** Applied ops in application order (a causal order), oldest first. */
+  private recent: Op[] = []
+  /** The clock just before `recent[0]`: a peer that has seen less needs a state transfer. */
+  private retainedFrom: Record<string, number> = {}
+
+  constructor(
+    readonly shard: number,
+    readonly epoch: number,
+  ) {}
+
+  get clock(): VectorClock {
+    return this.clockEntries
+  }
+
+  get liveKeys(): number {
+    return this.live
+  }
+
+  get(key: string): Version | undefined {
+    return this.versions.get(key)
+  }
+
+  /** Applies an op already known to be deliverable (or replayed from the local log). */
+  apply(op: Op): void {
+    if ((this.clockEntries[op.origin] ?? 0) >= op.seq) return
+    this.clockEntries = {...this.clockEntries, [op.origin]: op.seq}
+    this.install(op.key, versionOf(op))
+    this.recent.push(op)
+    if (this.recent.length > 2 * retainedOps) this.trimRecent()
+  }
+
+  /** Applies `op` if it is the next causally deliverable op; says what happened. */
+  offer(op: Op): 'applied' | 'duplicate' | 'blocked' {
+    const d = deliveryOf(op, this.clockEntries)
+    if (d === 'deliverable') {
+      this.apply(op)
+      return 'applied'
+    }
+    return d
+  }
+
+  /**
+   * Merges a state transfer (another replica's versions and the clock they cover). Safe to
+   * repeat and to interleave with ops: last-writer-wins merge is idempotent and commutative.
+   */
+  mergeState(entries: Iterable<readonly [string, Version]>, clock: VectorClock): void {
+    for (const [key, version] of entries) this.install(key, version)
+    const merged: Record<string, number> = {...this.clockEntries}
+    for (const m in clock) if (clock[m] > (merged[m] ?? 0)) merged[m] = clock[m]
+    this.clockEntries = merged
+    // Ops before the merged clock are no longer a complete record for peers.
+    this.recent = []
+    this.retainedFrom = {...merged}
+  }
+
+  /** Every op a replica at `theirs` lacks, in causal order, or null if some were trimmed. */
+  opsAfter(theirs: VectorClock): Op[] | null {
+    if (!covers(theirs, this.retainedFrom)) return null
+    return this.recent.filter((op) => op.seq > (theirs[op.origin] ?? 0))
+  }
+
+  /** Drops keys for which `keep` is false (used when a reshard moves them away). */
+  retain(keep: (key: string) => boolean): void {
+    for (const [key, version] of this.versions) {
+      if (!keep(key)) {
+        this.versions.delete(key)
+        if (version.value !== null) this.live--
+      }
+    }
+  }
+
+  private install(key: string, version: Version): void {
+    const current = this.versions.get(key)
+    if (!supersedes(version, current)) return
+    this.versions.set(key, version)
+    const wasLive = current !== undefined && current.value !== null
+    const isLive = version.value !== null
+    if (wasLive !== isLive) this.live += isLive ? 1 : -1
+  }
+
+  private trimRecent(): void {
+    const dropped = this.recent.splice(0, this.recent.length - retainedOps)
+    const from: Record<string, number> = {...this.retainedFrom}
+    for (const op of dropped) if (op.seq > (from[op.origin] ?? 0)) from[op.origin] = op.seq
+    this.retainedFrom = from
+  }
+}

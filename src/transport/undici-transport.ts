@@ -1,0 +1,60 @@
+/**
+ * Transport over HTTP with undici: one keep-alive pool per peer, and a deadline on every
+ * call (a paused peer accepts connections and never answers).
+ */
+import {Pool} from 'undici'
+import {KvsError} from '../errors.js'
+import type {PeerRequest, PeerResponse, Transport} from './transport.js'
+
+export interface UndiciTransportOptions {
+  /** Sockets per peer. */
+  connections?: number
+  connectTimeoutMs?: number
+  /** Sent on every call (the cluster token, when one is configured). */
+  headers?: Record<string, string>
+}
+
+export class UndiciTransport implements Transport {
+  private readonly pools = new Map<string, Pool>()
+
+  constructor(private readonly opts: UndiciTransportOptions = {}) {}
+
+  private pool(peer: string): Pool {
+    let pool = this.pools.get(peer)
+    if (!pool) {
+      pool = new Pool(`http://${peer}`, {
+        connections: this.opts.connections ?? 32,
+        keepAliveTimeout: 30_000,
+        connect: {timeout: this.opts.connectTimeoutMs ?? 1000},
+      })
+      this.pools.set(peer, pool)
+    }
+    return pool
+  }
+
+  async request(peer: string, req: PeerRequest): Promise<PeerResponse> {
+    try {
+      const res = await this.pool(peer).request({
+        method: req.method,
+        path: req.path,
+        body: req.body,
+        headers: {
+          ...this.opts.headers,
+          ...req.headers,
+          ...(req.body === undefined ? {} : {'content-type': 'application/json'}),
+        },
+        headersTimeout: req.timeoutMs,
+        bodyTimeout: req.timeoutMs,
+        signal: AbortSignal.timeout(req.timeoutMs),
+      })
+      return {status: res.statusCode, text: await res.body.text()}
+    } catch (error) {
+      throw new KvsError('PEER_UNAVAILABLE', `${peer} did not answer: ${(error as Error).message}`, {peer})
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.pools.values()].map((p) => p.destroy()))
+    this.pools.clear()
+  }
+}

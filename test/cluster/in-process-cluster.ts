@@ -1,0 +1,78 @@
+/**
+ * A whole cluster in one process: every node built from its in-memory twins (storage and
+ * transport), requests sent with inject(). Fast and deterministic enough for most
+ * multi-node behaviour; test/cluster/*.real.test.ts cover real processes.
+ */
+import {pino} from 'pino'
+import {buildNode, type NodeMeta, type NodeParts} from '../../src/node/build-node.js'
+import type {Op} from '../../src/replication/op.js'
+import type {SnapshotHeader, SnapshotRecord} from '../../src/replication/replica-store.js'
+import {MemoryStorage} from '../../src/storage/memory-storage.js'
+import {InMemoryNetwork} from '../../src/transport/in-memory-transport.js'
+
+export type Store = MemoryStorage<SnapshotHeader, SnapshotRecord, Op, NodeMeta>
+
+export class InProcessCluster {
+  readonly network = new InMemoryNetwork()
+  readonly nodes = new Map<string, NodeParts>()
+  readonly storage = new Map<string, Store>()
+
+  static async start(count: number, shards: number): Promise<InProcessCluster> {
+    const cluster = new InProcessCluster()
+    const view = Array.from({length: count}, (_, i) => `127.0.0.${i + 2}:8085`)
+    await Promise.all(view.map((address) => cluster.startNode(address, view, shards)))
+    return cluster
+  }
+
+  get addresses(): string[] {
+    return [...this.nodes.keys()]
+  }
+
+  async startNode(address: string, view: string[] | null, shardCount: number | null, storage?: Store): Promise<NodeParts> {
+    const store = storage ?? new MemoryStorage()
+    this.storage.set(address, store)
+    const node = await buildNode({address, view, shardCount}, store, this.network.transport(), pino({level: 'silent'}))
+    await node.app.ready()
+    this.network.register(address, node.app)
+    this.nodes.set(address, node)
+    node.start()
+    return node
+  }
+
+  /** Like SIGKILL: the node disappears with whatever its storage holds. */
+  async kill(address: string): Promise<Store> {
+    const node = this.nodes.get(address)
+    this.network.unregister(address)
+    this.nodes.delete(address)
+    await node?.close()
+    return (this.storage.get(address) as Store).reopen()
+  }
+
+  async request(address: string, method: 'GET' | 'PUT' | 'DELETE', url: string, body?: unknown) {
+    const node = this.nodes.get(address)
+    if (!node) throw new Error(`no node ${address}`)
+    const res = await node.app.inject({method, url, payload: body === undefined ? undefined : JSON.stringify(body), headers: body === undefined ? {} : {'content-type': 'application/json'}})
+    return {status: res.statusCode, body: res.json() as Record<string, any>}
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.nodes.values()].map((n) => n.close()))
+    this.nodes.clear()
+  }
+}
+
+export async function waitUntil<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 10_000): Promise<T> {
+  const until = Date.now() + timeoutMs
+  let last: unknown
+  for (;;) {
+    try {
+      const value = await check()
+      if (value) return value
+      last = value
+    } catch (error) {
+      last = error
+    }
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}; last: ${String(last)}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
