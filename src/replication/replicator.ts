@@ -55,8 +55,14 @@ export interface ReshardProgress {
 
 /** Keys per message when a shard's data is copied to another node. */
 const transferBatch = 5_000
-/** Ops since the last snapshot after which the log is compacted into a new snapshot. */
-const compactEveryOps = 200_000
+/**
+ * The log is compacted into a snapshot once it outgrows both this floor and a multiple of
+ * the live data, so disk use stays proportional to the data, not to the write history.
+ */
+const compactFloorBytes = 4 * 1024 * 1024
+const compactDataFactor = 4
+/** A rough size of one key's snapshot record, to compare the log against. */
+const approxRecordBytes = 160
 
 export class Replicator {
   private state: ShardState | null = null
@@ -66,7 +72,6 @@ export class Replicator {
   private waiters: Array<() => void> = []
   private readonly pulls = new Map<string, Promise<void>>()
   private synced = false
-  private opsSinceSnapshot = 0
   private snapshotting: Promise<void> | null = null
   /** Writes wait on this while a reshard is being prepared. */
   private writeGate: Promise<void> | null = null
@@ -138,7 +143,6 @@ export class Replicator {
       replayed++
     }
     for (const v of this.state?.versions.values() ?? []) this.hlc.observe(v.ts)
-    this.opsSinceSnapshot = replayed
     const myShard = config ? shardOfNode(config, this.self) : null
     if (config && myShard !== null && (!this.state || this.state.shard !== myShard || this.state.epoch !== config.layoutEpoch)) {
       this.state = new ShardState(myShard, config.layoutEpoch)
@@ -255,7 +259,7 @@ export class Replicator {
   }
 
   private applied(): void {
-    if (++this.opsSinceSnapshot >= compactEveryOps) void this.snapshot()
+    if (!this.snapshotting && this.opts.store.log.logBytes > this.compactionThreshold()) void this.snapshot()
     if (this.waiters.length > 0) for (const w of this.waiters.splice(0)) w()
   }
 
@@ -523,6 +527,11 @@ export class Replicator {
 
   // ---- persistence -----------------------------------------------------------------------
 
+  private compactionThreshold(): number {
+    const keys = this.state?.versions.size ?? 0
+    return Math.max(compactFloorBytes, compactDataFactor * keys * approxRecordBytes)
+  }
+
   /** Writes the whole replica as a snapshot, which lets storage drop the log it covers. */
   snapshot(): Promise<void> {
     if (this.snapshotting) return this.snapshotting.then(() => this.snapshot())
@@ -532,7 +541,6 @@ export class Replicator {
       : {shard: 0, epoch: 0, clock: {}}
     const records: Array<[string, Version]> = s ? [...s.versions] : []
     const coversIndex = this.opts.store.log.lastIndex
-    this.opsSinceSnapshot = 0
     this.snapshotting = this.opts.store.snapshots
       .write(header, records, coversIndex)
       .catch((error) => this.opts.log.warn({err: String(error)}, 'snapshot failed; the log still holds everything'))

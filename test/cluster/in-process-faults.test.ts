@@ -1,0 +1,76 @@
+import {expect} from 'chai'
+import {InProcessCluster, waitUntil} from './in-process-cluster.js'
+
+/** Failures in one process: nodes killed, restarted from their storage, paused. */
+describe('in-process faults (3 nodes, 1 shard)', function () {
+  let cluster: InProcessCluster
+  const [a, b, c] = ['127.0.0.2:8085', '127.0.0.3:8085', '127.0.0.4:8085']
+
+  beforeEach(async () => {
+    cluster = await InProcessCluster.start(3, 1)
+  })
+  afterEach(async () => cluster.stop())
+
+  const valueAt = async (node: string, key: string) => {
+    const res = await cluster.request(node, 'GET', `/key-value-store/${key}`, {'causal-metadata': ''})
+    return res.status === 200 ? res.body.value : undefined
+  }
+
+  it('a node killed during writes recovers its log and catches up on what it missed', async () => {
+    let meta: unknown = ''
+    for (let i = 0; i < 20; i++) {
+      const res = await cluster.request(a, 'PUT', `/key-value-store/k${i}`, {value: `v${i}`, 'causal-metadata': meta})
+      expect(res.status).to.equal(201)
+      meta = res.body['causal-metadata']
+    }
+    const store = await cluster.kill(c)
+    for (let i = 20; i < 40; i++) {
+      const res = await cluster.request(b, 'PUT', `/key-value-store/k${i}`, {value: `v${i}`, 'causal-metadata': meta})
+      expect(res.status, JSON.stringify(res.body)).to.equal(201)
+      meta = res.body['causal-metadata']
+    }
+    await cluster.startNode(c, null, null, store)
+    // Reads with the client's metadata never see less than the client wrote.
+    for (let i = 0; i < 40; i++) {
+      const res = await cluster.request(c, 'GET', `/key-value-store/k${i}`, {'causal-metadata': meta})
+      expect(res.status, `k${i}`).to.equal(200)
+      expect(res.body.value).to.equal(`v${i}`)
+    }
+    await waitUntil('c holds every key on its own', async () => (await valueAt(c, 'k39')) === 'v39')
+  })
+
+  it('writes succeed while a peer is paused, and the peer converges after it resumes', async () => {
+    cluster.network.pause(c)
+    const started = Date.now()
+    const res = await cluster.request(a, 'PUT', '/key-value-store/p', {value: '1', 'causal-metadata': ''})
+    expect(res.status).to.equal(201)
+    expect(Date.now() - started).to.be.below(5000)
+    cluster.network.resume(c)
+    await waitUntil('c has p', async () => (await valueAt(c, 'p')) === '1')
+  })
+
+  it('concurrent writes on both sides of a partition converge to one value and one metadata', async () => {
+    cluster.network.pause(c)
+    const left = await cluster.request(a, 'PUT', '/key-value-store/x', {value: 'left', 'causal-metadata': ''})
+    cluster.network.resume(c)
+    cluster.network.pause(a)
+    cluster.network.pause(b)
+    // c cannot reach anyone: it coordinates the write itself.
+    const right = await cluster.nodes.get(c)!.app.inject({
+      method: 'PUT',
+      url: '/key-value-store/x',
+      payload: {value: 'right', 'causal-metadata': ''},
+      headers: {'x-kvs-hops': '1'},
+    })
+    expect(left.status).to.equal(201)
+    // 201, or 200 if c heard of the left write before it was cut off.
+    expect(right.statusCode).to.be.oneOf([200, 201])
+    cluster.network.resume(a)
+    cluster.network.resume(b)
+    await waitUntil('every replica agrees on x and its metadata', async () => {
+      const answers = await Promise.all([a, b, c].map((n) => cluster.request(n, 'GET', '/key-value-store/x', {'causal-metadata': ''})))
+      const first = JSON.stringify([answers[0].body.value, answers[0].body['causal-metadata']])
+      return answers.every((r) => JSON.stringify([r.body.value, r.body['causal-metadata']]) === first)
+    })
+  })
+})
