@@ -68,7 +68,8 @@ export function withMember(config: ClusterConfig, shard: ShardId, node: string):
  * A new layout of `nodes` (the live nodes) over `shardCount` shards. Throws BAD_REQUEST with
  * the contract's message when a shard would get fewer than two nodes.
  */
-export function resharded(config: ClusterConfig, nodes: readonly string[], shardCount: number): ClusterConfig {
+export function resharded(config: ClusterConfig, live: readonly string[], shardCount: number): ClusterConfig {
+  const nodes = sortAddresses(live)
   if (!isFeasibleShardCount(nodes.length, shardCount)) {
     throw new KvsError('BAD_REQUEST', 'Not enough nodes to provide fault-tolerance with the given shard count!', {
       need: 2 * shardCount,

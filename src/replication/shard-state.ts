@@ -61,10 +61,11 @@ export class ShardState {
    */
   mergeState(entries: Iterable<readonly [string, Version]>, clock: VectorClock): void {
     for (const [key, version] of entries) this.install(key, version)
+    if (covers(this.clockEntries, clock)) return
     const merged: Record<string, number> = {...this.clockEntries}
     for (const m in clock) if (clock[m] > (merged[m] ?? 0)) merged[m] = clock[m]
     this.clockEntries = merged
-    // Ops before the merged clock are no longer a complete record for peers.
+    // Writes that arrived as state, not as ops: the retained ops no longer tell peers everything.
     this.recent = []
     this.retainedFrom = {...merged}
   }
