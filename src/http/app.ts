@@ -23,6 +23,8 @@ export function buildApp(services: NodeServices, opts: AppOptions = {}): Fastify
     keepAliveTimeout: 30_000,
     requestTimeout: 30_000,
     return503OnClosing: true,
+    // One line per request is too much at thousands of requests a second; errors are logged.
+    disableRequestLogging: true,
     ajv: {customOptions: {coerceTypes: false, removeAdditional: false, allErrors: false}},
   })
 

@@ -3,6 +3,8 @@
  * and closes gracefully on SIGTERM (stop heartbeats, drain requests, flush the log).
  */
 import {pino, type Logger} from 'pino'
+import type {Op} from '../replication/op.js'
+import type {SnapshotHeader, SnapshotRecord} from '../replication/replica-store.js'
 import {openStorage} from '../storage/storage.js'
 import {UndiciTransport} from '../transport/undici-transport.js'
 import {buildNode, type NodeMeta, type NodeParts} from './build-node.js'
@@ -10,7 +12,7 @@ import type {NodeOptions} from './options.js'
 
 /** Opens the data directory, builds the node, listens on its address. */
 export async function startNode(options: NodeOptions, logger: Logger = defaultLogger()): Promise<NodeParts> {
-  const storage = await openStorage<NodeMeta>({dir: options.dataDir, fsync: options.fsync, log: logger})
+  const storage = await openStorage<SnapshotHeader, SnapshotRecord, Op, NodeMeta>({dir: options.dataDir, fsync: options.fsync, log: logger})
   let node: NodeParts
   try {
     node = await buildNode(options, storage, new UndiciTransport(), logger)
