@@ -53,6 +53,8 @@ export interface ReshardProgress {
   total: number
 }
 
+/** A prepared reshard whose commit has not come after this long is abandoned. */
+const reshardAbandonMs = 120_000
 /** Keys per message when a shard's data is copied to another node. */
 const transferBatch = 5_000
 /**
@@ -429,6 +431,13 @@ export class Replicator {
   async prepareReshard(next: ClusterConfig): Promise<void> {
     if (!this.writeGate) this.writeGate = new Promise((resolve) => (this.openGate = resolve))
     this.preparedFor = next.epoch
+    // If the coordinator dies before committing, give the old layout back its writes.
+    setTimeout(() => {
+      if (this.preparedFor === next.epoch && this.opts.cluster.config?.epoch !== next.epoch) {
+        this.opts.log.warn({epoch: next.epoch}, 'reshard was never committed; aborting it here')
+        this.abortReshard()
+      }
+    }, reshardAbandonMs).unref()
     this.progress = {phase: 'preparing', moved: 0, total: 0}
     if (this.inflight > 0) await new Promise<void>((resolve) => this.drained.push(resolve))
     const s = this.state

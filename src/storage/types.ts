@@ -5,17 +5,28 @@
 
 export type FsyncPolicy = 'always' | 'interval' | 'never'
 
+/** Where storage reports what it repaired (torn tail cut off, stale lock taken over). */
+export interface StorageLog {
+  warn(msg: string): void
+  info(msg: string): void
+}
+
 export interface StorageOptions {
   /** The node's data directory; created if missing. Locked for the life of the Storage. */
   dir: string
   fsync: FsyncPolicy
-  /** Where warnings (torn tail cut off, stale lock taken over) go. */
-  log?: {warn(msg: string): void; info(msg: string): void}
-  /** Segment files roll over at this size (bytes). */
+  /** Where warnings (torn tail cut off, stale lock taken over) go; default console. */
+  log?: StorageLog
+  /** A segment file is not grown past this size (bytes), unless one batch of appends is larger; default 64 MiB. */
   segmentBytes?: number
 }
 
-/** The result of opening a data directory: what was on disk, in order. */
+/**
+ * The result of opening a data directory: what was on disk, in order. Both iterables read
+ * from disk lazily and can be iterated again; consume them before the first
+ * Snapshots.write(), which deletes the files they read. A record found damaged while
+ * iterating throws KvsError 'CORRUPT_LOG'.
+ */
 export interface Recovered<Header, Rec, Entry> {
   /** The newest complete snapshot, if any. */
   snapshot: {header: Header; records: AsyncIterable<Rec>} | null
@@ -33,18 +44,28 @@ export interface Recovered<Header, Rec, Entry> {
  * of appends are lost under 'interval'. Appends resolve in the order they were made.
  */
 export interface OpLog<Entry> {
+  /**
+   * Resolves with the entry's index once it is durable as above. After a write or fsync
+   * error every pending and later append rejects (the file may end in a torn record, which
+   * the next open cuts off); after close() appends reject with KvsError 'INTERNAL'.
+   */
   append(entry: Entry): Promise<number>
-  /** Index of the last appended entry (0 when empty). */
+  /** Index of the last appended entry, including appends not yet resolved (0 when empty). */
   readonly lastIndex: number
-  /** Bytes of log segments currently on disk (for compaction decisions). */
+  /**
+   * Bytes of the log segments holding entries after the newest snapshot: about what a
+   * snapshot written now would let storage delete (for compaction decisions).
+   */
   readonly logBytes: number
 }
 
 export interface Snapshots<Header, Rec> {
   /**
    * Writes a snapshot covering every log entry up to and including `coversIndex`: to a temp
-   * file, fsynced, then renamed into place; afterwards the segments it covers are deleted.
-   * If it throws, the previous snapshot and the log are intact.
+   * file, fsynced, then renamed into place; afterwards the segments it covers are deleted
+   * (the log starts a new segment at coversIndex + 1 so that they can be).
+   * If it throws, the previous snapshot and the log are intact. Requires
+   * newest snapshot's coversIndex <= `coversIndex` <= log.lastIndex; writes run one at a time.
    */
   write(header: Header, records: Iterable<Rec> | AsyncIterable<Rec>, coversIndex: number): Promise<void>
 }
@@ -53,4 +74,13 @@ export interface Snapshots<Header, Rec> {
 export interface MetaStore<Meta> {
   read(): Promise<Meta | null>
   write(meta: Meta): Promise<void>
+}
+
+/** An open data directory. close() flushes pending appends, fsyncs, and releases the directory; it is idempotent. */
+export interface Storage<Header, Rec, Entry, Meta> {
+  log: OpLog<Entry>
+  snapshots: Snapshots<Header, Rec>
+  meta: MetaStore<Meta>
+  recovered: Recovered<Header, Rec, Entry>
+  close(): Promise<void>
 }

@@ -1,0 +1,115 @@
+import {expect} from 'chai'
+import {spawn, type ChildProcess} from 'node:child_process'
+import {once} from 'node:events'
+import {access, readFile, writeFile} from 'node:fs/promises'
+import {join} from 'node:path'
+import type {KvsError} from '../../../src/errors.js'
+import {openStorage} from '../../../src/storage/storage.js'
+import type {Storage} from '../../../src/storage/types.js'
+import {collect, recordingLog, tempDir} from './support.js'
+
+type Meta = {address: string; config: {epoch: number} | null}
+type Opened = Storage<unknown, unknown, {n: number}, Meta>
+
+describe('openStorage', () => {
+  let tmp: Awaited<ReturnType<typeof tempDir>>
+  let open: Opened[] = []
+  beforeEach(async () => {
+    tmp = await tempDir()
+  })
+  afterEach(async () => {
+    for (const s of open) await s.close()
+    open = []
+    await tmp.remove()
+  })
+
+  async function openDir() {
+    const log = recordingLog()
+    const storage: Opened = await openStorage({dir: tmp.path, fsync: 'always', log})
+    open.push(storage)
+    return {storage, log}
+  }
+
+  const lockFile = () => join(tmp.path, 'LOCK')
+  const exists = (path: string) => access(path).then(() => true, () => false)
+
+  describe('the directory lock', () => {
+    it('refuses a second open in the same process until the first is closed', async () => {
+      const {storage} = await openDir()
+      expect(await readFile(lockFile(), 'utf8')).to.equal(`${process.pid}\n`)
+      const error = await openDir().catch((e: KvsError) => e)
+      expect(error).to.include({code: 'DATA_DIR_LOCKED'})
+      expect((error as Error).message).to.equal(`data directory ${tmp.path} is in use by process ${process.pid}`)
+
+      await storage.close()
+      await storage.close()
+      expect(await exists(lockFile())).to.equal(false)
+      await openDir()
+    })
+
+    it('refuses a directory locked by another running process', async () => {
+      const other = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], {stdio: 'ignore'})
+      try {
+        await writeFile(lockFile(), `${other.pid}\n`)
+        const error = await openDir().catch((e: KvsError) => e)
+        expect(error).to.include({code: 'DATA_DIR_LOCKED'})
+        expect((error as KvsError).data).to.deep.equal({dir: tmp.path, pid: other.pid})
+        expect(await readFile(lockFile(), 'utf8'), 'the lock is left to its owner').to.equal(`${other.pid}\n`)
+      } finally {
+        await stop(other)
+      }
+    })
+
+    it('takes over the lock of a process that is gone, with a warning', async () => {
+      const gone = spawn(process.execPath, ['-e', ''], {stdio: 'ignore'})
+      await once(gone, 'exit')
+      await writeFile(lockFile(), `${gone.pid}\n`)
+      const {log} = await openDir()
+      expect(log.warnings).to.have.length(1)
+      expect(log.warnings[0]).to.contain(`process ${gone.pid}`)
+      expect(await readFile(lockFile(), 'utf8')).to.equal(`${process.pid}\n`)
+    })
+
+    it('releases the lock when the log is corrupt', async () => {
+      const {storage} = await openDir()
+      for (let n = 1; n <= 3; n++) await storage.log.append({n})
+      await storage.close()
+      const segment = join(tmp.path, 'log', '00000000000000000001.seg')
+      const bytes = await readFile(segment)
+      bytes[10] ^= 0xff
+      await writeFile(segment, bytes)
+
+      const error = await openDir().catch((e: KvsError) => e)
+      expect(error).to.include({code: 'CORRUPT_LOG'})
+      expect(await exists(lockFile())).to.equal(false)
+    })
+  })
+
+  it('flushes appends still pending when closed', async () => {
+    const {storage} = await openDir()
+    const pending = Array.from({length: 100}, (_, i) => storage.log.append({n: i + 1}))
+    await storage.close()
+    expect(await Promise.all(pending)).to.have.length(100)
+    const {storage: again} = await openDir()
+    expect((await collect(again.recovered.entries)).map((e) => e.entry.n)).to.have.length(100)
+  })
+
+  it('keeps metadata in meta.json across restarts', async () => {
+    const {storage} = await openDir()
+    expect(await storage.meta.read()).to.equal(null)
+    await storage.meta.write({address: '127.0.0.2:8080', config: null})
+    await storage.meta.write({address: '127.0.0.2:8080', config: {epoch: 2}})
+    await storage.close()
+
+    const {storage: again} = await openDir()
+    expect(await again.meta.read()).to.deep.equal({address: '127.0.0.2:8080', config: {epoch: 2}})
+    expect(JSON.parse(await readFile(join(tmp.path, 'meta.json'), 'utf8'))).to.deep.equal({address: '127.0.0.2:8080', config: {epoch: 2}})
+  })
+})
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const exited = once(child, 'exit')
+  child.kill('SIGKILL')
+  await exited
+}
