@@ -2,7 +2,7 @@
  * The Fastify app of a node, built without listening (tests use inject()). Public routes
  * (API.md), peer routes (/internal) and operator routes (/admin) are separate plugins.
  */
-import Fastify, {type FastifyBaseLogger, type FastifyError, type FastifyInstance} from 'fastify'
+import Fastify, {LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance} from 'fastify'
 import {isKvsError} from '../errors.js'
 import {internalRoutes} from './internal-routes.js'
 import {operatorRoutes} from './operator-routes.js'
@@ -24,7 +24,7 @@ export function buildApp(services: NodeServices, opts: AppOptions = {}): Fastify
     requestTimeout: 30_000,
     return503OnClosing: true,
     // One line per request is too much at thousands of requests a second; errors are logged.
-    disableRequestLogging: true,
+    logController: new LogController({disableRequestLogging: true}),
     ajv: {customOptions: {coerceTypes: false, removeAdditional: false, allErrors: false}},
   })
 

@@ -32,6 +32,7 @@ export async function operatorRoutes(app: FastifyInstance, {services}: {services
         }
       }),
       reshard: replicator.reshardProgress,
+      catchUp: replicator.catchUp,
     }
   })
 }

@@ -198,6 +198,7 @@ export const statusResponse = {
           },
         },
       },
+      catchUp: {type: 'object', properties: {ops: {type: 'integer'}, transfers: {type: 'integer'}}},
       reshard: {
         type: ['object', 'null'],
         properties: {phase: {type: 'string'}, moved: {type: 'integer'}, total: {type: 'integer'}},

@@ -85,6 +85,8 @@ export class Replicator {
   private preparedFor = 0
   private progress: ReshardProgress | null = null
   private readonly transfers = new Map<string, {entries: Array<[string, Version]>; clock: VectorClock; at: number}>()
+  /** What catch-up fetched from peers since start: single ops, and whole-state transfers. */
+  readonly catchUp = {ops: 0, transfers: 0}
   private readonly causalWaitMs: number
   private readonly replicationTimeoutMs: number
   private readonly peerTimeoutMs: number
@@ -344,9 +346,11 @@ export class Replicator {
       const appends: Promise<number>[] = []
       this.pending.push(...answer.ops)
       this.deliverPending(appends)
+      this.catchUp.ops += appends.length
       await Promise.all(appends)
       return
     }
+    this.catchUp.transfers++
     for (let offset = 0; ; offset += transferBatch) {
       const page = await this.opts.transport.request(peer, {
         method: 'POST',
