@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'DATA_DIR_LOCKED' // another process owns the data directory
   | 'CORRUPT_LOG' // the op log is damaged somewhere other than its tail
   | 'USAGE' // the CLI was called with bad arguments
+  | 'NODE_START_FAILED' // a node started by the CLI exited or did not answer in time
   | 'INTERNAL'
 
 export const exitCodes = {
@@ -20,6 +21,8 @@ export const exitCodes = {
   usage: 2,
   notFound: 3,
   unavailable: 4,
+  /** `kvs status` only: the cluster serves every shard, but a node is down or a change is under way. */
+  degraded: 5,
 } as const
 
 const statusOf: Record<ErrorCode, number> = {
@@ -31,6 +34,7 @@ const statusOf: Record<ErrorCode, number> = {
   DATA_DIR_LOCKED: 500,
   CORRUPT_LOG: 500,
   USAGE: 400,
+  NODE_START_FAILED: 500,
   INTERNAL: 500,
 }
 
@@ -43,6 +47,7 @@ const exitOf: Record<ErrorCode, number> = {
   DATA_DIR_LOCKED: exitCodes.error,
   CORRUPT_LOG: exitCodes.error,
   USAGE: exitCodes.usage,
+  NODE_START_FAILED: exitCodes.error,
   INTERNAL: exitCodes.error,
 }
 

@@ -48,8 +48,8 @@ export async function internalRoutes(app: FastifyInstance, {services}: {services
     },
   )
 
-  app.post<{Body: {shard: number; epoch: number; clock: VectorClock}}>('/sync', {schema: {body: syncBody}}, async (request) =>
-    replicator.syncFor(request.body.shard, request.body.epoch, request.body.clock),
+  app.post<{Body: {shard: number; epoch: number; clock: VectorClock; full?: boolean}}>('/sync', {schema: {body: syncBody}}, async (request) =>
+    replicator.syncFor(request.body.shard, request.body.epoch, request.body.clock, request.body.full ?? false),
   )
 
   app.post<{Body: {id: string; offset: number; limit: number}}>('/transfer', {schema: {body: transferPageBody}}, async (request) =>

@@ -154,7 +154,7 @@ export const replicateBody = {
 export const syncBody = {
   type: 'object',
   required: ['shard', 'epoch', 'clock'],
-  properties: {shard: {type: 'integer'}, epoch: {type: 'integer'}, clock},
+  properties: {shard: {type: 'integer'}, epoch: {type: 'integer'}, clock, full: {type: 'boolean'}},
 } as const
 
 export const transferPageBody = {

@@ -336,7 +336,8 @@ export class Replicator {
     const res = await this.opts.transport.request(peer, {
       method: 'POST',
       path: '/internal/sync',
-      body: JSON.stringify({shard: s.shard, epoch: s.epoch, clock: s.clock}),
+      // An empty replica asks for the whole state: data that arrived by reshard is in no op.
+      body: JSON.stringify({shard: s.shard, epoch: s.epoch, clock: s.clock, full: s.versions.size === 0}),
       timeoutMs: this.peerTimeoutMs,
     })
     if (res.status !== 200) throw new KvsError('PEER_UNAVAILABLE', `sync refused by ${peer}`, {status: res.status})
@@ -372,10 +373,15 @@ export class Replicator {
   }
 
   /** Answers a peer's sync request: the ops it lacks, or a state transfer to page through. */
-  syncFor(shard: number, epoch: number, theirs: VectorClock): {ops: Op[]} | {transfer: string; clock: VectorClock; total: number} {
+  syncFor(
+    shard: number,
+    epoch: number,
+    theirs: VectorClock,
+    full: boolean,
+  ): {ops: Op[]} | {transfer: string; clock: VectorClock; total: number} {
     const s = this.state
     if (!s || s.shard !== shard || s.epoch !== epoch) throw new KvsError('CONFLICT', 'This node holds another shard or epoch')
-    const ops = s.opsAfter(theirs)
+    const ops = full ? null : s.opsAfter(theirs)
     if (ops) return {ops}
     const id = `${Date.now()}-${Math.random().toString(36).slice(2)}`
     const entries = [...s.versions]

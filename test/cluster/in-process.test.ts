@@ -82,4 +82,16 @@ describe('an in-process cluster of 6 nodes in 2 shards', function () {
       expect(res.body.value).to.equal(`v${i}`)
     }
   })
+
+  it('gives a member added after a reshard a full copy of its shard', async () => {
+    const late = '127.0.0.9:8085'
+    await cluster.startNode(late, [...cluster.addresses, late], null)
+    await waitUntil('the late node to learn the layout', async () => (await cluster.request(late, 'GET', '/key-value-store-shard/shard-ids')).body['shard-ids']?.length === 3)
+    const add = await cluster.request('127.0.0.2:8085', 'PUT', '/key-value-store-shard/add-member/2', {'socket-address': late})
+    expect(add.status, JSON.stringify(add.body)).to.equal(200)
+    const theirs = await cluster.request('127.0.0.3:8085', 'GET', '/key-value-store-shard/shard-id-key-count/2')
+    const mine = await cluster.request(late, 'GET', '/key-value-store-shard/shard-id-key-count/2')
+    expect(theirs.body['shard-id-key-count']).to.be.above(0)
+    expect(mine.body['shard-id-key-count']).to.equal(theirs.body['shard-id-key-count'])
+  })
 })

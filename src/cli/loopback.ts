@@ -1,0 +1,38 @@
+/**
+ * Loopback address arithmetic for local clusters. Pure. Local clusters only ever use
+ * 127.0.0.0/8, so nothing `kvs cluster up` starts is reachable from another machine.
+ */
+import {KvsError} from '../errors.js'
+
+const loopbackFirst = ipv4ToNumber('127.0.0.1')
+const loopbackLast = ipv4ToNumber('127.255.255.254')
+
+export function ipv4ToNumber(ip: string): number {
+  const octets = ip.split('.')
+  if (octets.length !== 4 || !octets.every((o) => /^\d{1,3}$/.test(o) && Number(o) <= 255)) return Number.NaN
+  return octets.reduce((n, o) => n * 256 + Number(o), 0)
+}
+
+export function numberToIpv4(n: number): string {
+  return [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join('.')
+}
+
+/** True for a usable host address of 127.0.0.0/8 (not the network or broadcast address). */
+export function isLoopbackHost(ip: string): boolean {
+  const n = ipv4ToNumber(ip)
+  return n >= loopbackFirst && n <= loopbackLast
+}
+
+/** `count` consecutive `ip:port` addresses from `firstHost`; USAGE unless all are loopback. */
+export function consecutiveLoopbackAddresses(firstHost: string, count: number, port: number): string[] {
+  const first = ipv4ToNumber(firstHost)
+  if (!isLoopbackHost(firstHost)) {
+    throw new KvsError('USAGE', `${firstHost} is not a loopback address: local clusters use 127.0.0.0/8 only`, {firstHost})
+  }
+  if (!Number.isSafeInteger(port) || port < 1 || port > 65535) throw new KvsError('USAGE', `port ${port} is out of range`, {port})
+  const last = first + count - 1
+  if (last > loopbackLast) {
+    throw new KvsError('USAGE', `${count} addresses from ${firstHost} run past 127.255.255.254`, {firstHost, count})
+  }
+  return Array.from({length: count}, (_, i) => `${numberToIpv4(first + i)}:${port}`)
+}

@@ -1,0 +1,87 @@
+/**
+ * What the client hands back: API.md answers turned into typed, camel-cased results.
+ * Every result names the node that answered, because failover may have chosen another.
+ */
+
+export interface Answered {
+  /** The node that produced this answer. */
+  node: string
+}
+
+export interface PutResult extends Answered {
+  key: string
+  /** True for 201 (new key in the client's causal past), false for 200 (update). */
+  created: boolean
+  shardId: number | null
+}
+
+export interface GetResult extends Answered {
+  key: string
+  value: string
+  shardId: number | null
+}
+
+export interface DeleteResult extends Answered {
+  key: string
+  shardId: number | null
+}
+
+export interface ViewResult extends Answered {
+  view: string[]
+}
+
+export interface ViewChangeResult extends Answered {
+  address: string
+  message: string
+}
+
+export interface ShardIdsResult extends Answered {
+  shardIds: number[]
+}
+
+export interface NodeShardIdResult extends Answered {
+  /** Null for a newcomer not yet placed by add-member (API.md section 6). */
+  shardId: number | null
+}
+
+export interface ShardMembersResult extends Answered {
+  shardId: number
+  members: string[]
+}
+
+export interface ShardKeyCountResult extends Answered {
+  shardId: number
+  keyCount: number
+}
+
+export interface AddMemberResult extends Answered {
+  shardId: number
+  address: string
+  message: string
+}
+
+export interface ReshardResult extends Answered {
+  shardCount: number
+  message: string
+}
+
+export type ReshardPhase = 'preparing' | 'moving' | 'committing'
+
+export interface ReshardProgress {
+  phase: ReshardPhase
+  moved: number
+  total: number
+}
+
+/** `GET /admin/status`: one node's own numbers and its belief about every configured node. */
+export interface AdminStatus {
+  address: string
+  epoch: number
+  shardId: number | null
+  shardCount: number
+  primary: boolean
+  keys: number
+  appliedWrites: number
+  nodes: Array<{address: string; state: 'up' | 'down'; shardId: number | null; primary: boolean}>
+  reshard: ReshardProgress | null
+}

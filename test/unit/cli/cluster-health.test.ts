@@ -1,0 +1,82 @@
+import {expect} from 'chai'
+import type {AdminStatus} from '../../../src/client/api-types.js'
+import {assessHealth} from '../../../src/client/cluster-health.js'
+
+const layout = [
+  {address: 'A', shardId: 1},
+  {address: 'B', shardId: 2},
+  {address: 'C', shardId: 1},
+  {address: 'D', shardId: 2},
+]
+
+function own(address: string, shardId: number | null, extra: Partial<AdminStatus> = {}): AdminStatus {
+  return {
+    address,
+    epoch: 3,
+    shardId,
+    shardCount: 2,
+    primary: false,
+    keys: 10,
+    appliedWrites: 10,
+    nodes: layout.map((n) => ({...n, state: 'up', primary: false})),
+    reshard: null,
+    ...extra,
+  }
+}
+
+const answersFrom = (...statuses: Array<AdminStatus | [string, null]>) =>
+  new Map(statuses.map((s) => (Array.isArray(s) ? s : [s.address, s])))
+
+describe('cluster health', () => {
+  it('healthy: every node up, one epoch, nothing moving', () => {
+    const health = assessHealth(layout, 2, answersFrom(own('A', 1), own('B', 2), own('C', 1), own('D', 2)))
+    expect(health.verdict).to.equal('healthy')
+    expect(health.reasons).to.deep.equal([])
+    expect(health.nodes.map((n) => n.state)).to.deep.equal(['up', 'up', 'up', 'up'])
+  })
+
+  it('degraded: a node down leaves its shard with one live member', () => {
+    const health = assessHealth(layout, 2, answersFrom(own('A', 1), own('B', 2), ['C', null], own('D', 2)))
+    expect(health.verdict).to.equal('degraded')
+    expect(health.reasons).to.deep.equal(['1 of 4 nodes down', 'shard 1 has only one live member'])
+    expect(health.nodes[2]).to.deep.equal({address: 'C', shardId: 1, primary: false, state: 'down', keys: null, epoch: null})
+  })
+
+  it('degraded: nodes disagree on the epoch', () => {
+    const health = assessHealth(layout, 2, answersFrom(own('A', 1), own('B', 2, {epoch: 4}), own('C', 1), own('D', 2)))
+    expect(health.verdict).to.equal('degraded')
+    expect(health.reasons).to.deep.equal(['nodes disagree on the epoch (3, 4)'])
+  })
+
+  it('degraded: a node cannot reach a peer that answers us (a partition)', () => {
+    const blind = own('A', 1, {nodes: layout.map((n) => ({...n, state: n.address === 'D' ? 'down' : 'up', primary: false}))})
+    const health = assessHealth(layout, 2, answersFrom(blind, own('B', 2), own('C', 1), own('D', 2)))
+    expect(health.reasons).to.deep.equal(['A cannot reach D'])
+  })
+
+  it('degraded: a reshard is under way', () => {
+    const moving = own('B', 2, {reshard: {phase: 'moving', moved: 5, total: 40}})
+    const health = assessHealth(layout, 2, answersFrom(own('A', 1), moving, own('C', 1), own('D', 2)))
+    expect(health.verdict).to.equal('degraded')
+    expect(health.reshard).to.deep.equal({phase: 'moving', moved: 5, total: 40})
+  })
+
+  it('unavailable: a shard has no live member', () => {
+    const health = assessHealth(layout, 2, answersFrom(own('A', 1), ['B', null], own('C', 1), ['D', null]))
+    expect(health.verdict).to.equal('unavailable')
+    expect(health.reasons).to.deep.equal(['shard 2 has no live member'])
+  })
+
+  it('unavailable: no node answered', () => {
+    const health = assessHealth([{address: 'A', shardId: null}], null, new Map())
+    expect(health.verdict).to.equal('unavailable')
+    expect(health.reasons).to.deep.equal(['no node answered'])
+  })
+
+  it('a newcomer not yet placed does not count for any shard', () => {
+    const withNewcomer = [...layout, {address: 'E', shardId: null}]
+    const health = assessHealth(withNewcomer, 2, answersFrom(own('A', 1), own('B', 2), own('C', 1), own('D', 2), own('E', null)))
+    expect(health.verdict).to.equal('healthy')
+    expect(health.nodes[4].shardId).to.equal(null)
+  })
+})

@@ -1,0 +1,47 @@
+import {expect} from 'chai'
+import {consecutiveLoopbackAddresses, isLoopbackHost} from '../../../src/cli/loopback.js'
+import {isKvsError} from '../../../src/errors.js'
+
+describe('loopback addresses', () => {
+  it('counts up from the first address, carrying into the next octet', () => {
+    expect(consecutiveLoopbackAddresses('127.0.0.254', 4, 9000)).to.deep.equal([
+      '127.0.0.254:9000',
+      '127.0.0.255:9000',
+      '127.0.1.0:9000',
+      '127.0.1.1:9000',
+    ])
+  })
+
+  const hosts: Array<[string, boolean]> = [
+    ['127.0.0.1', true],
+    ['127.255.255.254', true],
+    ['127.0.0.0', false],
+    ['127.255.255.255', false],
+    ['128.0.0.1', false],
+    ['10.0.0.2', false],
+    ['127.0.0', false],
+    ['127.0.0.256', false],
+  ]
+  for (const [host, loopback] of hosts) {
+    it(`${host} is ${loopback ? '' : 'not '}a usable loopback host`, () => {
+      expect(isLoopbackHost(host)).to.equal(loopback)
+    })
+  }
+
+  const refused: Array<[string, number, number]> = [
+    ['10.0.0.2', 2, 8085],
+    ['127.255.255.250', 6, 8085],
+    ['127.0.0.2', 2, 0],
+  ]
+  for (const [first, count, port] of refused) {
+    it(`refuses ${count} addresses from ${first} on port ${port} as a usage error`, () => {
+      let caught: unknown
+      try {
+        consecutiveLoopbackAddresses(first, count, port)
+      } catch (error) {
+        caught = error
+      }
+      expect(isKvsError(caught) && caught.code).to.equal('USAGE')
+    })
+  }
+})
