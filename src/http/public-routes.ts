@@ -7,7 +7,7 @@ import {parseMetadata} from '../clock/causal-metadata.js'
 import {isKvsError, KvsError} from '../errors.js'
 import {hasShard, membersOf, shardIds, shardOfNode, withMember, withNode, withoutNode} from '../membership/cluster-config.js'
 import {isFeasibleShardCount, isSocketAddress} from '../placement/placement.js'
-import {hopHeader, type KeyMethod} from '../replication/key-service.js'
+import {deadlineHeader, hopHeader, type KeyMethod} from '../replication/key-service.js'
 import {
   keyBody,
   keyParams,
@@ -98,7 +98,8 @@ export async function publicRoutes(app: FastifyInstance, {services}: {services: 
       throw error
     }
     const hops = Number(request.headers[hopHeader] ?? 0) || 0
-    const answer = await keys.handle({method, key, value: body?.value as string | undefined, meta, hops})
+    const deadline = Number(request.headers[deadlineHeader]) || undefined
+    const answer = await keys.handle({method, key, value: body?.value as string | undefined, meta, hops, deadline})
     reply.code(answer.status)
     if (typeof answer.body === 'string') return reply.type('application/json').send(answer.body)
     return reply.send(answer.body)

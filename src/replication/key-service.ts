@@ -20,6 +20,12 @@ export interface KeyRequest {
   meta: CausalMetadata | null
   /** How many nodes already forwarded this request (loops end after two hops). */
   hops: number
+  /**
+   * For a forwarded write: the time (ms since the epoch) after which the forwarding node
+   * has given up on this node and may have retried elsewhere. A write that reaches this
+   * node later (it was paused, say) must not be applied: it would overwrite newer writes.
+   */
+  deadline?: number
 }
 
 export interface KeyAnswer {
@@ -40,6 +46,7 @@ export interface RoutingView {
 }
 
 export const hopHeader = 'x-kvs-hops'
+export const deadlineHeader = 'x-kvs-deadline'
 
 export class KeyService {
   private turn = 0
@@ -88,7 +95,8 @@ export class KeyService {
           body: {message: 'Retrieved successfully', value: version.value, 'causal-metadata': meta, 'shard-id': shard, doesExist: true},
         }
       }
-      const {existed, meta} = await this.replicator.write(shard, req.key, req.method === 'PUT' ? (req.value as string) : null, req.meta)
+      const value = req.method === 'PUT' ? (req.value as string) : null
+      const {existed, meta} = await this.replicator.write(shard, req.key, value, req.meta, req.deadline)
       if (req.method === 'DELETE') {
         if (!existed) return missing('DELETE', meta, shard)
         return {status: 200, body: {message: 'Deleted successfully', 'causal-metadata': meta, 'shard-id': shard, doesExist: true}}
@@ -118,13 +126,18 @@ export class KeyService {
       ...(req.method === 'PUT' ? {value: req.value} : {}),
     })
     for (const peer of peers) {
+      const deadline = Math.min(Date.now() + this.forwardTimeoutMs, req.deadline ?? Infinity)
+      const timeoutMs = deadline - Date.now()
+      if (timeoutMs <= 0) return null
+      const headers: Record<string, string> = {[hopHeader]: String(req.hops + 1)}
+      if (req.method !== 'GET') headers[deadlineHeader] = String(deadline)
       try {
         const res = await this.transport.request(peer, {
           method: req.method,
           path: `/key-value-store/${encodeURIComponent(req.key)}`,
           body,
-          headers: {[hopHeader]: String(req.hops + 1)},
-          timeoutMs: this.forwardTimeoutMs,
+          headers,
+          timeoutMs,
         })
         if (res.status === 503) continue
         return {status: res.status, body: res.text}

@@ -196,8 +196,11 @@ export class Replicator {
     return {version, meta: version ? mergeMetadata(base, version.deps) : base}
   }
 
-  /** Writes `value` (null deletes). A delete of a missing key writes nothing. */
-  async write(shard: number, key: string, value: string | null, meta: CausalMetadata | null): Promise<WriteResult> {
+  /**
+   * Writes `value` (null deletes). A delete of a missing key writes nothing. A write past
+   * its `deadline` (ms since the epoch) is refused unapplied: its sender has given up.
+   */
+  async write(shard: number, key: string, value: string | null, meta: CausalMetadata | null, deadline?: number): Promise<WriteResult> {
     let s: ShardState
     // Re-check the gate after every wait: a reshard may have started meanwhile, and from
     // the last check to `inflight++` nothing else can run.
@@ -205,6 +208,9 @@ export class Replicator {
       await this.awaitWritable()
       s = await this.covered(shard, meta)
     } while (this.writeGate)
+    if (deadline !== undefined && Date.now() > deadline) {
+      throw new KvsError('UNAVAILABLE', 'Unable to satisfy request', {reason: 'the forwarding node gave up on this write'})
+    }
     const current = s.get(key)
     const existed = current !== undefined && current.value !== null
     const base = meta ?? noHistory(s.epoch)
@@ -381,7 +387,7 @@ export class Replicator {
   ): {ops: Op[]} | {transfer: string; clock: VectorClock; total: number} {
     const s = this.state
     if (!s || s.shard !== shard || s.epoch !== epoch) throw new KvsError('CONFLICT', 'This node holds another shard or epoch')
-    const ops = full ? null : s.opsAfter(theirs)
+    const ops = s.opsAfter(theirs, full)
     if (ops) return {ops}
     const id = `${Date.now()}-${Math.random().toString(36).slice(2)}`
     const entries = [...s.versions]

@@ -18,6 +18,8 @@ export class ShardState {
   private recent: Op[] = []
   /** The clock just before `recent[0]`: a peer that has seen less needs a state transfer. */
   private retainedFrom: Record<string, number> = {}
+  /** Whether some versions arrived as state rather than as ops. */
+  private transferred = false
 
   constructor(
     readonly shard: number,
@@ -60,7 +62,10 @@ export class ShardState {
    * repeat and to interleave with ops: last-writer-wins merge is idempotent and commutative.
    */
   mergeState(entries: Iterable<readonly [string, Version]>, clock: VectorClock): void {
-    for (const [key, version] of entries) this.install(key, version)
+    for (const [key, version] of entries) {
+      this.install(key, version)
+      this.transferred = true
+    }
     if (covers(this.clockEntries, clock)) return
     const merged: Record<string, number> = {...this.clockEntries}
     for (const m in clock) if (clock[m] > (merged[m] ?? 0)) merged[m] = clock[m]
@@ -70,9 +75,13 @@ export class ShardState {
     this.retainedFrom = {...merged}
   }
 
-  /** Every op a replica at `theirs` lacks, in causal order, or null if some were trimmed. */
-  opsAfter(theirs: VectorClock): Op[] | null {
-    if (!covers(theirs, this.retainedFrom)) return null
+  /**
+   * Every op a replica at `theirs` lacks, in causal order, or null when ops cannot tell it
+   * everything: some were trimmed, or the asking replica is empty (`empty`) while this one
+   * holds data that came by state transfer (a reshard), which is in no op.
+   */
+  opsAfter(theirs: VectorClock, empty = false): Op[] | null {
+    if (!covers(theirs, this.retainedFrom) || (empty && this.transferred)) return null
     return this.recent.filter((op) => op.seq > (theirs[op.origin] ?? 0))
   }
 

@@ -1,0 +1,55 @@
+/**
+ * Where and how the bench starts its local processes: loopback addresses and the
+ * environment of each node. Pure.
+ */
+import type {FsyncPolicy} from './options.js'
+
+/** Nodes live on 127.0.0.2, .3, ...; 127.0.0.1 is left to whatever else runs on the host. */
+export const firstNodeHost = 2
+
+/** The baseline listens on its own address so it never shares a port with a node. */
+export const baselineHost = '127.0.0.100'
+
+export function nodeAddresses(count: number, port: number): string[] {
+  if (firstNodeHost + count - 1 >= parseInt(baselineHost.split('.')[3], 10)) {
+    throw new RangeError(`too many nodes for the loopback plan: ${count}`)
+  }
+  return Array.from({length: count}, (_, i) => `127.0.0.${firstNodeHost + i}:${port}`)
+}
+
+/** True for an `ip:port` inside 127.0.0.0/8: the bench never binds or signals anything else. */
+export function isLoopbackAddress(address: string): boolean {
+  const match = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3}):(\d{1,5})$/.exec(address)
+  return match !== null && match.slice(1, 4).every((octet) => Number(octet) <= 255) && Number(match[4]) <= 65535
+}
+
+export interface NodeSettings {
+  address: string
+  view: readonly string[]
+  shardCount: number
+  dataDir: string
+  fsync: FsyncPolicy | null
+}
+
+/**
+ * The environment of one node: the caller's, minus every KVS_ variable (a token or fsync
+ * policy set in the operator's shell would change what is measured), plus the node's own.
+ */
+export function nodeEnv(base: NodeJS.ProcessEnv, settings: NodeSettings): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {}
+  for (const [name, value] of Object.entries(base)) if (!name.startsWith('KVS_')) env[name] = value
+  env.SOCKET_ADDRESS = settings.address
+  env.VIEW = settings.view.join(',')
+  env.SHARD_COUNT = String(settings.shardCount)
+  env.KVS_DATA_DIR = settings.dataDir
+  if (settings.fsync !== null) env.KVS_FSYNC = settings.fsync
+  return env
+}
+
+/**
+ * A port to try, uniform in [20000, 60000): clear of well-known services. It may still be
+ * taken (it overlaps the ephemeral range), so a caller binds it on every address first.
+ */
+export function candidatePort(rng: () => number): number {
+  return 20000 + Math.floor(rng() * 40000)
+}

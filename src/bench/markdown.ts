@@ -1,0 +1,123 @@
+/**
+ * The short markdown rendering of a bench report (for stdout, bench-results/ and the
+ * README). Pure.
+ */
+import type {BenchReport, ScalingReport, ScenarioComparison, ThroughputReport} from './report.js'
+import type {BenchOptions} from './options.js'
+
+const scenarioNames = {get: 'GET', put: 'PUT', mix: '90/10 GET/PUT'} as const
+
+export function renderMarkdown(report: BenchReport): string {
+  const {host} = report
+  const lines = [
+    `## kvs bench, ${report.startedAt}`,
+    '',
+    `\`${report.command}\` on ${host.cpus} x ${host.cpuModel}, node ${host.node}, ${host.platform}, ` +
+      `load average ${host.loadAverage.toFixed(2)} at start` +
+      (report.options.smoke ? ' (smoke run: figures are not meaningful)' : ''),
+  ]
+  if (report.throughput) lines.push('', ...throughputSection(report.throughput, report.options))
+  if (report.scaling) lines.push('', ...scalingSection(report.scaling, report.options))
+  if (report.throughput) {
+    lines.push('', `Targets: ${report.targets.passed} of ${report.targets.checked} scenarios pass.`)
+  }
+  return lines.join('\n') + '\n'
+}
+
+function throughputSection(t: ThroughputReport, options: BenchOptions): string[] {
+  const length =
+    options.requestsPerRun === null ? `${options.durationSec} s` : `${options.requestsPerRun} requests`
+  const runs = options.runs === 1 ? `1 run of ${length}` : `median of ${options.runs} runs of ${length}`
+  return [
+    `### Throughput: ${t.nodes.length} nodes in ${t.shards} shards vs bare Fastify + Map (${t.baseline})`,
+    '',
+    `${t.prefill.keys} keys of ${t.prefill.valueBytes} B pre-filled (kvs ${seconds(t.prefill.kvsMs)}` +
+      `${retried(t.prefill.kvsRetries)}, baseline ${seconds(t.prefill.baselineMs)}); fsync ${options.fsync ?? 'node default'}; ${runs}; ` +
+      'ratios are kvs / baseline.',
+    '',
+    '| scenario | conns | kvs req/s | baseline req/s | req/s ratio | kvs p50 ms (ratio) | kvs p99 ms (ratio) ' +
+      '| errors + non-2xx | ratio target | 0 errors |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |',
+    ...t.scenarios.map(scenarioRow),
+  ]
+}
+
+function scenarioRow(s: ScenarioComparison): string {
+  const ratioTarget = s.target.requestsRatio
+  const cells = [
+    scenarioNames[s.scenario],
+    String(s.connections),
+    Math.round(s.kvs.requestsPerSec).toString(),
+    Math.round(s.baseline.requestsPerSec).toString(),
+    times(s.ratio.requestsPerSec),
+    `${s.kvs.p50Ms.toFixed(2)} (${times(s.ratio.p50)})`,
+    `${s.kvs.p99Ms.toFixed(2)} (${times(s.ratio.p99)})`,
+    String(s.kvs.errors + s.kvs.non2xx),
+    ratioTarget ? `>= ${ratioTarget.min}x: ${passFail(ratioTarget.pass)}` : '-',
+    passFail(s.target.errors.pass),
+  ]
+  return `| ${cells.join(' | ')} |`
+}
+
+function scalingSection(s: ScalingReport, options: BenchOptions): string[] {
+  const {memory: m, restart} = s
+  const rows: string[][] = [
+    [
+      'memory',
+      `${m.inputs.keysLoaded} keys of ${m.inputs.valueBytes} B loaded; ${m.inputs.nodes} nodes, ${m.inputs.shards} shard(s); ` +
+        `${m.node} holds ${m.keysOnNode}`,
+      `${Math.round(m.bytesPerKey)} B/key after load (RSS ${mib(m.rssBeforeBytes)} -> ${mib(m.rssAfterLoadBytes)}); ` +
+        `${Math.round(m.bytesPerKeyAfterRestart)} B/key after restart (RSS ${mib(m.rssAfterRestartBytes)}); ` +
+        `loaded in ${seconds(m.loadMs)}${retried(m.loadRetries)}`,
+    ],
+    [
+      'restart',
+      `${restart.node} with ${restart.inputs.keysOnDisk} keys of ${restart.inputs.valueBytes} B on disk`,
+      `answers after ${seconds(restart.answerMs)}; all keys served after ${seconds(restart.readyMs)}`,
+    ],
+  ]
+  for (const c of s.catchUp) {
+    rows.push([
+      'catch-up',
+      `${c.node} missed ${c.inputs.missedWrites} writes; ${c.inputs.nodes} nodes, ${c.inputs.shards} shard(s)`,
+      `answers after ${seconds(c.answerMs)}; caught up after ${seconds(c.caughtUpMs)} ` +
+        `(${Math.round(c.writesPerSec)} writes/s)${retried(c.loadRetries)}`,
+    ])
+  }
+  for (const r of s.reshard) {
+    rows.push([
+      'reshard',
+      `${r.inputs.keys} keys; ${r.inputs.nodes} nodes, ${r.inputs.fromShards} -> ${r.inputs.toShards} shards`,
+      `${r.keysMoved} keys moved in ${seconds(r.settledMs)} (${Math.round(r.keysMovedPerSec)} keys/s); ` +
+        `request answered after ${seconds(r.responseMs)}${retried(r.loadRetries)}`,
+    ])
+  }
+  return [
+    `### Scaling (fsync ${options.fsync ?? 'node default'})`,
+    '',
+    '| figure | inputs | result |',
+    '| --- | --- | --- |',
+    ...rows.map((cells) => `| ${cells.join(' | ')} |`),
+  ]
+}
+
+/** Retried load PUTs are worth a look (a node answered 503), so they show when there are any. */
+function retried(retries: number): string {
+  return retries > 0 ? `; ${retries} load PUTs retried` : ''
+}
+
+function times(value: number | null): string {
+  return value === null ? 'n/a' : `${value.toFixed(2)}x`
+}
+
+function passFail(pass: boolean): string {
+  return pass ? 'pass' : 'FAIL'
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(2)} s`
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 1048576).toFixed(1)} MiB`
+}

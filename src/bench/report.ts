@@ -1,0 +1,142 @@
+/**
+ * The bench report: one typed document, written as JSON and rendered as markdown.
+ * Building it from measured figures is pure.
+ */
+import type {BenchOptions} from './options.js'
+import {ratio, summarizeRuns, type RunFigures, type ScenarioFigures} from './stats.js'
+import {checkTargets, type TargetCheck} from './targets.js'
+import type {Scenario} from './workload.js'
+
+export interface HostInfo {
+  cpus: number
+  cpuModel: string
+  totalMemoryBytes: number
+  node: string
+  platform: string
+  /** 1-minute load average when the bench started: other work on the host skews every figure. */
+  loadAverage: number
+}
+
+export interface ScenarioComparison {
+  scenario: Scenario
+  connections: number
+  kvs: ScenarioFigures
+  baseline: ScenarioFigures
+  /** kvs / baseline; above 1 is better for req/s, below 1 is better for latency. */
+  ratio: {requestsPerSec: number | null; p50: number | null; p99: number | null}
+  target: TargetCheck
+}
+
+export interface ThroughputReport {
+  nodes: string[]
+  shards: number
+  baseline: string
+  /** `kvsRetries`: pre-fill PUTs kvs answered 503 (or not at all) and were sent again. */
+  prefill: {keys: number; valueBytes: number; kvsMs: number; baselineMs: number; kvsRetries: number}
+  scenarios: ScenarioComparison[]
+}
+
+export interface MemoryFigure {
+  inputs: {nodes: number; shards: number; keysLoaded: number; valueBytes: number}
+  node: string
+  /** Live keys the measured node holds (GET /admin/status "keys"). */
+  keysOnNode: number
+  loadMs: number
+  /** Load PUTs answered 503 (or not at all) and sent again; zero on a healthy cluster. */
+  loadRetries: number
+  rssBeforeBytes: number
+  rssAfterLoadBytes: number
+  /** (RSS after load - RSS before) / keys on the node. */
+  bytesPerKey: number
+  /** RSS after restarting on the same data: the data set without load-time garbage. */
+  rssAfterRestartBytes: number
+  bytesPerKeyAfterRestart: number
+}
+
+export interface RestartFigure {
+  inputs: {keysOnDisk: number; valueBytes: number}
+  node: string
+  /** From spawn until GET /key-value-store-view answers. */
+  answerMs: number
+  /** From spawn until the node holds every key and serves a GET of a loaded key. */
+  readyMs: number
+}
+
+export interface CatchUpFigure {
+  inputs: {nodes: number; shards: number; missedWrites: number}
+  node: string
+  /** From restart until the node answers HTTP. */
+  answerMs: number
+  /** From restart until its appliedWrites equals its peer's. */
+  caughtUpMs: number
+  writesPerSec: number
+  /** Write PUTs answered 503 (or not at all) and sent again. */
+  loadRetries: number
+}
+
+export interface ReshardFigure {
+  inputs: {nodes: number; fromShards: number; toShards: number; keys: number}
+  /** Keys that at least one node must receive under the new layout. */
+  keysMoved: number
+  /** Until the reshard request was answered. */
+  responseMs: number
+  /** Until every node reports the new shard count and the key counts add up to all keys. */
+  settledMs: number
+  keysMovedPerSec: number
+  /** Load PUTs answered 503 (or not at all) and sent again. */
+  loadRetries: number
+}
+
+export interface ScalingReport {
+  memory: MemoryFigure
+  restart: RestartFigure
+  catchUp: CatchUpFigure[]
+  reshard: ReshardFigure[]
+}
+
+export interface BenchReport {
+  kind: 'kvs-bench-report'
+  version: 1
+  /** The command line that produced it, for the README. */
+  command: string
+  startedAt: string
+  finishedAt: string
+  host: HostInfo
+  options: BenchOptions
+  throughput: ThroughputReport | null
+  scaling: ScalingReport | null
+  targets: {checked: number; passed: number; pass: boolean}
+  /** Where the report was written; absent until it is. */
+  files?: {json: string; markdown: string}
+}
+
+/** One scenario at one connection count, from the runs of kvs and of the baseline. */
+export function compareScenario(
+  scenario: Scenario,
+  connections: number,
+  kvsRuns: readonly RunFigures[],
+  baselineRuns: readonly RunFigures[],
+): ScenarioComparison {
+  const kvs = summarizeRuns(kvsRuns)
+  const baseline = summarizeRuns(baselineRuns)
+  const requestsRatio = ratio(kvs.requestsPerSec, baseline.requestsPerSec)
+  return {
+    scenario,
+    connections,
+    kvs,
+    baseline,
+    ratio: {
+      requestsPerSec: requestsRatio,
+      p50: ratio(kvs.p50Ms, baseline.p50Ms),
+      p99: ratio(kvs.p99Ms, baseline.p99Ms),
+    },
+    target: checkTargets(scenario, connections, kvs, requestsRatio),
+  }
+}
+
+/** Counts every scenario's target check; a report without throughput figures passes 0 of 0. */
+export function summarizeTargets(throughput: ThroughputReport | null): BenchReport['targets'] {
+  const checks = throughput?.scenarios.map((s) => s.target) ?? []
+  const passed = checks.filter((check) => check.pass).length
+  return {checked: checks.length, passed, pass: passed === checks.length}
+}

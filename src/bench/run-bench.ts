@@ -1,0 +1,71 @@
+/**
+ * The bench engine: runs the selected suites and returns the report. Everything it starts
+ * (nodes, the baseline, temp directories) is stopped and removed before it returns or
+ * throws. Throws KvsError when a suite cannot run (a node exits, a load PUT fails); slow
+ * or failing figures are reported, not thrown.
+ */
+import {mkdirSync} from 'node:fs'
+import {cpus, loadavg, platform, release, totalmem} from 'node:os'
+import {UndiciTransport} from '../transport/undici-transport.js'
+import type {BenchContext} from './context.js'
+import {NodeApi} from './node-api.js'
+import type {BenchOptions} from './options.js'
+import {summarizeTargets, type BenchReport, type HostInfo} from './report.js'
+import {runScaling} from './scaling-suite.js'
+import {Scope} from './scope.js'
+import {runThroughput} from './throughput-suite.js'
+
+export interface BenchEnvironment {
+  /** The kvs package root: nodes run `<repoRoot>/bin/run.js node start` from there. */
+  repoRoot: string
+  /** The command line, recorded in the report. */
+  command: string
+  progress: (line: string) => void
+}
+
+export async function runBench(options: BenchOptions, env: BenchEnvironment): Promise<BenchReport> {
+  const startedAt = new Date().toISOString()
+  const host = hostInfo()
+  if (options.cpuProfDir) mkdirSync(options.cpuProfDir, {recursive: true})
+  const transport = new UndiciTransport({connections: options.loadConcurrency})
+  try {
+    return await Scope.run(async (scope) => {
+      const ctx: BenchContext = {
+        options,
+        scope,
+        transport,
+        api: new NodeApi(transport),
+        repoRoot: env.repoRoot,
+        progress: env.progress,
+      }
+      const throughput = options.suite === 'scaling' ? null : await runThroughput(ctx)
+      const scaling = options.suite === 'throughput' ? null : await runScaling(ctx)
+      return {
+        kind: 'kvs-bench-report',
+        version: 1,
+        command: env.command,
+        startedAt,
+        finishedAt: new Date().toISOString(),
+        host,
+        options,
+        throughput,
+        scaling,
+        targets: summarizeTargets(throughput),
+      }
+    })
+  } finally {
+    await transport.close()
+  }
+}
+
+function hostInfo(): HostInfo {
+  const cores = cpus()
+  return {
+    cpus: cores.length,
+    cpuModel: cores[0]?.model.trim() ?? 'unknown',
+    totalMemoryBytes: totalmem(),
+    node: process.version,
+    platform: `${platform()} ${release()}`,
+    loadAverage: loadavg()[0],
+  }
+}

@@ -1,0 +1,193 @@
+/**
+ * The scaling suite: memory per key, restart, catch-up and reshard, each on a fresh
+ * local cluster so one figure's data never skews another's. Every figure carries its
+ * inputs; rates (keys/s, writes/s) make linear growth visible across sizes.
+ */
+import {assignShards} from '../placement/placement.js'
+import {KvsError} from '../errors.js'
+import type {BenchContext} from './context.js'
+import {loadKeys, type LoadResult} from './loader.js'
+import {LocalCluster} from './local-cluster.js'
+import {reshardTimeoutMs} from './node-api.js'
+import type {CatchUpFigure, MemoryFigure, ReshardFigure, RestartFigure, ScalingReport} from './report.js'
+import {bytesPerKey, countMovedKeys, keysPerShard, waitBudgetMs} from './scaling-math.js'
+import {rate} from './stats.js'
+import {keyName, keyNames} from './workload.js'
+
+/** Memory, restart and catch-up use one shard of two nodes, so one node holds every key. */
+const pairNodes = 2
+const pairShards = 1
+
+/** A reshard from 2 to 3 shards needs 6 nodes (2 per shard). */
+const reshardNodes = 6
+const reshardFrom = 2
+const reshardTo = 3
+
+export async function runScaling(ctx: BenchContext): Promise<ScalingReport> {
+  const {memory, restart} = await measureMemoryAndRestart(ctx)
+  const catchUp: CatchUpFigure[] = []
+  for (const writes of ctx.options.catchUpWrites) catchUp.push(await measureCatchUp(ctx, writes))
+  const reshard: ReshardFigure[] = []
+  for (const keys of ctx.options.reshardKeys) reshard.push(await measureReshard(ctx, keys))
+  return {memory, restart, catchUp, reshard}
+}
+
+function startCluster(ctx: BenchContext, nodes: number, shards: number): Promise<LocalCluster> {
+  return LocalCluster.start(ctx.scope, ctx.api, {
+    nodes,
+    shards,
+    fsync: ctx.options.fsync,
+    repoRoot: ctx.repoRoot,
+    cpuProfDir: ctx.options.cpuProfDir,
+  })
+}
+
+function load(ctx: BenchContext, targets: readonly string[], count: number): Promise<LoadResult> {
+  return loadKeys(ctx.transport, {
+    targets,
+    from: 0,
+    count,
+    valueBytes: ctx.options.valueBytes,
+    concurrency: ctx.options.loadConcurrency,
+  })
+}
+
+/** Waits until `node` has applied as many writes as `peer` has now. */
+async function waitForPeer(ctx: BenchContext, cluster: LocalCluster, node: string, peer: string, units: number): Promise<void> {
+  const target = (await ctx.api.status(peer)).appliedWrites
+  await cluster.poll(
+    node,
+    `appliedWrites to reach ${peer}'s ${target}`,
+    async () => ((await ctx.api.status(node)).appliedWrites >= target ? true : null),
+    waitBudgetMs(units),
+  )
+}
+
+async function measureMemoryAndRestart(ctx: BenchContext): Promise<{memory: MemoryFigure; restart: RestartFigure}> {
+  const {options, api, progress} = ctx
+  const keys = options.memoryKeys
+  const cluster = await startCluster(ctx, pairNodes, pairShards)
+  const [peer, node] = cluster.addresses
+  const rssBeforeBytes = await cluster.process(node).rssBytes()
+  progress(`scaling: loading ${keys} keys into ${pairNodes} nodes, ${pairShards} shard`)
+  const loaded = await load(ctx, cluster.addresses, keys)
+  await waitForPeer(ctx, cluster, node, peer, keys)
+  const keysOnNode = (await api.status(node)).keys
+  const rssAfterLoadBytes = await cluster.process(node).rssBytes()
+
+  progress(`scaling: restarting ${node} with ${keysOnNode} keys on disk`)
+  await cluster.stopNode(node)
+  const handle = cluster.startNode(node)
+  const answerMs = await cluster.waitForAnswer(node)
+  const lastKey = keyName(keys - 1)
+  await cluster.poll(
+    node,
+    `all ${keysOnNode} keys after restart`,
+    async () => ((await api.status(node)).keys >= keysOnNode && (await api.getStatus(node, lastKey)) === 200 ? true : null),
+    waitBudgetMs(keys),
+  )
+  const readyMs = performance.now() - handle.startedAt
+  const rssAfterRestartBytes = await handle.rssBytes()
+  await cluster.stop()
+
+  return {
+    memory: {
+      inputs: {nodes: pairNodes, shards: pairShards, keysLoaded: keys, valueBytes: options.valueBytes},
+      node,
+      keysOnNode,
+      loadMs: loaded.ms,
+      loadRetries: loaded.retries,
+      rssBeforeBytes,
+      rssAfterLoadBytes,
+      bytesPerKey: bytesPerKey(rssBeforeBytes, rssAfterLoadBytes, keysOnNode),
+      rssAfterRestartBytes,
+      bytesPerKeyAfterRestart: bytesPerKey(rssBeforeBytes, rssAfterRestartBytes, keysOnNode),
+    },
+    restart: {inputs: {keysOnDisk: keysOnNode, valueBytes: options.valueBytes}, node, answerMs, readyMs},
+  }
+}
+
+/**
+ * Stops one node of a pair (SIGTERM), writes `writes` keys through its peer, restarts it
+ * on its data directory and times how long until it has applied everything its peer has.
+ */
+async function measureCatchUp(ctx: BenchContext, writes: number): Promise<CatchUpFigure> {
+  const cluster = await startCluster(ctx, pairNodes, pairShards)
+  const [peer, node] = cluster.addresses
+  ctx.progress(`scaling: ${node} misses ${writes} writes`)
+  await cluster.stopNode(node)
+  const written = await load(ctx, [peer], writes)
+  const handle = cluster.startNode(node)
+  const answerMs = await cluster.waitForAnswer(node)
+  await waitForPeer(ctx, cluster, node, peer, writes)
+  const caughtUpMs = performance.now() - handle.startedAt
+  await cluster.stop()
+  return {
+    inputs: {nodes: pairNodes, shards: pairShards, missedWrites: writes},
+    node,
+    answerMs,
+    caughtUpMs,
+    writesPerSec: rate(writes, caughtUpMs / 1000),
+    loadRetries: written.retries,
+  }
+}
+
+/**
+ * Loads `keys` keys into 6 nodes in 2 shards, reshards to 3, and times until every node
+ * is in its new shard holding exactly that shard's keys.
+ */
+async function measureReshard(ctx: BenchContext, keys: number): Promise<ReshardFigure> {
+  const {api} = ctx
+  const cluster = await startCluster(ctx, reshardNodes, reshardFrom)
+  ctx.progress(`scaling: loading ${keys} keys into ${reshardNodes} nodes, ${reshardFrom} shards`)
+  const loaded = await load(ctx, cluster.addresses, keys)
+  const keysMoved = countMovedKeys(keyNames(0, keys), cluster.addresses, reshardFrom, reshardTo)
+  const expected = expectedLayout(cluster.addresses, keys)
+
+  ctx.progress(`scaling: resharding ${keys} keys from ${reshardFrom} to ${reshardTo} shards`)
+  const started = performance.now()
+  const answer = await api.call(
+    cluster.addresses[0],
+    'PUT',
+    '/key-value-store-shard/reshard',
+    {'shard-count': reshardTo},
+    reshardTimeoutMs,
+  )
+  const responseMs = performance.now() - started
+  if (answer.status !== 200) {
+    throw new KvsError('INTERNAL', `reshard to ${reshardTo} answered ${answer.status}`, {body: answer.body})
+  }
+  await Promise.all(
+    cluster.addresses.map((address) =>
+      cluster.poll(
+        address,
+        `shard ${expected[address].shardId} with ${expected[address].keys} keys`,
+        async () => {
+          const status = await api.status(address)
+          return status.shardId === expected[address].shardId && status.keys === expected[address].keys ? true : null
+        },
+        waitBudgetMs(keys),
+      ),
+    ),
+  )
+  const settledMs = performance.now() - started
+  await cluster.stop()
+  return {
+    inputs: {nodes: reshardNodes, fromShards: reshardFrom, toShards: reshardTo, keys},
+    keysMoved,
+    responseMs,
+    settledMs,
+    keysMovedPerSec: rate(keysMoved, settledMs / 1000),
+    loadRetries: loaded.retries,
+  }
+}
+
+/** Each node's shard after the reshard and how many of the loaded keys it must then hold. */
+function expectedLayout(nodes: readonly string[], keys: number): Record<string, {shardId: number; keys: number}> {
+  const counts = keysPerShard(keyNames(0, keys), reshardTo)
+  const layout: Record<string, {shardId: number; keys: number}> = {}
+  for (const [id, members] of Object.entries(assignShards(nodes, reshardTo))) {
+    for (const member of members) layout[member] = {shardId: Number(id), keys: counts[Number(id)]}
+  }
+  return layout
+}
