@@ -109,7 +109,7 @@ export class Cluster {
   private readonly nodes = new Map<string, ManagedNode>()
 
   constructor(
-    readonly root: string,
+    private readonly root: string,
     allAddresses: readonly string[],
     private readonly options: ClusterOptions,
   ) {
@@ -171,14 +171,16 @@ export class Cluster {
     this.nodes.set(address, node)
 
     if (options.waitReady ?? true) {
-      const ready = waitFor(
-        async () => (await http(address, 'GET', '/key-value-store-view', undefined, {timeoutMs: 1000})).status === 200,
+      const outcome = await waitFor(
+        async () => {
+          if (!node.running) return 'exited'
+          return (await http(address, 'GET', '/key-value-store-view', undefined, {timeoutMs: 1000})).status === 200 && 'ready'
+        },
         {timeoutMs: this.options.readyTimeoutMs ?? 30_000, intervalMs: 100, what: `${address} to answer GET /key-value-store-view`},
       )
-      const died = node.exited.then(() => {
+      if (outcome === 'exited') {
         throw new Error(`${address} exited (code ${child.exitCode}, signal ${child.signalCode}) before answering\n${this.logTail(address)}`)
-      })
-      await Promise.race([ready, died])
+      }
     }
     return this.node(address)
   }
@@ -293,7 +295,6 @@ function canBind(host: string, port: number): Promise<boolean> {
 export interface HttpAnswer {
   readonly status: number
   readonly body: Record<string, unknown>
-  readonly elapsedMs: number
 }
 
 /** Keep-alive pool for all test requests; per-request deadlines come from `timeoutMs`. */
@@ -340,7 +341,7 @@ export async function http(
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new Error(`${describe}: ${status} with a body that is not a JSON object: ${text.slice(0, 200)}`)
   }
-  return {status, body: parsed as Record<string, unknown>, elapsedMs: performance.now() - started}
+  return {status, body: parsed as Record<string, unknown>}
 }
 
 export interface WaitOptions {

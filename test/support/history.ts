@@ -96,7 +96,9 @@ export function checkHistory(operations: readonly Operation[]): Violation[] {
   const writesOfKey = new Map<string, number[]>()
   ops.forEach((op, i) => {
     if (!isWrite(i)) return
-    writesOfKey.set(op.key, [...(writesOfKey.get(op.key) ?? []), i])
+    const sameKey = writesOfKey.get(op.key) ?? []
+    sameKey.push(i)
+    writesOfKey.set(op.key, sameKey)
     if (op.kind !== 'put') return
     const id = `${op.key}\u0000${op.value}`
     if (putByValue.has(id)) throw new Error(`history: value ${JSON.stringify(op.value)} written twice to ${op.key}; values must be unique`)
