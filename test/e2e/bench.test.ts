@@ -1,0 +1,91 @@
+import {expect} from 'chai'
+import {spawn} from 'node:child_process'
+import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+import type {BenchReport} from '../../src/bench/report.js'
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
+
+interface Ran {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+/** Runs the built CLI (`node bin/run.js ...`) from the repository root, as an operator would. */
+function kvs(args: string[]): Promise<Ran> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(repoRoot, 'bin', 'run.js'), ...args], {cwd: repoRoot})
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk))
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk))
+    child.once('error', reject)
+    child.once('close', (code) => resolve({code, stdout, stderr}))
+  })
+}
+
+/** Only checks that the bench works and reports what it should; never how fast anything is. */
+describe('kvs bench --smoke', function () {
+  this.timeout(600_000)
+  let out: string
+  beforeEach(() => {
+    out = mkdtempSync(join(tmpdir(), 'kvs-bench-e2e-'))
+  })
+  afterEach(() => rmSync(out, {recursive: true, force: true}))
+
+  async function bench(suite: string): Promise<BenchReport> {
+    const ran = await kvs(['bench', '--smoke', '--json', '--suite', suite, '--out', out])
+    expect(ran.code, ran.stderr + ran.stdout).to.equal(0)
+    const report = JSON.parse(ran.stdout) as BenchReport
+    expect(report).to.include({kind: 'kvs-bench-report', version: 1})
+    expect(report.command).to.match(/^kvs bench /)
+    expect(report.options).to.include({smoke: true, suite})
+    const files = report.files!
+    expect(existsSync(files.json)).to.equal(true)
+    expect(JSON.parse(readFileSync(files.json, 'utf8')).kind).to.equal('kvs-bench-report')
+    expect(readFileSync(files.markdown, 'utf8')).to.contain('## kvs bench')
+    return report
+  }
+
+  it('measures GET, PUT and the mix on kvs and the baseline, with ratios and targets', async () => {
+    const report = await bench('throughput')
+    expect(report.scaling).to.equal(null)
+    const throughput = report.throughput!
+    expect(throughput.nodes).to.have.length(4)
+    expect(throughput.shards).to.equal(2)
+    const cases = throughput.scenarios.map((s) => `${s.scenario}x${s.connections}`)
+    expect(cases).to.have.members(['getx1', 'getx64', 'putx1', 'putx64', 'mixx1', 'mixx64'])
+    for (const s of throughput.scenarios) {
+      for (const figures of [s.kvs, s.baseline]) {
+        expect(figures.requests).to.be.above(0)
+        for (const field of ['requestsPerSec', 'p50Ms', 'p99Ms', 'errors', 'non2xx'] as const) {
+          expect(figures[field], field).to.be.a('number')
+        }
+      }
+      expect(s.ratio).to.have.all.keys('requestsPerSec', 'p50', 'p99')
+      expect(s.target.errors).to.have.all.keys('max', 'actual', 'pass')
+      expect(s.target.pass).to.be.a('boolean')
+    }
+    const get64 = throughput.scenarios.find((s) => s.scenario === 'get' && s.connections === 64)
+    expect(get64?.target.requestsRatio?.min).to.equal(0.5)
+    expect(report.targets).to.have.all.keys('checked', 'passed', 'pass')
+  })
+
+  it('measures memory, restart, catch-up and reshard, each with its inputs', async () => {
+    const report = await bench('scaling')
+    expect(report.throughput).to.equal(null)
+    const {memory, restart, catchUp, reshard} = report.scaling!
+    expect(memory!.inputs.keysLoaded).to.equal(report.options.memoryKeys)
+    expect(memory!.keysOnNode).to.equal(report.options.memoryKeys)
+    expect(memory!.bytesPerKey).to.be.a('number')
+    expect(restart!.inputs.keysOnDisk).to.equal(report.options.memoryKeys)
+    expect(restart!.readyMs).to.be.at.least(restart!.answerMs)
+    expect(catchUp.map((c) => c.inputs.missedWrites)).to.deep.equal(report.options.catchUpWrites)
+    expect(reshard.map((r) => r.inputs.keys)).to.deep.equal(report.options.reshardKeys)
+    for (const r of reshard) expect(r.keysMoved).to.be.a('number')
+  })
+})

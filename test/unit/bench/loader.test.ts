@@ -1,0 +1,132 @@
+import {expect} from 'chai'
+
+import {KvsError} from '../../../src/errors.js'
+import type {PeerRequest, PeerResponse, Transport} from '../../../src/transport/transport.js'
+import {loadKeys} from '../../../src/bench/loader.js'
+import {NodeApi, pollUntil} from '../../../src/bench/node-api.js'
+import {putBody, valueFor} from '../../../src/bench/workload.js'
+
+/** A transport that answers from a script and records what it was sent. */
+class ScriptedTransport implements Transport {
+  readonly sent: {peer: string; req: PeerRequest}[] = []
+  inFlight = 0
+  maxInFlight = 0
+
+  constructor(private readonly answer: (peer: string, req: PeerRequest, attempt: number) => PeerResponse) {}
+
+  async request(peer: string, req: PeerRequest): Promise<PeerResponse> {
+    this.sent.push({peer, req})
+    this.inFlight++
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight)
+    await new Promise((resolve) => setImmediate(resolve))
+    this.inFlight--
+    const attempt = this.sent.filter((s) => s.req.path === req.path).length
+    return this.answer(peer, req, attempt)
+  }
+
+  async close(): Promise<void> {}
+}
+
+const ok = (): PeerResponse => ({status: 201, text: '{}'})
+
+describe('bench loader', () => {
+  it('PUTs every key once, round-robin over the targets, with bounded concurrency', async () => {
+    const transport = new ScriptedTransport(ok)
+    const result = await loadKeys(transport, {targets: ['a', 'b'], from: 10, count: 20, valueBytes: 100, concurrency: 4})
+    expect(result.retries).to.equal(0)
+    expect(transport.sent).to.have.length(20)
+    expect(transport.maxInFlight).to.equal(4)
+    const paths = transport.sent.map((s) => s.req.path).sort()
+    expect(new Set(paths).size).to.equal(20)
+    const key12 = transport.sent.find((s) => s.req.path === '/key-value-store/key12')
+    expect(key12?.peer).to.equal('a')
+    expect(key12?.req).to.include({method: 'PUT', body: putBody(valueFor(12, 100))})
+    expect(key12?.req.timeoutMs).to.be.above(0)
+    expect(transport.sent.find((s) => s.req.path === '/key-value-store/key13')?.peer).to.equal('b')
+  })
+
+  it('retries a busy (503) or unreachable node, and counts the retries', async () => {
+    const transport = new ScriptedTransport((peer, _req, attempt) => {
+      if (attempt === 1) return {status: 503, text: '{}'}
+      if (attempt === 2) throw new KvsError('PEER_UNAVAILABLE', 'refused', {peer})
+      return ok()
+    })
+    const result = await loadKeys(transport, {targets: ['a'], from: 0, count: 3, valueBytes: 10, concurrency: 3})
+    expect(transport.sent).to.have.length(9)
+    expect(result.retries).to.equal(6)
+  })
+
+  it('fails on any other answer, naming the key and status', async () => {
+    const transport = new ScriptedTransport(() => ({status: 400, text: '{"error":"Key is too long"}'}))
+    let caught: unknown
+    try {
+      await loadKeys(transport, {targets: ['a'], from: 0, count: 5, valueBytes: 10, concurrency: 1})
+    } catch (error) {
+      caught = error
+    }
+    expect(caught).to.be.instanceOf(KvsError)
+    expect((caught as KvsError).data).to.deep.include({key: 'key0', status: 400})
+    expect(transport.sent).to.have.length(1)
+  })
+})
+
+describe('bench node calls', () => {
+  it('reads a view given as a string or as an array', async () => {
+    const views = ['{"message":"View retrieved successfully","view":"a:1,b:1"}', '{"view":["a:1","b:1"]}']
+    for (const text of views) {
+      const api = new NodeApi(new ScriptedTransport(() => ({status: 200, text})))
+      expect(await api.view('a:1')).to.deep.equal(['a:1', 'b:1'])
+    }
+  })
+
+  it('reads the operator status', async () => {
+    const text = JSON.stringify({address: 'a:1', epoch: 3, shardId: 2, keys: 10, appliedWrites: 12, ready: true})
+    const api = new NodeApi(new ScriptedTransport(() => ({status: 200, text})))
+    expect(await api.status('a:1')).to.deep.equal({address: 'a:1', epoch: 3, shardId: 2, keys: 10, appliedWrites: 12})
+  })
+
+  it('sends a GET of a key with an empty causal history', async () => {
+    const transport = new ScriptedTransport(() => ({status: 404, text: '{}'}))
+    expect(await new NodeApi(transport).getStatus('a:1', 'key0')).to.equal(404)
+    expect(transport.sent[0].req).to.include({method: 'GET', path: '/key-value-store/key0', body: '{"causal-metadata":""}'})
+  })
+})
+
+describe('bench polling', () => {
+  it('keeps polling through errors until the probe has a value', async () => {
+    let calls = 0
+    const value = await pollUntil(
+      'three calls',
+      async () => {
+        calls++
+        if (calls === 1) throw new Error('refused')
+        return calls === 3 ? 'done' : null
+      },
+      {timeoutMs: 5000, intervalMs: 1},
+    )
+    expect(value).to.equal('done')
+  })
+
+  it('times out naming what it waited for and the last error', async () => {
+    let caught: unknown
+    try {
+      await pollUntil('Godot', async () => Promise.reject(new Error('not yet')), {timeoutMs: 20, intervalMs: 5})
+    } catch (error) {
+      caught = error
+    }
+    expect((caught as KvsError).code).to.equal('UNAVAILABLE')
+    expect((caught as Error).message).to.match(/Godot: not yet$/)
+  })
+
+  it('stops at once on a failure', async () => {
+    const started = performance.now()
+    let caught: unknown
+    try {
+      await pollUntil('never', async () => null, {timeoutMs: 10_000, failure: async () => new Error('process exited')})
+    } catch (error) {
+      caught = error
+    }
+    expect((caught as Error).message).to.equal('process exited')
+    expect(performance.now() - started).to.be.below(1000)
+  })
+})
