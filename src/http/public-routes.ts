@@ -21,6 +21,7 @@ import {
 import type {NodeServices} from './services.js'
 
 const maxKeyLength = 50
+const maxGetBodyBytes = 64 * 1024
 
 interface KeyRoute {
   Params: {key: string}
@@ -236,20 +237,29 @@ function unknownShard(reply: FastifyReply, method: string) {
   return reply.code(404).send({error: 'Shard ID does not exist', message: `Error in ${method}`})
 }
 
-/** Reads and parses a GET request's JSON body (Fastify skips body parsing on GET). */
-async function readGetBody(request: FastifyRequest): Promise<void> {
+/**
+ * Reads and parses a GET request's JSON body (Fastify skips body parsing on GET). Plain
+ * stream events, not async iteration: this runs on every read and the difference shows.
+ */
+function readGetBody(request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void {
+  const raw = request.raw
+  if (raw.headers['content-length'] === undefined && raw.headers['transfer-encoding'] === undefined) return done()
   const chunks: Buffer[] = []
   let size = 0
-  for await (const chunk of request.raw) {
-    size += (chunk as Buffer).length
-    if (size > 64 * 1024) throw new KvsError('BAD_REQUEST', 'Request body is too large')
-    chunks.push(chunk as Buffer)
-  }
-  const text = Buffer.concat(chunks).toString('utf8').trim()
-  if (text === '') return
-  try {
-    request.body = JSON.parse(text)
-  } catch {
-    throw new KvsError('BAD_REQUEST', 'Body is not valid JSON')
-  }
+  raw.on('data', (chunk: Buffer) => {
+    size += chunk.length
+    if (size <= maxGetBodyBytes) chunks.push(chunk)
+  })
+  raw.on('error', (error) => done(error))
+  raw.on('end', () => {
+    if (size > maxGetBodyBytes) return done(new KvsError('BAD_REQUEST', 'Request body is too large'))
+    const text = (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)).toString('utf8').trim()
+    if (text === '') return done()
+    try {
+      request.body = JSON.parse(text)
+    } catch {
+      return done(new KvsError('BAD_REQUEST', 'Body is not valid JSON'))
+    }
+    done()
+  })
 }
