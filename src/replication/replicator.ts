@@ -12,6 +12,7 @@ import {KvsError} from '../errors.js'
 import {membersOf, shardOfNode, type ClusterConfig} from '../membership/cluster-config.js'
 import {shardForKey} from '../placement/placement.js'
 import type {Transport} from '../transport/transport.js'
+import {supersedes} from './delivery.js'
 import {PeerChannel} from './peer-channel.js'
 import {ShardState} from './shard-state.js'
 import type {Op, Version} from './op.js'
@@ -492,10 +493,7 @@ export class Replicator {
     if (!this.staging || this.staging.epoch !== epoch) this.staging = {epoch, versions: new Map()}
     const staged = this.staging.versions
     for (const [key, version] of entries) {
-      const current = staged.get(key)
-      if (!current || version.ts > current.ts || (version.ts === current.ts && version.origin > current.origin)) {
-        staged.set(key, version)
-      }
+      if (supersedes(version, staged.get(key))) staged.set(key, version)
     }
   }
 
