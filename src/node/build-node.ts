@@ -28,8 +28,12 @@ export interface NodeParts {
   readonly app: FastifyInstance
   readonly membership: Membership
   readonly replicator: Replicator
-  /** Starts heartbeats, the announcement and the catch-up (after the app can answer). */
-  start(): void
+  /**
+   * Recovers the replica from disk, then starts heartbeats, the announcement and the
+   * catch-up. Called once the app answers, so a large data set does not keep the node
+   * silent: until recovered, it counts as not ready and forwards key requests to peers.
+   */
+  start(): Promise<void>
   close(): Promise<void>
 }
 
@@ -64,7 +68,6 @@ export async function buildNode(
   })
   const local = new Replicator({cluster: membership, transport, store: storage, log})
   replicator = local
-  await local.recover(initial)
   const keys = new KeyService(membership, local, transport)
   const app = buildApp(
     {membership, replicator: local, keys, transport, reshard: async (n) => void (await reshard(membership, transport, local, n))},
@@ -76,7 +79,8 @@ export async function buildNode(
     app,
     membership,
     replicator: local,
-    start() {
+    async start() {
+      await local.recover(initial)
       membership.start()
       if (options.view) membership.announce()
       void local.syncOnStart(3000)

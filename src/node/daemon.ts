@@ -27,7 +27,12 @@ export async function startNode(options: NodeOptions, logger: Logger = defaultLo
     await node.close()
     throw error
   }
-  node.start()
+  try {
+    await node.start()
+  } catch (error) {
+    await node.close()
+    throw error
+  }
   return node
 }
 

@@ -75,6 +75,10 @@ export class Replicator {
   private waiters: Array<() => void> = []
   private readonly pulls = new Map<string, Promise<void>>()
   private synced = false
+  /** False until recover() has loaded the disk; installs wait for it. */
+  private recovered = false
+  private markRecovered!: () => void
+  private readonly whenRecovered = new Promise<void>((resolve) => (this.markRecovered = resolve))
   private snapshotting: Promise<void> | null = null
   /** Writes wait on this while a reshard is being prepared. */
   private writeGate: Promise<void> | null = null
@@ -109,7 +113,7 @@ export class Replicator {
   }
 
   get ready(): boolean {
-    return this.state === null || this.synced
+    return this.recovered && (this.state === null || this.synced)
   }
 
   summary(): {shard: number | null; layoutEpoch: number; applied: number; clock: VectorClock; ready: boolean} {
@@ -130,30 +134,32 @@ export class Replicator {
   /** Rebuilds the replica from the snapshot and log recovered from disk. */
   async recover(config: ClusterConfig | null): Promise<void> {
     const {recovered} = this.opts.store
+    // Built aside and installed at the end: requests meanwhile see no replica and go to peers.
+    let state: ShardState | null = null
     if (recovered.snapshot && recovered.snapshot.header.shard !== 0) {
       const {header} = recovered.snapshot
-      const state = new ShardState(header.shard, header.epoch)
+      state = new ShardState(header.shard, header.epoch)
       const entries: Array<[string, Version]> = []
       for await (const record of recovered.snapshot.records) entries.push(record)
       state.mergeState(entries, header.clock)
-      this.state = state
     }
     let replayed = 0
     for await (const {entry} of recovered.entries) {
-      if (!this.state || entry.shard !== this.state.shard || entry.epoch !== this.state.epoch) {
-        this.state = new ShardState(entry.shard, entry.epoch)
-      }
-      this.state.apply(entry)
+      if (!state || entry.shard !== state.shard || entry.epoch !== state.epoch) state = new ShardState(entry.shard, entry.epoch)
+      state.apply(entry)
       this.hlc.observe(entry.ts)
       replayed++
     }
-    for (const v of this.state?.versions.values() ?? []) this.hlc.observe(v.ts)
+    for (const v of state?.versions.values() ?? []) this.hlc.observe(v.ts)
     const myShard = config ? shardOfNode(config, this.self) : null
-    if (config && myShard !== null && (!this.state || this.state.shard !== myShard || this.state.epoch !== config.layoutEpoch)) {
-      this.state = new ShardState(myShard, config.layoutEpoch)
+    if (config && myShard !== null && (!state || state.shard !== myShard || state.epoch !== config.layoutEpoch)) {
+      state = new ShardState(myShard, config.layoutEpoch)
     } else if (config && myShard === null) {
-      this.state = null
+      state = null
     }
+    this.state = state
+    this.recovered = true
+    this.markRecovered()
     this.opts.log.info({keys: this.liveKeys, replayed, shard: this.shard}, 'replica recovered from disk')
   }
 
@@ -413,6 +419,7 @@ export class Replicator {
    * data of the new layout; a new membership copies the shard from its peers first.
    */
   async install(next: ClusterConfig, previous: ClusterConfig | null): Promise<void> {
+    await this.whenRecovered
     const myShard = shardOfNode(next, this.self)
     if (previous && next.layoutEpoch !== previous.layoutEpoch && this.preparedFor === next.epoch) {
       this.commitReshard(next, myShard)

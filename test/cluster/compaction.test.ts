@@ -34,7 +34,9 @@ describe('compaction of a node on file storage', function () {
 
   const open = async () => {
     const storage = await openStorage<SnapshotHeader, SnapshotRecord, Op, NodeMeta>({dir, fsync: 'never', log: pino({level: 'silent'})})
-    return buildNode({address, view: [address], shardCount: 1}, storage, new InMemoryNetwork().transport(), pino({level: 'silent'}))
+    const node = await buildNode({address, view: [address], shardCount: 1}, storage, new InMemoryNetwork().transport(), pino({level: 'silent'}))
+    await node.start()
+    return node
   }
 
   it('keeps the data directory small after 100,000 overwrites of 10 keys, and recovers', async () => {

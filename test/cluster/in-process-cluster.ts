@@ -35,7 +35,7 @@ export class InProcessCluster {
     await node.app.ready()
     this.network.register(address, node.app)
     this.nodes.set(address, node)
-    node.start()
+    await node.start()
     return node
   }
 
