@@ -5,9 +5,7 @@ import type {VectorClock} from '../../src/clock/vector-clock.js'
 import {deliveryOf, drainDeliverable, supersedes, type Delivery} from '../../src/replication/delivery.js'
 import {opClock, type Op, type Version} from '../../src/replication/op.js'
 
-const A = '127.0.0.2:8085'
-const B = '127.0.0.9:8085'
-const C = '127.0.0.10:8085'
+import {A, B, C, historyArb} from './causal-history.js'
 
 /** An op of shard 1 whose own clock (deps.clocks['1']) is `clock`; other shards' clocks in `others`. */
 function op(origin: string, seq: number, clock: VectorClock, others: Record<string, VectorClock> = {}): Op {
@@ -25,58 +23,6 @@ function op(origin: string, seq: number, clock: VectorClock, others: Record<stri
 
 const version = (ts: number, origin: string, value: string | null = 'v'): Version => ({value, ts, origin, deps: {epoch: 1, clocks: {}}})
 
-/**
- * A random causal history of one shard, as replicas would produce it: each origin writes
- * (its clock is everything it has applied) and now and then applies everything another
- * origin has (a sync). Every origin's knowledge stays causally closed, so the ops' clocks
- * are real causal dependencies. `ops` is in generation order, which is a causal order.
- */
-interface CausalHistory {
-  readonly ops: Op[]
-  /** What each origin had applied at the end: causally closed prefixes of `ops`. */
-  readonly knowledge: VectorClock[]
-}
-
-type Step = {kind: 'write'; who: number; key: string; del: boolean; wall: number} | {kind: 'sync'; to: number; from: number}
-
-const historyArb: fc.Arbitrary<CausalHistory> = fc.integer({min: 2, max: 3}).chain((count) => {
-  const who = fc.integer({min: 0, max: count - 1})
-  const step: fc.Arbitrary<Step> = fc.oneof(
-    {
-      weight: 3,
-      arbitrary: fc.record({
-        kind: fc.constant('write' as const),
-        who,
-        key: fc.constantFrom('x', 'y', 'z'),
-        del: fc.boolean(),
-        wall: fc.integer({min: 1, max: 20}),
-      }),
-    },
-    {weight: 2, arbitrary: fc.record({kind: fc.constant('sync' as const), to: who, from: who})},
-  )
-  return fc.array(step, {minLength: 4, maxLength: 40, size: 'medium'}).map((steps) => buildHistory([A, C, B].slice(0, count), steps))
-})
-
-function buildHistory(origins: string[], steps: Step[]): CausalHistory {
-  const clocks: Array<Record<string, number>> = origins.map(() => ({}))
-  const maxTs = origins.map(() => 0)
-  const ops: Op[] = []
-  for (const s of steps) {
-    if (s.kind === 'sync') {
-      for (const [m, v] of Object.entries(clocks[s.from])) clocks[s.to][m] = Math.max(clocks[s.to][m] ?? 0, v)
-      maxTs[s.to] = Math.max(maxTs[s.to], maxTs[s.from])
-      continue
-    }
-    const origin = origins[s.who]
-    const seq = (clocks[s.who][origin] ?? 0) + 1
-    clocks[s.who][origin] = seq
-    const ts = Math.max(s.wall, maxTs[s.who] + 1)
-    maxTs[s.who] = ts
-    const value = s.del ? null : `${origin}:${seq}`
-    ops.push({shard: 1, epoch: 1, origin, seq, key: s.key, value, ts, deps: {epoch: 1, clocks: {'1': {...clocks[s.who]}}}})
-  }
-  return {ops, knowledge: clocks.map((c) => ({...c}))}
-}
 
 /** True when `a` happens-before `b` (b's coordinator had applied a). */
 const happensBefore = (a: Op, b: Op): boolean => a !== b && (opClock(b)[a.origin] ?? 0) >= a.seq

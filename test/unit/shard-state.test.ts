@@ -6,9 +6,7 @@ import {drainDeliverable, supersedes} from '../../src/replication/delivery.js'
 import type {Op, Version} from '../../src/replication/op.js'
 import {ShardState} from '../../src/replication/shard-state.js'
 
-const A = '127.0.0.2:8085'
-const B = '127.0.0.9:8085'
-const C = '127.0.0.10:8085'
+import {A, B, historyArb} from './causal-history.js'
 
 /** A write of shard 1 with its own clock `clock` (the coordinator's clock right after it). */
 function write(origin: string, seq: number, key: string, value: string | null, ts: number, clock: VectorClock = {[origin]: seq}): Op {
@@ -27,52 +25,6 @@ function replicaWith(ops: Op[]): ShardState {
   return state
 }
 
-/* A random causal history (same construction as in delivery.test.ts): origins write with
- * their whole applied clock as dependencies and now and then sync from one another. */
-interface CausalHistory {
-  readonly ops: Op[]
-  readonly knowledge: VectorClock[]
-}
-
-type Step = {kind: 'write'; who: number; key: string; del: boolean; wall: number} | {kind: 'sync'; to: number; from: number}
-
-const historyArb: fc.Arbitrary<CausalHistory> = fc.integer({min: 2, max: 3}).chain((count) => {
-  const who = fc.integer({min: 0, max: count - 1})
-  const step: fc.Arbitrary<Step> = fc.oneof(
-    {
-      weight: 3,
-      arbitrary: fc.record({
-        kind: fc.constant('write' as const),
-        who,
-        key: fc.constantFrom('x', 'y', 'z'),
-        del: fc.boolean(),
-        wall: fc.integer({min: 1, max: 20}),
-      }),
-    },
-    {weight: 2, arbitrary: fc.record({kind: fc.constant('sync' as const), to: who, from: who})},
-  )
-  return fc.array(step, {minLength: 4, maxLength: 40, size: 'medium'}).map((steps) => buildHistory([A, C, B].slice(0, count), steps))
-})
-
-function buildHistory(origins: string[], steps: Step[]): CausalHistory {
-  const clocks: Array<Record<string, number>> = origins.map(() => ({}))
-  const maxTs = origins.map(() => 0)
-  const ops: Op[] = []
-  for (const s of steps) {
-    if (s.kind === 'sync') {
-      for (const [m, v] of Object.entries(clocks[s.from])) clocks[s.to][m] = Math.max(clocks[s.to][m] ?? 0, v)
-      maxTs[s.to] = Math.max(maxTs[s.to], maxTs[s.from])
-      continue
-    }
-    const origin = origins[s.who]
-    const seq = (clocks[s.who][origin] ?? 0) + 1
-    clocks[s.who][origin] = seq
-    const ts = Math.max(s.wall, maxTs[s.who] + 1)
-    maxTs[s.who] = ts
-    ops.push(write(origin, seq, s.key, s.del ? null : `${origin}:${seq}`, ts, {...clocks[s.who]}))
-  }
-  return {ops, knowledge: clocks.map((c) => ({...c}))}
-}
 
 const covered = (clock: VectorClock, o: Op): boolean => (clock[o.origin] ?? 0) >= o.seq
 
