@@ -12,7 +12,7 @@ import {KvsError} from '../errors.js'
 import {membersOf, shardOfNode, type ClusterConfig} from '../membership/cluster-config.js'
 import {shardForKey} from '../placement/placement.js'
 import type {Transport} from '../transport/transport.js'
-import {supersedes} from './delivery.js'
+import {drainDeliverable, supersedes} from './delivery.js'
 import {PeerChannel} from './peer-channel.js'
 import {ShardState} from './shard-state.js'
 import type {Op, Version} from './op.js'
@@ -305,24 +305,15 @@ export class Replicator {
   private deliverPending(appends: Promise<number>[]): void {
     const s = this.state
     if (!s) return
-    let progressed = true
-    while (progressed) {
-      progressed = false
-      const still: Op[] = []
-      for (const op of this.pending) {
-        const r = s.offer(op)
-        if (r === 'applied') {
-          appends.push(this.opts.store.log.append(op))
-          this.hlc.observe(op.ts)
-          this.applied()
-          progressed = true
-        } else if (r === 'blocked') {
-          still.push(op)
-        }
-      }
-      this.pending = still
-    }
+    this.pending = drainDeliverable(this.pending, s.clock, (op) => {
+      s.apply(op)
+      appends.push(this.opts.store.log.append(op))
+      this.hlc.observe(op.ts)
+      this.applied()
+      return s.clock
+    })
   }
+
 
   /** A heartbeat showed `peer` ahead of us in our shard: fetch what we lack. */
   peerAhead(peer: {address: string; shard: number | null; layoutEpoch: number; clock: VectorClock}): void {
