@@ -3,7 +3,7 @@
  * (API.md), peer routes (/internal) and operator routes (/admin) are separate plugins.
  */
 import Fastify, {LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance} from 'fastify'
-import {isKvsError} from '../errors.js'
+import {errorAnswer} from './error-answer.js'
 import {internalRoutes} from './internal-routes.js'
 import {operatorRoutes} from './operator-routes.js'
 import {publicRoutes} from './public-routes.js'
@@ -34,17 +34,10 @@ export function buildApp(services: NodeServices, opts: AppOptions = {}): Fastify
   app.addContentTypeParser('application/json', {parseAs: 'string'}, (_req, body, done) => parseJson(body as string, done))
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const method = request.method
-    if (isKvsError(error)) {
-      if (error.status >= 500) request.log.warn({err: error.message, code: error.code}, 'request failed')
-      return reply.code(error.status).send({message: error.status >= 500 ? `Error in ${method}` : error.message, error: error.message})
-    }
-    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500
-    if (status === 500) {
-      request.log.error({err: error}, 'unexpected error')
-      return reply.code(500).send({message: `Error in ${method}`, error: 'Internal error'})
-    }
-    return reply.code(status).send({message: `Error in ${method}`, error: clientMessage(error)})
+    const {status, body} = errorAnswer(request.method, error)
+    if (status === 500) request.log.error({err: error}, 'unexpected error')
+    else if (status >= 500) request.log.warn({err: error.message, code: (error as {code?: string}).code}, 'request failed')
+    return reply.code(status).send(body)
   })
 
   app.setNotFoundHandler((request, reply) => {
@@ -66,10 +59,4 @@ function parseJson(body: string, done: (err: Error | null, body?: unknown) => vo
     error.statusCode = 400
     done(error)
   }
-}
-
-function clientMessage(error: FastifyError): string {
-  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return 'Request body is too large'
-  if (error.validation) return `Invalid request: ${error.message}`
-  return error.message
 }

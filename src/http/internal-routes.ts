@@ -4,9 +4,14 @@ import {KvsError} from '../errors.js'
 import type {VectorClock} from '../clock/vector-clock.js'
 import type {ClusterConfig} from '../membership/cluster-config.js'
 import type {PeerSummary} from '../membership/failure-detector.js'
+import {parseMetadata} from '../clock/causal-metadata.js'
+import type {ForwardedRequest} from '../replication/key-service.js'
 import type {Op, Version} from '../replication/op.js'
+import {errorAnswer} from './error-answer.js'
 import {
   clusterConfig,
+  forwardBody,
+  forwardResponse,
   okResponse,
   peerSummary,
   replicateBody,
@@ -46,6 +51,26 @@ export async function internalRoutes(app: FastifyInstance, {services}: {services
       await replicator.receive(request.body.ops, request.body.from)
       return ok
     },
+  )
+
+  // Key requests other nodes forward here, in batches; each is answered as the key route would.
+  app.post<{Body: {requests: ForwardedRequest[]}}>(
+    '/forward',
+    {schema: {body: forwardBody, response: forwardResponse}, bodyLimit: 64 * 1024 * 1024},
+    async (request) => ({
+      answers: await Promise.all(
+        request.body.requests.map(async (r) => {
+          try {
+            const answer = await services.keys.handle({...r, meta: parseMetadata(r.meta)})
+            return {status: answer.status, body: typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body)}
+          } catch (error) {
+            const {status, body} = errorAnswer(r.method, error)
+            if (status === 500) request.log.error({err: error}, 'unexpected error in a forwarded request')
+            return {status, body: JSON.stringify(body)}
+          }
+        }),
+      ),
+    }),
   )
 
   app.post<{Body: {shard: number; epoch: number; clock: VectorClock; full?: boolean}}>('/sync', {schema: {body: syncBody}}, async (request) =>

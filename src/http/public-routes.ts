@@ -7,7 +7,7 @@ import {parseMetadata} from '../clock/causal-metadata.js'
 import {isKvsError, KvsError} from '../errors.js'
 import {hasShard, membersOf, shardIds, shardOfNode, withMember, withNode, withoutNode} from '../membership/cluster-config.js'
 import {isFeasibleShardCount, isSocketAddress} from '../placement/placement.js'
-import {deadlineHeader, hopHeader, type KeyMethod} from '../replication/key-service.js'
+import {hopHeader, type KeyMethod} from '../replication/key-service.js'
 import {
   keyBody,
   keyParams,
@@ -98,9 +98,7 @@ export async function publicRoutes(app: FastifyInstance, {services}: {services: 
       if (isKvsError(error)) return badKey(reply, method, error.message)
       throw error
     }
-    const hops = Number(request.headers[hopHeader] ?? 0) || 0
-    const deadline = Number(request.headers[deadlineHeader]) || undefined
-    const answer = await keys.handle({method, key, value: body?.value as string | undefined, meta, hops, deadline})
+    const answer = await keys.handle({method, key, value: body?.value as string | undefined, meta, hops: 0})
     reply.code(answer.status)
     if (typeof answer.body === 'string') return reply.type('application/json').send(answer.body)
     return reply.send(answer.body)
@@ -157,7 +155,7 @@ export async function publicRoutes(app: FastifyInstance, {services}: {services: 
         return {message: 'Key count of shard ID retrieved successfully', 'shard-id-key-count': services.replicator.liveKeys}
       }
       if (Number(request.headers[hopHeader] ?? 0) === 0) {
-        for (const peer of membership.liveMembers(shard)) {
+        for (const peer of membership.route(shard).members) {
           try {
             const res = await services.transport.request(peer, {
               method: 'GET',

@@ -151,6 +151,39 @@ export const replicateBody = {
   properties: {from: {type: 'string'}, ops: {type: 'array', items: op}},
 } as const
 
+export const forwardBody = {
+  type: 'object',
+  required: ['requests'],
+  properties: {
+    requests: {
+      type: 'array',
+      maxItems: 4096,
+      items: {
+        type: 'object',
+        required: ['method', 'key', 'meta', 'hops', 'deadline'],
+        properties: {
+          method: {type: 'string', enum: ['GET', 'PUT', 'DELETE']},
+          key: {type: 'string', minLength: 1, maxLength: 50},
+          value: {type: 'string'},
+          meta: {type: ['object', 'null']},
+          hops: {type: 'integer', minimum: 1, maximum: 2},
+          deadline: {type: 'number'},
+        },
+      },
+    },
+  },
+} as const
+
+/** Each answer's body is the JSON text the key route would have sent, relayed as is. */
+export const forwardResponse = {
+  200: {
+    type: 'object',
+    properties: {
+      answers: {type: 'array', items: {type: 'object', properties: {status: {type: 'integer'}, body: {type: 'string'}}}},
+    },
+  },
+} as const
+
 export const syncBody = {
   type: 'object',
   required: ['shard', 'epoch', 'clock'],

@@ -32,6 +32,23 @@ export interface MembershipOptions {
   peerTimeoutMs?: number
 }
 
+/** Where requests for one shard go, as this node sees it now. */
+export interface ShardRoute {
+  /** Live members: the primary first, then the other ready ones, then those still copying. */
+  readonly members: readonly string[]
+  /** The members other than this node, in the same order. */
+  readonly peers: readonly string[]
+  /** The peers not still copying their data. */
+  readonly readyPeers: readonly string[]
+  readonly primary: string | null
+}
+
+/**
+ * Routes are computed once per shard and reused by every request for this long, or until a
+ * heartbeat or a configuration changes what they depend on (liveness moves in seconds).
+ */
+const routeTtlMs = 100
+
 /** How long an accepted proposal blocks others for the same epoch if its commit never comes. */
 const promiseTtlMs = 10_000
 
@@ -46,6 +63,8 @@ export class Membership {
   private readonly pushing = new Set<string>()
   private readonly heartbeatMs: number
   private readonly peerTimeoutMs: number
+  private readonly routes = new Map<number, ShardRoute>()
+  private routesAt = 0
 
   constructor(private readonly opts: MembershipOptions) {
     this.current = opts.initial
@@ -90,30 +109,41 @@ export class Membership {
     return this.detector.summary(address)
   }
 
-  /** Live members of `shard` other than this node, primary first, then by address. */
-  livePeers(shard: number): string[] {
-    return this.liveMembers(shard).filter((m) => m !== this.opts.self)
-  }
-
-  /**
-   * Live members of `shard`: the primary first, then the other ready ones, then those still
-   * copying their data (a last resort, e.g. while a whole cluster boots).
-   */
-  liveMembers(shard: number): string[] {
-    if (!this.current) return []
-    const primary = this.primaryOf(shard)
-    const rank = (m: string) => (m === primary ? 0 : this.isReady(m) ? 1 : 2)
-    return membersOf(this.current, shard)
-      .filter((m) => this.isUp(m))
-      .sort((a, b) => rank(a) - rank(b) || compareAddresses(a, b))
+  /** Live peers of `shard`: the primary first, then the ready ones, then those copying. */
+  livePeers(shard: number): readonly string[] {
+    return this.route(shard).peers
   }
 
   /** The live member with the most applied writes, ready members before copying ones. */
   primaryOf(shard: number): string | null {
-    if (!this.current) return null
+    return this.route(shard).primary
+  }
+
+  route(shard: number): ShardRoute {
+    const now = Date.now()
+    if (now - this.routesAt >= routeTtlMs) this.forgetRoutes(now)
+    let route = this.routes.get(shard)
+    if (!route) {
+      route = this.computeRoute(shard)
+      this.routes.set(shard, route)
+    }
+    return route
+  }
+
+  private forgetRoutes(now = Date.now()): void {
+    this.routes.clear()
+    this.routesAt = now
+  }
+
+  private computeRoute(shard: number): ShardRoute {
+    if (!this.current) return {members: [], peers: [], readyPeers: [], primary: null}
     const live = membersOf(this.current, shard).filter((m) => this.isUp(m))
     const ready = live.filter((m) => this.isReady(m))
-    return choosePrimary((ready.length > 0 ? ready : live).map((address) => ({address, applied: this.appliedOf(address)})))
+    const primary = choosePrimary((ready.length > 0 ? ready : live).map((address) => ({address, applied: this.appliedOf(address)})))
+    const rank = (m: string) => (m === primary ? 0 : ready.includes(m) ? 1 : 2)
+    const members = live.sort((a, b) => rank(a) - rank(b) || compareAddresses(a, b))
+    const peers = members.filter((m) => m !== this.opts.self)
+    return {members, peers, readyPeers: peers.filter((m) => ready.includes(m)), primary}
   }
 
   /** False while `address` is still copying its shard (as its last heartbeat said). */
@@ -164,6 +194,7 @@ export class Membership {
   private observe(peer: PeerSummary): void {
     const wasUp = this.isUp(peer.address)
     this.detector.heardFrom(peer, Date.now())
+    this.forgetRoutes()
     if (!wasUp) this.opts.log.info({peer: peer.address}, 'peer is up')
     const mine = this.current?.epoch ?? 0
     if (peer.epoch > mine) void this.pullConfig(peer.address)
@@ -210,6 +241,7 @@ export class Membership {
       if (previous && next.epoch <= previous.epoch) return
       await this.opts.onInstall(next, previous)
       this.current = next
+      this.forgetRoutes()
       this.opts.log.info({epoch: next.epoch, layoutEpoch: next.layoutEpoch, shards: next.shards}, 'configuration installed')
     })
     this.installing = run.catch(() => undefined)

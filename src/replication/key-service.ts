@@ -6,8 +6,10 @@
 import type {CausalMetadata} from '../clock/causal-metadata.js'
 import {isKvsError, KvsError} from '../errors.js'
 import type {ClusterConfig} from '../membership/cluster-config.js'
+import type {ShardRoute} from '../membership/membership.js'
 import {shardForKey} from '../placement/placement.js'
-import type {Transport} from '../transport/transport.js'
+import {Batcher} from '../transport/batcher.js'
+import type {PeerResponse, Transport} from '../transport/transport.js'
 import type {Replicator} from './replicator.js'
 
 export type KeyMethod = 'GET' | 'PUT' | 'DELETE'
@@ -38,18 +40,33 @@ export interface KeyAnswer {
 export interface RoutingView {
   readonly self: string
   readonly config: ClusterConfig | null
-  liveMembers(shard: number): string[]
-  primaryOf(shard: number): string | null
-  isReady(address: string): boolean
+  route(shard: number): ShardRoute
   /** Asks peers for a newer configuration; resolves when one is installed or the wait ends. */
   awaitLayoutEpoch(epoch: number, timeoutMs: number): Promise<boolean>
 }
 
+/** A key request as one node forwards it to another, inside a batch (POST /internal/forward). */
+export interface ForwardedRequest {
+  method: KeyMethod
+  key: string
+  value?: string
+  meta: CausalMetadata | null
+  hops: number
+  /** ms since the epoch: the forwarding node gives up then (see KeyRequest.deadline). */
+  deadline: number
+}
+
 export const hopHeader = 'x-kvs-hops'
-export const deadlineHeader = 'x-kvs-deadline'
+
+/**
+ * Forwarded requests to one peer share a call while earlier ones are on the wire: under
+ * load this turns many small HTTP exchanges into a few larger ones.
+ */
+const forwardsInFlight = 2
 
 export class KeyService {
   private turn = 0
+  private readonly forwarders = new Map<string, Batcher<ForwardedRequest, PeerResponse>>()
 
   constructor(
     private readonly routing: RoutingView,
@@ -74,14 +91,12 @@ export class KeyService {
     if (req.method === 'GET') {
       if (local) return this.serve(req, shard)
       // Spread reads over the ready members; members still copying only as a last resort.
-      const others = this.routing.liveMembers(shard).filter((m) => m !== this.routing.self)
-      const ready = others.filter((m) => this.routing.isReady(m))
-      const peers = [...rotate(ready, this.turn++), ...others.filter((m) => !ready.includes(m))]
-      return (await this.forward(req, peers)) ?? (member ? this.serve(req, shard) : unavailable(req.method))
+      const {peers, readyPeers} = this.routing.route(shard)
+      const order = [...rotate(readyPeers, this.turn++), ...peers.filter((m) => !readyPeers.includes(m))]
+      return (await this.forward(req, order)) ?? (member ? this.serve(req, shard) : unavailable(req.method))
     }
-    const primary = this.routing.primaryOf(shard)
+    const {primary, peers} = this.routing.route(shard)
     if (member && (req.hops > 0 || primary === this.routing.self || primary === null)) return this.serve(req, shard)
-    const peers = this.routing.liveMembers(shard).filter((m) => m !== this.routing.self)
     return (await this.forward(req, peers)) ?? (member ? this.serve(req, shard) : unavailable(req.method))
   }
 
@@ -121,24 +136,13 @@ export class KeyService {
   /** Tries each peer in turn; the first answer (any status) is relayed. Null if none answered. */
   private async forward(req: KeyRequest, peers: readonly string[]): Promise<KeyAnswer | null> {
     if (req.hops >= 2) return null
-    const body = JSON.stringify({
-      'causal-metadata': req.meta ?? '',
-      ...(req.method === 'PUT' ? {value: req.value} : {}),
-    })
     for (const peer of peers) {
       const deadline = Math.min(Date.now() + this.forwardTimeoutMs, req.deadline ?? Infinity)
-      const timeoutMs = deadline - Date.now()
-      if (timeoutMs <= 0) return null
-      const headers: Record<string, string> = {[hopHeader]: String(req.hops + 1)}
-      if (req.method !== 'GET') headers[deadlineHeader] = String(deadline)
+      if (deadline <= Date.now()) return null
+      const forwarded: ForwardedRequest = {method: req.method, key: req.key, meta: req.meta, hops: req.hops + 1, deadline}
+      if (req.method === 'PUT') forwarded.value = req.value
       try {
-        const res = await this.transport.request(peer, {
-          method: req.method,
-          path: `/key-value-store/${encodeURIComponent(req.key)}`,
-          body,
-          headers,
-          timeoutMs,
-        })
+        const res = await this.forwarder(peer).send(forwarded)
         if (res.status === 503) continue
         return {status: res.status, body: res.text}
       } catch (error) {
@@ -147,9 +151,34 @@ export class KeyService {
     }
     return null
   }
+
+  private forwarder(peer: string): Batcher<ForwardedRequest, PeerResponse> {
+    let batcher = this.forwarders.get(peer)
+    if (!batcher) {
+      batcher = new Batcher((requests) => this.sendForwards(peer, requests), forwardsInFlight)
+      this.forwarders.set(peer, batcher)
+    }
+    return batcher
+  }
+
+  private async sendForwards(peer: string, requests: ForwardedRequest[]): Promise<PeerResponse[]> {
+    let deadline = Infinity
+    for (const r of requests) deadline = Math.min(deadline, r.deadline)
+    const timeoutMs = deadline - Date.now()
+    if (timeoutMs <= 0) throw new KvsError('PEER_UNAVAILABLE', `gave up on ${peer} before sending`, {peer})
+    const res = await this.transport.request(peer, {
+      method: 'POST',
+      path: '/internal/forward',
+      body: JSON.stringify({requests}),
+      timeoutMs,
+    })
+    if (res.status !== 200) throw new KvsError('PEER_UNAVAILABLE', `${peer} refused forwarded requests (${res.status})`, {peer})
+    const {answers} = JSON.parse(res.text) as {answers: Array<{status: number; body: string}>}
+    return answers.map((a) => ({status: a.status, text: a.body}))
+  }
 }
 
-function rotate<T>(items: T[], n: number): T[] {
+function rotate<T>(items: readonly T[], n: number): readonly T[] {
   if (items.length < 2) return items
   const k = n % items.length
   return [...items.slice(k), ...items.slice(0, k)]

@@ -1,54 +1,34 @@
 /**
- * Sends ops to one peer in batches: while one batch is on the wire, new ops queue and go
- * together in the next. One batch in flight per peer keeps ops in order and amortizes the
- * round trip when many writes wait for the same peer.
+ * Sends ops to one peer in batches, one batch in flight: ops that wait for the same peer
+ * share a round trip, and arrive in the order they were sent.
  */
+import {Batcher} from '../transport/batcher.js'
 import type {Transport} from '../transport/transport.js'
 import type {Op} from './op.js'
 
-interface Waiting {
-  op: Op
-  done: (acked: boolean) => void
-}
-
 export class PeerChannel {
-  private queue: Waiting[] = []
-  private busy = false
+  private readonly batcher: Batcher<Op, boolean>
 
-  constructor(
-    private readonly self: string,
-    private readonly peer: string,
-    private readonly transport: Transport,
-    private readonly timeoutMs: number,
-  ) {}
-
-  /** Resolves true once the peer applied `op`, false if it did not answer in time. */
-  send(op: Op): Promise<boolean> {
-    return new Promise((resolve) => {
-      this.queue.push({op, done: resolve})
-      if (!this.busy) void this.flush()
-    })
-  }
-
-  private async flush(): Promise<void> {
-    this.busy = true
-    while (this.queue.length > 0) {
-      const batch = this.queue
-      this.queue = []
+  constructor(self: string, peer: string, transport: Transport, timeoutMs: number) {
+    this.batcher = new Batcher(async (ops) => {
       let acked = false
       try {
-        const res = await this.transport.request(this.peer, {
+        const res = await transport.request(peer, {
           method: 'POST',
           path: '/internal/replicate',
-          body: JSON.stringify({from: this.self, ops: batch.map((w) => w.op)}),
-          timeoutMs: this.timeoutMs,
+          body: JSON.stringify({from: self, ops}),
+          timeoutMs,
         })
         acked = res.status === 200
       } catch {
         // A peer that is down or paused: it catches up from our log when it is back.
       }
-      for (const w of batch) w.done(acked)
-    }
-    this.busy = false
+      return ops.map(() => acked)
+    }, 1)
+  }
+
+  /** Resolves true once the peer applied `op`, false if it did not answer in time. */
+  send(op: Op): Promise<boolean> {
+    return this.batcher.send(op)
   }
 }

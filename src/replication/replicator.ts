@@ -22,7 +22,7 @@ import type {ReplicaStore, SnapshotHeader} from './replica-store.js'
 export interface ClusterView {
   readonly self: string
   readonly config: ClusterConfig | null
-  livePeers(shard: number): string[]
+  livePeers(shard: number): readonly string[]
 }
 
 export interface ReplicatorOptions {
