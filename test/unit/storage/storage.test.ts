@@ -1,7 +1,7 @@
 import {expect} from 'chai'
 import {spawn, type ChildProcess} from 'node:child_process'
 import {once} from 'node:events'
-import {access, readFile, writeFile} from 'node:fs/promises'
+import {access, readdir, readFile, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import type {KvsError} from '../../../src/errors.js'
 import {openStorage} from '../../../src/storage/storage.js'
@@ -104,6 +104,22 @@ describe('openStorage', () => {
     const {storage: again} = await openDir()
     expect(await again.meta.read()).to.deep.equal({address: '127.0.0.2:8080', config: {epoch: 2}})
     expect(JSON.parse(await readFile(join(tmp.path, 'meta.json'), 'utf8'))).to.deep.equal({address: '127.0.0.2:8080', config: {epoch: 2}})
+  })
+
+  it('lands overlapping metadata writes in call order and leaves no temporary file', async () => {
+    const {storage} = await openDir()
+    await Promise.all([1, 2, 3, 4, 5].map((epoch) => storage.meta.write({address: '127.0.0.2:8080', config: {epoch}})))
+    expect(JSON.parse(await readFile(join(tmp.path, 'meta.json'), 'utf8'))).to.deep.equal({address: '127.0.0.2:8080', config: {epoch: 5}})
+    expect((await readdir(tmp.path)).filter((name) => name.includes('tmp'))).to.deep.equal([])
+  })
+
+  it('ignores the temporary file of a metadata write that was interrupted', async () => {
+    const {storage} = await openDir()
+    await storage.meta.write({address: '127.0.0.2:8080', config: {epoch: 3}})
+    await storage.close()
+    await writeFile(join(tmp.path, '.meta.json.tmp'), '{"address":"127.0.0.2:80')
+    const {storage: again} = await openDir()
+    expect(await again.meta.read()).to.deep.equal({address: '127.0.0.2:8080', config: {epoch: 3}})
   })
 })
 
