@@ -1,13 +1,13 @@
 /** Operator routes (/admin): what `kvs status` shows. */
 import type {FastifyInstance} from 'fastify'
 import {shardOfNode} from '../membership/cluster-config.js'
-import {statusResponse} from './schemas.js'
+import {statusQuery, statusResponse} from './schemas.js'
 import type {NodeServices} from './services.js'
 
 export async function operatorRoutes(app: FastifyInstance, {services}: {services: NodeServices}): Promise<void> {
   const {membership, replicator} = services
 
-  app.get('/status', {schema: {response: statusResponse}}, async () => {
+  app.get<{Querystring: {gc?: 'true' | 'false'}}>('/status', {schema: {querystring: statusQuery, response: statusResponse}}, async (request) => {
     const config = membership.config
     const self = membership.self
     const shard = replicator.shard
@@ -33,6 +33,32 @@ export async function operatorRoutes(app: FastifyInstance, {services}: {services
       }),
       reshard: replicator.reshardProgress,
       catchUp: replicator.catchUp,
+      process: await processStatus(app, services, request.query.gc === 'true'),
     }
   })
+}
+
+/** Memory and live resources of this process; `gc` first runs a full GC when it is exposed. */
+async function processStatus(app: FastifyInstance, services: NodeServices, gc: boolean) {
+  const collect = (globalThis as {gc?: () => void}).gc
+  const collected = gc && typeof collect === 'function'
+  if (collected) collect()
+  const activeResources: Record<string, number> = {}
+  for (const type of process.getActiveResourcesInfo()) activeResources[type] = (activeResources[type] ?? 0) + 1
+  const memory = process.memoryUsage()
+  const server = app.server
+  const inboundConnections = server.listening
+    ? await new Promise<number>((resolve) => server.getConnections((error, n) => resolve(error ? 0 : n)))
+    : 0
+  return {
+    gc: collected,
+    rssBytes: memory.rss,
+    heapUsedBytes: memory.heapUsed,
+    heapTotalBytes: memory.heapTotal,
+    externalBytes: memory.external,
+    activeResources,
+    inboundConnections,
+    peerSockets: services.transport.stats?.() ?? null,
+    backlog: services.replicator.backlog,
+  }
 }

@@ -206,6 +206,40 @@ export const reshardTransferBody = {
 
 export const okResponse = {200: {type: 'object', properties: {ok: {type: 'boolean'}}}} as const
 
+const count = {type: 'integer', minimum: 0} as const
+
+/** What the node process holds: for leak checks after a fault loop (GET /admin/status). */
+const processStatus = {
+  type: 'object',
+  properties: {
+    /** Whether a full GC ran just before measuring (?gc=true on a node started with --expose-gc). */
+    gc: {type: 'boolean'},
+    rssBytes: count,
+    heapUsedBytes: count,
+    heapTotalBytes: count,
+    externalBytes: count,
+    /** process.getActiveResourcesInfo() counted by type: what keeps the event loop alive (ref'd timers, sockets, ...). */
+    activeResources: {type: 'object', additionalProperties: count},
+    /** Client connections open on this node's listening socket. */
+    inboundConnections: count,
+    /** Sockets and requests of the peer transport, summed over peers (null if it does not track them). */
+    peerSockets: {
+      type: ['object', 'null'],
+      properties: {peers: count, connected: count, free: count, running: count, queued: count},
+    },
+    /** Replication queues: ops waiting for their causal past, pulls in flight, requests waiting for writes, state transfers kept. */
+    backlog: {
+      type: 'object',
+      properties: {pendingOps: count, pulls: count, waiters: count, transfers: count},
+    },
+  },
+} as const
+
+export const statusQuery = {
+  type: 'object',
+  properties: {gc: {type: 'string', enum: ['true', 'false']}},
+} as const
+
 export const statusResponse = {
   200: {
     type: 'object',
@@ -236,6 +270,7 @@ export const statusResponse = {
         type: ['object', 'null'],
         properties: {phase: {type: 'string'}, moved: {type: 'integer'}, total: {type: 'integer'}},
       },
+      process: processStatus,
     },
   },
 } as const

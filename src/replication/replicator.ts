@@ -129,6 +129,11 @@ export class Replicator {
     return this.progress
   }
 
+  /** Sizes of the queues that grow under faults and must shrink again (operator status). */
+  get backlog(): {pendingOps: number; pulls: number; waiters: number; transfers: number} {
+    return {pendingOps: this.pending.length, pulls: this.pulls.size, waiters: this.waiters.length, transfers: this.transfers.size}
+  }
+
   // ---- start-up ------------------------------------------------------------------------
 
   /** Rebuilds the replica from the snapshot and log recovered from disk. */

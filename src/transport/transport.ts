@@ -27,5 +27,19 @@ export interface Transport {
    * 'PEER_UNAVAILABLE' when the peer refused, reset or did not answer within timeoutMs.
    */
   request(peer: string, req: PeerRequest): Promise<PeerResponse>
+  /** Connection counts over every peer, for the operator status (null if not tracked). */
+  stats?(): TransportStats | null
   close(): Promise<void>
+}
+
+/** Sockets and requests of a transport, summed over its peers (undici pool stats). */
+export interface TransportStats {
+  /** Peers with a connection pool. */
+  peers: number
+  /** Open sockets to peers, and those of them idle. */
+  connected: number
+  free: number
+  /** Requests being sent or awaiting an answer, and requests waiting for a socket. */
+  running: number
+  queued: number
 }

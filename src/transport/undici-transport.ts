@@ -4,7 +4,7 @@
  */
 import {Pool} from 'undici'
 import {KvsError} from '../errors.js'
-import type {PeerRequest, PeerResponse, Transport} from './transport.js'
+import type {PeerRequest, PeerResponse, Transport, TransportStats} from './transport.js'
 
 export interface UndiciTransportOptions {
   /** Sockets per peer. */
@@ -60,6 +60,18 @@ export class UndiciTransport implements Transport {
     } finally {
       clearTimeout(timer)
     }
+  }
+
+  stats(): TransportStats {
+    const sum: TransportStats = {peers: this.pools.size, connected: 0, free: 0, running: 0, queued: 0}
+    for (const pool of this.pools.values()) {
+      const s = pool.stats
+      sum.connected += s.connected
+      sum.free += s.free
+      sum.running += s.running
+      sum.queued += s.queued
+    }
+    return sum
   }
 
   async close(): Promise<void> {

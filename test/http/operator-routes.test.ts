@@ -1,0 +1,31 @@
+import {expect} from 'chai'
+import {InProcessCluster} from '../cluster/in-process-cluster.js'
+
+/** Operator routes (/admin) answered with inject(). */
+describe('operator routes', function () {
+  let cluster: InProcessCluster
+  const a = '127.0.0.2:8085'
+
+  before(async () => {
+    cluster = await InProcessCluster.start(2, 1)
+  })
+  after(async () => cluster.stop())
+
+  const inject = async (url: string) => {
+    const res = await cluster.nodes.get(a)!.app.inject({method: 'GET', url})
+    expect(res.headers['content-type']).to.match(/application\/json/)
+    return {status: res.statusCode, body: res.json() as Record<string, any>}
+  }
+
+  it('GET /admin/status reports the process: memory, live resources and replication queues', async () => {
+    const {status, body} = await inject('/admin/status?gc=true')
+    expect(status).to.equal(200)
+    const p = body.process
+    expect(p.gc, 'a GC runs only where it is exposed').to.equal(typeof (globalThis as {gc?: unknown}).gc === 'function')
+    for (const field of ['rssBytes', 'heapUsedBytes', 'heapTotalBytes', 'externalBytes', 'inboundConnections']) expect(p[field], field).to.be.a('number')
+    expect(p.activeResources).to.be.an('object')
+    expect(p.peerSockets, 'the in-memory transport has no sockets').to.equal(null)
+    expect(p.backlog).to.deep.equal({pendingOps: 0, pulls: p.backlog.pulls, waiters: 0, transfers: 0})
+    expect((await inject('/admin/status?gc=maybe')).status).to.equal(400)
+  })
+})
