@@ -180,6 +180,7 @@ function nodeArgs(options: NodeOptions): string[] {
   const args = ['--address', options.address, '--data-dir', options.dataDir, '--fsync', options.fsync]
   if (options.view) args.push('--view', options.view.join(','))
   if (options.shardCount !== null) args.push('--shard-count', String(options.shardCount))
+  if (options.faultInjection) args.push('--fault-injection')
   return args
 }
 

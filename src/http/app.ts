@@ -4,6 +4,7 @@
  */
 import Fastify, {LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance} from 'fastify'
 import {errorAnswer} from './error-answer.js'
+import {faultRoutes, refusePeerTraffic} from './fault-routes.js'
 import {internalRoutes} from './internal-routes.js'
 import {operatorRoutes} from './operator-routes.js'
 import {publicRoutes} from './public-routes.js'
@@ -44,6 +45,11 @@ export function buildApp(services: NodeServices, opts: AppOptions = {}): Fastify
     reply.code(404).send({message: `Error in ${request.method}`, error: `No route ${request.method} ${request.url.split('?')[0]}`})
   })
 
+  if (services.faults) {
+    // Test only: registered on the root so it covers every route, forwarded key requests included.
+    app.addHook('onRequest', refusePeerTraffic(services.faults))
+    app.register(faultRoutes, {faults: services.faults, prefix: '/admin'})
+  }
   app.register(publicRoutes, {services})
   app.register(internalRoutes, {services, prefix: '/internal'})
   app.register(operatorRoutes, {services, prefix: '/admin'})

@@ -274,3 +274,30 @@ export const statusResponse = {
     },
   },
 } as const
+
+/** Test-only fault injection (fault-routes.ts). */
+export const faultsBody = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  properties: {
+    isolate: {type: 'boolean'},
+    refusePeers: {type: 'array', maxItems: 1000, uniqueItems: true, items: {type: 'string', minLength: 1, maxLength: 64}},
+  },
+} as const
+
+const errorAnswer = {type: 'object', properties: {message: {type: 'string'}, error: {type: 'string'}}} as const
+
+export const faultsResponse = {
+  200: {
+    type: 'object',
+    properties: {
+      message: {type: 'string'},
+      isolate: {type: 'boolean'},
+      refusePeers: {type: 'array', items: {type: 'string'}},
+      refusedCalls: {type: 'object', properties: {outbound: {type: 'integer'}, inbound: {type: 'integer'}}},
+    },
+  },
+  '4xx': errorAnswer,
+  '5xx': errorAnswer,
+} as const

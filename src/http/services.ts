@@ -2,6 +2,7 @@
 import type {Membership} from '../membership/membership.js'
 import type {KeyService} from '../replication/key-service.js'
 import type {Replicator} from '../replication/replicator.js'
+import type {PeerFaults} from '../transport/fault-injection.js'
 import type {Transport} from '../transport/transport.js'
 
 export interface NodeServices {
@@ -9,6 +10,8 @@ export interface NodeServices {
   readonly replicator: Replicator
   readonly keys: KeyService
   readonly transport: Transport
+  /** Present only on a node started with fault injection (test only): /admin/faults. */
+  readonly faults?: PeerFaults | null
   /** Runs a whole reshard to `shardCount` shards, coordinated by this node. */
   reshard(shardCount: number): Promise<void>
 }

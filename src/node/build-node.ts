@@ -13,6 +13,7 @@ import {KeyService} from '../replication/key-service.js'
 import type {ReplicaStore} from '../replication/replica-store.js'
 import {Replicator} from '../replication/replicator.js'
 import type {MetaStore} from '../storage/types.js'
+import {FaultyTransport, PeerFaults} from '../transport/fault-injection.js'
 import type {Transport} from '../transport/transport.js'
 import type {NodeOptions} from './options.js'
 
@@ -28,6 +29,8 @@ export interface NodeParts {
   readonly app: FastifyInstance
   readonly membership: Membership
   readonly replicator: Replicator
+  /** The faults in force, when the node runs with fault injection (test only). */
+  readonly faults: PeerFaults | null
   /**
    * Recovers the replica from disk, then starts heartbeats, the announcement and the
    * catch-up. Called once the app answers, so a large data set does not keep the node
@@ -37,14 +40,20 @@ export interface NodeParts {
   close(): Promise<void>
 }
 
-/** Builds a node from its seams without listening; tests pass in-memory twins. */
+/**
+ * Builds a node from its seams without listening; tests pass in-memory twins. With
+ * `faultInjection`, every peer call goes through a FaultyTransport and /admin/faults exists.
+ */
 export async function buildNode(
-  options: Pick<NodeOptions, 'address' | 'view' | 'shardCount'>,
+  options: Pick<NodeOptions, 'address' | 'view' | 'shardCount'> & {faultInjection?: boolean},
   storage: NodeStorage,
-  transport: Transport,
+  peerTransport: Transport,
   logger: Logger,
 ): Promise<NodeParts> {
   const log = logger.child({node: options.address})
+  const faults = options.faultInjection ? new PeerFaults(options.address) : null
+  const transport = faults ? new FaultyTransport(peerTransport, faults) : peerTransport
+  if (faults) log.warn('fault injection is on: POST /admin/faults can cut this node off from its peers (test only)')
   const saved = await storage.meta.read()
   if (saved && saved.address !== options.address) {
     throw new KvsError('USAGE', `this data directory belongs to node ${saved.address}, not ${options.address}`)
@@ -70,7 +79,7 @@ export async function buildNode(
   replicator = local
   const keys = new KeyService(membership, local, transport)
   const app = buildApp(
-    {membership, replicator: local, keys, transport, reshard: async (n) => void (await reshard(membership, transport, local, n))},
+    {membership, replicator: local, keys, transport, faults, reshard: async (n) => void (await reshard(membership, transport, local, n))},
     {logger: log},
   )
 
@@ -79,6 +88,7 @@ export async function buildNode(
     app,
     membership,
     replicator: local,
+    faults,
     async start() {
       await local.recover(initial)
       membership.start()

@@ -16,6 +16,8 @@ export interface NodeOptions {
   shardCount: number | null
   dataDir: string
   fsync: FsyncPolicy
+  /** Test-only: the /admin/faults route that cuts peer traffic (README, Configuration). */
+  faultInjection: boolean
 }
 
 export interface NodeFlags {
@@ -24,6 +26,7 @@ export interface NodeFlags {
   shardCount?: number
   dataDir?: string
   fsync?: string
+  faultInjection?: boolean
 }
 
 /** The default: written to the OS on every write, fsynced every 100 ms (see README). */
@@ -58,8 +61,14 @@ export function resolveNodeOptions(flags: NodeFlags, env: NodeJS.ProcessEnv): No
     throw new KvsError('USAGE', `fsync policy must be always, interval or never, got "${fsync}"`)
   }
 
+  const faultText = env.KVS_FAULT_INJECTION ?? ''
+  if (!['', '0', '1'].includes(faultText.trim())) {
+    throw new KvsError('USAGE', `KVS_FAULT_INJECTION must be 1 (on) or 0 (off), got "${faultText}"`)
+  }
+  const faultInjection = flags.faultInjection || faultText.trim() === '1'
+
   const dataDir = flags.dataDir ?? env.KVS_DATA_DIR ?? defaultDataDir(address)
-  return {address, view, shardCount, dataDir: path.resolve(dataDir), fsync}
+  return {address, view, shardCount, dataDir: path.resolve(dataDir), fsync, faultInjection}
 }
 
 export function defaultDataDir(address: string): string {

@@ -12,15 +12,21 @@ import {InMemoryNetwork} from '../../src/transport/in-memory-transport.js'
 
 export type Store = MemoryStorage<SnapshotHeader, SnapshotRecord, Op, NodeMeta>
 
+/** Node settings beyond address, view and shard count. */
+export interface NodeExtras {
+  /** Build the node with the test-only fault injection seam (/admin/faults). */
+  faultInjection?: boolean
+}
+
 export class InProcessCluster {
   readonly network = new InMemoryNetwork()
   readonly nodes = new Map<string, NodeParts>()
   readonly storage = new Map<string, Store>()
 
-  static async start(count: number, shards: number): Promise<InProcessCluster> {
+  static async start(count: number, shards: number, options: NodeExtras = {}): Promise<InProcessCluster> {
     const cluster = new InProcessCluster()
     const view = Array.from({length: count}, (_, i) => `127.0.0.${i + 2}:8085`)
-    await Promise.all(view.map((address) => cluster.startNode(address, view, shards)))
+    await Promise.all(view.map((address) => cluster.startNode(address, view, shards, undefined, options)))
     return cluster
   }
 
@@ -28,10 +34,10 @@ export class InProcessCluster {
     return [...this.nodes.keys()]
   }
 
-  async startNode(address: string, view: string[] | null, shardCount: number | null, storage?: Store): Promise<NodeParts> {
+  async startNode(address: string, view: string[] | null, shardCount: number | null, storage?: Store, extras: NodeExtras = {}): Promise<NodeParts> {
     const store = storage ?? new MemoryStorage()
     this.storage.set(address, store)
-    const node = await buildNode({address, view, shardCount}, store, this.network.transport(), pino({level: 'silent'}))
+    const node = await buildNode({address, view, shardCount, ...extras}, store, this.network.transport(), pino({level: 'silent'}))
     await node.app.ready()
     this.network.register(address, node.app)
     this.nodes.set(address, node)

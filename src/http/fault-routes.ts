@@ -1,0 +1,53 @@
+/**
+ * Test-only fault injection (transport/fault-injection.ts), present only on a node started
+ * with --fault-injection / KVS_FAULT_INJECTION=1; without it neither the hook nor the
+ * routes exist and /admin/faults answers the JSON 404 of every unknown route.
+ *
+ * GET    /admin/faults   the faults in force
+ * POST   /admin/faults   {"refusePeers": ["ip:port", ...]} and/or {"isolate": true}: replaces them
+ * DELETE /admin/faults   heals: every peer is accepted again
+ */
+import type {FastifyInstance, FastifyReply, FastifyRequest} from 'fastify'
+import {isSocketAddress} from '../placement/placement.js'
+import {hopHeader} from '../replication/key-service.js'
+import {fromHeader, type FaultState, type PeerFaults} from '../transport/fault-injection.js'
+import {faultsBody, faultsResponse} from './schemas.js'
+
+/**
+ * An onRequest hook: refuses peer traffic the faults cut off with 503 and `Connection:
+ * close`, before the body is read, so nothing changes. Client requests pass.
+ */
+export function refusePeerTraffic(faults: PeerFaults) {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
+    const from = request.headers[fromHeader]
+    const caller = typeof from === 'string' ? from : undefined
+    const peerCall = caller !== undefined || request.headers[hopHeader] !== undefined || request.url.startsWith('/internal/')
+    if (!faults.refusesInbound(caller, peerCall)) return undefined
+    faults.refusedCalls.inbound++
+    // Returning the reply after send() ends the request here: no body read, no handler.
+    return reply
+      .code(503)
+      .header('connection', 'close')
+      .send({message: `Error in ${request.method}`, error: `Peer traffic${caller ? ` from ${caller}` : ''} is refused (fault injection)`})
+  }
+}
+
+export async function faultRoutes(app: FastifyInstance, {faults}: {faults: PeerFaults}): Promise<void> {
+  const answer = (message: string) => ({message, ...faults.state, refusedCalls: faults.refusedCalls})
+
+  app.get('/faults', {schema: {response: faultsResponse}}, async () => answer('Faults in force'))
+
+  app.post<{Body: Partial<FaultState>}>('/faults', {schema: {body: faultsBody, response: faultsResponse}}, async (request, reply) => {
+    const bad = (request.body.refusePeers ?? []).find((p) => !isSocketAddress(p))
+    if (bad !== undefined) return reply.code(400).send({message: 'Error in POST', error: `refusePeers entry "${bad}" is not an ip:port address`})
+    faults.set(request.body)
+    request.log.warn({faults: faults.state}, 'fault injection: peer traffic cut')
+    return answer('Faults set')
+  })
+
+  app.delete('/faults', {schema: {response: faultsResponse}}, async (request) => {
+    faults.heal()
+    request.log.warn('fault injection: healed')
+    return answer('Faults healed')
+  })
+}

@@ -1,0 +1,20 @@
+import {expect} from 'chai'
+import {resolveNodeOptions} from '../../src/node/options.js'
+
+describe('node options: fault injection (test only)', () => {
+  const env = {SOCKET_ADDRESS: '127.0.0.2:8085', KVS_DATA_DIR: '/tmp/kvs-options-test'}
+
+  it('is off by default', () => {
+    expect(resolveNodeOptions({}, env).faultInjection).to.equal(false)
+    expect(resolveNodeOptions({}, {...env, KVS_FAULT_INJECTION: '0'}).faultInjection).to.equal(false)
+  })
+
+  it('is on with KVS_FAULT_INJECTION=1 or --fault-injection', () => {
+    expect(resolveNodeOptions({}, {...env, KVS_FAULT_INJECTION: '1'}).faultInjection).to.equal(true)
+    expect(resolveNodeOptions({faultInjection: true}, env).faultInjection).to.equal(true)
+  })
+
+  it('refuses any other value of KVS_FAULT_INJECTION', () => {
+    expect(() => resolveNodeOptions({}, {...env, KVS_FAULT_INJECTION: 'yes'})).to.throw(/KVS_FAULT_INJECTION must be 1 \(on\) or 0 \(off\), got "yes"/)
+  })
+})
