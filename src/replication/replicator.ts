@@ -74,6 +74,8 @@ export class Replicator {
   private pending: Op[] = []
   private waiters: Array<() => void> = []
   private readonly pulls = new Map<string, Promise<void>>()
+  /** The newest op log append: appends resolve in order, so it covers every earlier one. */
+  private lastAppend: Promise<unknown> = Promise.resolve()
   private synced = false
   /** False until recover() has loaded the disk; installs wait for it. */
   private recovered = false
@@ -233,7 +235,7 @@ export class Replicator {
       const clock = {...s.clock, [this.self]: seq}
       const deps = mergeMetadata(base, {epoch: s.epoch, clocks: {[String(shard)]: clock}})
       const op: Op = {shard, epoch: s.epoch, origin: this.self, seq, key, value, ts: this.hlc.now(), deps}
-      const durable = this.opts.store.log.append(op)
+      const durable = (this.lastAppend = this.opts.store.log.append(op))
       s.apply(op)
       this.applied()
       await Promise.all([durable, this.replicate(op)])
@@ -298,13 +300,19 @@ export class Replicator {
     }
     this.deliverPending(appends)
     if (this.pending.some((p) => ops.includes(p))) {
-      await this.pullFrom(from)
+      // A pull from `from` already running may have been answered before `from` wrote what
+      // these ops depend on (one pull per peer at a time): then wait for it and pull again.
+      const running = this.pulls.get(from)
+      await (running ? running.catch(() => undefined).then(() => this.pullFrom(from)) : this.pullFrom(from))
       this.deliverPending(appends)
     }
     await Promise.all(appends)
     if (ops.some((op) => (s.clock[op.origin] ?? 0) < op.seq)) {
       throw new KvsError('UNAVAILABLE', 'Could not apply the ops in causal order yet')
     }
+    // Some ops may have been applied by another delivery (a pull, a late batch) whose
+    // appends are still under way: acknowledge only once they are logged too.
+    await this.lastAppend
   }
 
   private deliverPending(appends: Promise<number>[]): void {
@@ -312,7 +320,7 @@ export class Replicator {
     if (!s) return
     this.pending = drainDeliverable(this.pending, s.clock, (op) => {
       s.apply(op)
-      appends.push(this.opts.store.log.append(op))
+      appends.push((this.lastAppend = this.opts.store.log.append(op)))
       this.hlc.observe(op.ts)
       this.applied()
       return s.clock
@@ -334,7 +342,9 @@ export class Replicator {
   pullFrom(peer: string, strict = false): Promise<void> {
     const running = this.pulls.get(peer)
     if (running && !strict) return running
-    const run = this.doPull(peer).finally(() => this.pulls.delete(peer))
+    const run: Promise<void> = this.doPull(peer).finally(() => {
+      if (this.pulls.get(peer) === run) this.pulls.delete(peer)
+    })
     this.pulls.set(peer, run)
     return run
   }

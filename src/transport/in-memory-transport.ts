@@ -7,9 +7,24 @@ import type {FastifyInstance} from 'fastify'
 import {KvsError} from '../errors.js'
 import type {PeerRequest, PeerResponse, Transport} from './transport.js'
 
+/** One call on the in-memory network, as a test hook sees it. */
+export interface Call {
+  /** The calling node, when its transport was made with transport(from). */
+  readonly from: string | undefined
+  readonly to: string
+  readonly req: PeerRequest
+}
+
+/**
+ * A test hook that sees every call: `deliver` hands it to the peer and resolves with the
+ * answer. The hook may hold the call, delay the answer, or throw instead of delivering.
+ */
+export type CallHook = (call: Call, deliver: () => Promise<PeerResponse>) => Promise<PeerResponse>
+
 export class InMemoryNetwork {
   private readonly apps = new Map<string, FastifyInstance>()
   private readonly paused = new Set<string>()
+  private hook: CallHook | null = null
 
   register(address: string, app: FastifyInstance): void {
     this.apps.set(address, app)
@@ -27,10 +42,18 @@ export class InMemoryNetwork {
     this.paused.delete(address)
   }
 
-  /** A transport for the node at `from`. */
-  transport(): Transport {
+  /** Routes every later call through `hook` (null removes it). */
+  intercept(hook: CallHook | null): void {
+    this.hook = hook
+  }
+
+  /** A transport for the node at `from` (named to call hooks). */
+  transport(from?: string): Transport {
     return {
-      request: (peer, req) => this.deliver(peer, req),
+      request: (peer, req) => {
+        const hook = this.hook
+        return hook ? hook({from, to: peer, req}, () => this.deliver(peer, req)) : this.deliver(peer, req)
+      },
       close: async () => undefined,
     }
   }

@@ -37,7 +37,7 @@ export class InProcessCluster {
   async startNode(address: string, view: string[] | null, shardCount: number | null, storage?: Store, extras: NodeExtras = {}): Promise<NodeParts> {
     const store = storage ?? new MemoryStorage()
     this.storage.set(address, store)
-    const node = await buildNode({address, view, shardCount, ...extras}, store, this.network.transport(), pino({level: 'silent'}))
+    const node = await buildNode({address, view, shardCount, ...extras}, store, this.network.transport(address), pino({level: 'silent'}))
     await node.app.ready()
     this.network.register(address, node.app)
     this.nodes.set(address, node)

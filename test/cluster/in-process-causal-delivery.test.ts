@@ -1,0 +1,170 @@
+/**
+ * Replicated batches that reach a replica before the ops they depend on (the 503 "Could not
+ * apply the ops in causal order yet" a bench saw under load). The in-memory network's hook
+ * sets up the interleavings exactly: a batch lost on the way (its sender timed out), an
+ * earlier batch processed late, and a pull of the receiver whose answer the sender computed
+ * before it wrote the missing ops.
+ */
+import {expect} from 'chai'
+import {KvsError} from '../../src/errors.js'
+import type {Op} from '../../src/replication/op.js'
+import type {PeerResponse} from '../../src/transport/transport.js'
+import {InProcessCluster, waitUntil} from './in-process-cluster.js'
+
+describe('in-process causal delivery of replicated batches (2 nodes, 1 shard)', function () {
+  let cluster: InProcessCluster
+  const [a, b] = ['127.0.0.2:8085', '127.0.0.3:8085']
+  /** What b answered to each /internal/replicate batch from a, by the first seq in it. */
+  let answers: Map<number, PeerResponse | string>
+
+  beforeEach(async () => {
+    cluster = await InProcessCluster.start(2, 1)
+    answers = new Map()
+  })
+  afterEach(async () => {
+    cluster.network.intercept(null)
+    await cluster.stop()
+  })
+
+  const replicaOf = (node: string) => cluster.nodes.get(node)!.replicator
+  const seqsIn = (body: string | undefined) => (JSON.parse(body ?? '{}') as {ops: Op[]}).ops.map((op) => op.seq)
+  const put = async (key: string, value: string) => {
+    const res = await cluster.request(a, 'PUT', `/key-value-store/${key}`, {value, 'causal-metadata': ''})
+    expect(res.status, JSON.stringify(res.body)).to.equal(201)
+  }
+  /** Ops of origin `a` in b's op log (what b would recover after a crash). */
+  const loggedAtB = async () => {
+    const seqs: number[] = []
+    for await (const {entry} of cluster.storage.get(b)!.reopen().recovered.entries) if (entry.origin === a) seqs.push(entry.seq)
+    return seqs
+  }
+  /** Lets every pending callback of the in-memory network and the replicas run. */
+  const settle = async () => {
+    for (let i = 0; i < 50; i++) await new Promise((r) => setImmediate(r))
+  }
+
+  /** Holds b's pulls from a after a computed the answer, until `release()`. */
+  function holdPullAnswers() {
+    let release!: () => void
+    const released = new Promise<void>((r) => (release = r))
+    let held = 0
+    return {
+      release,
+      get held() {
+        return held
+      },
+      async onSync(deliver: () => Promise<PeerResponse>): Promise<PeerResponse> {
+        const answer = await deliver()
+        held++
+        await released
+        return answer
+      },
+    }
+  }
+
+  it('applies and acknowledges a batch that arrives before a lost batch it depends on, though a stale pull is in flight', async () => {
+    await put('k1', 'v1')
+    await waitUntil('b to hold k1', () => replicaOf(b).summary().applied === 1)
+    await waitUntil('no pull in flight at b', () => replicaOf(b).backlog.pulls === 0)
+
+    const pulls = holdPullAnswers()
+    let holding = true
+    cluster.network.intercept(async ({from, to, req}, deliver) => {
+      if (from === b && to === a && req.path === '/internal/sync' && holding) return pulls.onSync(deliver)
+      if (from === a && to === b && req.path === '/internal/replicate') {
+        const [first] = seqsIn(req.body)
+        // The batch with a's second write is lost: its sender gave up (timeout, reset).
+        if (first === 2) {
+          answers.set(2, 'lost')
+          throw new KvsError('PEER_UNAVAILABLE', `${to} did not answer (test)`)
+        }
+        const answer = deliver()
+        if (first === 3) {
+          // b parked the op (its dependency is missing) and waits on a pull: only now does
+          // the pull that a answered before writing seq 2 come back.
+          await waitUntil('b to park seq 3', () => replicaOf(b).backlog.pendingOps > 0)
+          holding = false
+          pulls.release()
+        }
+        answers.set(first, await answer)
+        return answer
+      }
+      return deliver()
+    })
+
+    // A pull of b, as a heartbeat showing a ahead starts one; a answers it at once.
+    void replicaOf(b).pullFrom(a).catch(() => undefined)
+    await waitUntil('a to answer b\'s pull', () => pulls.held > 0)
+    await put('k2', 'v2')
+    await put('k3', 'v3')
+
+    const third = answers.get(3) as PeerResponse
+    expect(answers.get(2)).to.equal('lost')
+    expect(`${third.status} ${third.text}`, 'b\'s answer to the batch with seq 3').to.equal('200 {"ok":true}')
+    expect(replicaOf(b).summary().clock[a], 'b applied everything it acknowledged').to.equal(3)
+    expect(await loggedAtB(), 'and logged it').to.deep.equal([1, 2, 3])
+    expect(replicaOf(b).backlog.pendingOps).to.equal(0)
+  })
+
+  it('acknowledges a batch applied by another delivery only once that delivery is logged', async () => {
+    await put('k1', 'v1')
+    await waitUntil('b to hold k1', () => replicaOf(b).summary().applied === 1)
+    await waitUntil('no pull in flight at b', () => replicaOf(b).backlog.pulls === 0)
+
+    // b's log append of seq 3 waits for the test (a slow disk write).
+    const log = cluster.storage.get(b)!.log as {append(entry: Op): Promise<number>}
+    const append = log.append.bind(log)
+    let releaseDisk!: () => void
+    const disk = new Promise<void>((r) => (releaseDisk = r))
+    let seq3Logged = false
+    log.append = async (entry: Op) => {
+      if (entry.origin === a && entry.seq === 3) {
+        await disk
+        const index = await append(entry)
+        seq3Logged = true
+        return index
+      }
+      return append(entry)
+    }
+
+    let lateBatch: (() => Promise<PeerResponse>) | null = null
+    cluster.network.intercept(async ({from, to, req}, deliver) => {
+      if (from === b && to === a && req.path === '/internal/sync') {
+        // Every pull's answer comes back only once the late batch below was delivered.
+        const answer = await deliver()
+        await waitUntil('the late batch to be applied at b', () => (replicaOf(b).summary().clock[a] ?? 0) >= 3)
+        return answer
+      }
+      if (from === a && to === b && req.path === '/internal/replicate') {
+        const [first] = seqsIn(req.body)
+        if (first === 2) {
+          // Its sender gives up on it (timeout), but b processes it later.
+          lateBatch = deliver
+          throw new KvsError('PEER_UNAVAILABLE', `${to} did not answer in time (test)`)
+        }
+        const answer = deliver()
+        if (first === 3) {
+          await waitUntil('b to park seq 3 and pull', () => replicaOf(b).backlog.pendingOps > 0 && replicaOf(b).backlog.pulls > 0)
+          // The late batch delivers seq 2 and the parked seq 3, whose append waits on the disk.
+          void (lateBatch as () => Promise<PeerResponse>)().then((r) => answers.set(2, r))
+        }
+        const settled = await answer
+        answers.set(first, settled)
+        return settled
+      }
+      return deliver()
+    })
+
+    await put('k2', 'v2')
+    const third = put('k3', 'v3')
+    await waitUntil('b to apply seq 3', () => (replicaOf(b).summary().clock[a] ?? 0) >= 3)
+    await waitUntil('b\'s pull to end', () => replicaOf(b).backlog.pulls === 0)
+    await settle()
+    expect(seq3Logged, 'the disk still holds seq 3 back').to.equal(false)
+    expect(answers.has(3), 'b must not acknowledge seq 3 before it is logged').to.equal(false)
+    releaseDisk()
+    await third
+    expect((answers.get(3) as PeerResponse).status).to.equal(200)
+    expect(await loggedAtB()).to.deep.equal([1, 2, 3])
+  })
+})
