@@ -1,5 +1,6 @@
 /** Operator routes (/admin): what `kvs status` shows. */
 import type {FastifyInstance} from 'fastify'
+import {readdirSync} from 'node:fs'
 import {shardOfNode} from '../membership/cluster-config.js'
 import {statusQuery, statusResponse} from './schemas.js'
 import type {NodeServices} from './services.js'
@@ -58,7 +59,17 @@ async function processStatus(app: FastifyInstance, services: NodeServices, gc: b
     externalBytes: memory.external,
     activeResources,
     inboundConnections,
+    openFds: openFds(),
     peerSockets: services.transport.stats?.() ?? null,
     backlog: services.replicator.backlog,
+  }
+}
+
+/** File descriptors this process holds (sockets of every kind, files); null without /proc. */
+function openFds(): number | null {
+  try {
+    return readdirSync('/proc/self/fd').length
+  } catch {
+    return null
   }
 }

@@ -222,6 +222,8 @@ const processStatus = {
     activeResources: {type: 'object', additionalProperties: count},
     /** Client connections open on this node's listening socket. */
     inboundConnections: count,
+    /** File descriptors held (sockets, ref'd or not, and files); null where /proc is missing. */
+    openFds: {type: ['integer', 'null'], minimum: 0},
     /** Sockets and requests of the peer transport, summed over peers (null if it does not track them). */
     peerSockets: {
       type: ['object', 'null'],

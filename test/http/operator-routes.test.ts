@@ -24,6 +24,7 @@ describe('operator routes', function () {
     expect(p.gc, 'a GC runs only where it is exposed').to.equal(typeof (globalThis as {gc?: unknown}).gc === 'function')
     for (const field of ['rssBytes', 'heapUsedBytes', 'heapTotalBytes', 'externalBytes', 'inboundConnections']) expect(p[field], field).to.be.a('number')
     expect(p.activeResources).to.be.an('object')
+    expect(p.openFds, 'Linux has /proc/self/fd').to.be.a('number').greaterThan(2)
     expect(p.peerSockets, 'the in-memory transport has no sockets').to.equal(null)
     expect(p.backlog).to.deep.equal({pendingOps: 0, pulls: p.backlog.pulls, waiters: 0, transfers: 0})
     expect((await inject('/admin/status?gc=maybe')).status).to.equal(400)
