@@ -72,7 +72,8 @@ export class Replicator {
   private readonly hlc = new HybridClock()
   private readonly channels = new Map<string, PeerChannel>()
   private pending: Op[] = []
-  private waiters: Array<() => void> = []
+  /** Requests waiting for their causal past, woken by every applied op (and by their timer). */
+  private readonly waiters = new Set<() => void>()
   private readonly pulls = new Map<string, Promise<void>>()
   /** The newest op log append: appends resolve in order, so it covers every earlier one. */
   private lastAppend: Promise<unknown> = Promise.resolve()
@@ -133,7 +134,7 @@ export class Replicator {
 
   /** Sizes of the queues that grow under faults and must shrink again (operator status). */
   get backlog(): {pendingOps: number; pulls: number; waiters: number; transfers: number} {
-    return {pendingOps: this.pending.length, pulls: this.pulls.size, waiters: this.waiters.length, transfers: this.transfers.size}
+    return {pendingOps: this.pending.length, pulls: this.pulls.size, waiters: this.waiters.size, transfers: this.transfers.size}
   }
 
   // ---- start-up ------------------------------------------------------------------------
@@ -271,11 +272,15 @@ export class Replicator {
       const left = until - Date.now()
       if (left <= 0) throw new KvsError('UNAVAILABLE', 'Unable to satisfy request', {shard, need})
       await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, Math.min(left, 100))
-        this.waiters.push(() => {
+        const wake = () => {
           clearTimeout(t)
+          this.waiters.delete(wake)
           resolve()
-        })
+        }
+        // Woken by the timer, it leaves too: a replica that applies nothing for long (cut
+        // off) would otherwise keep one closure per 100 ms of every request that waited.
+        const t = setTimeout(wake, Math.min(left, 100))
+        this.waiters.add(wake)
       })
       s = this.requireState(shard)
     }
@@ -284,7 +289,7 @@ export class Replicator {
 
   private applied(): void {
     if (!this.snapshotting && this.opts.store.log.logBytes > this.compactionThreshold()) void this.snapshot()
-    if (this.waiters.length > 0) for (const w of this.waiters.splice(0)) w()
+    if (this.waiters.size > 0) for (const w of [...this.waiters]) w()
   }
 
   // ---- replication from peers ----------------------------------------------------------

@@ -49,6 +49,23 @@ describe('in-process faults (3 nodes, 1 shard)', function () {
     await waitUntil('c has p', async () => (await valueAt(c, 'p')) === '1')
   })
 
+  it('a read that waits in vain for its causal past answers 503 and leaves nothing queued behind', async () => {
+    const written = await cluster.request(a, 'PUT', '/key-value-store/w', {value: '1', 'causal-metadata': ''})
+    await waitUntil('c to hold w', async () => (await valueAt(c, 'w')) === '1')
+    // Metadata from a's future: c cannot pull it while a and b are paused, and applies nothing.
+    const meta = written.body['causal-metadata'] as {epoch: number; clocks: Record<string, Record<string, number>>}
+    const ahead = {...meta, clocks: {'1': {...meta.clocks['1'], [a]: 99}}}
+    cluster.network.pause(a)
+    cluster.network.pause(b)
+    for (let i = 0; i < 3; i++) {
+      const res = await cluster.request(c, 'GET', '/key-value-store/w', {'causal-metadata': ahead})
+      expect(res.status).to.equal(503)
+      expect(cluster.nodes.get(c)!.replicator.backlog.waiters, 'requests still waiting at c').to.equal(0)
+    }
+    cluster.network.resume(a)
+    cluster.network.resume(b)
+  })
+
   it('concurrent writes on both sides of a partition converge to one value and one metadata', async () => {
     cluster.network.pause(c)
     const left = await cluster.request(a, 'PUT', '/key-value-store/x', {value: 'left', 'causal-metadata': ''})
