@@ -3,6 +3,7 @@
  * reads and writes, and a directory fsync so that a created, renamed or deleted name
  * survives an OS crash.
  */
+import {writeSync} from 'node:fs'
 import {open, type FileHandle} from 'node:fs/promises'
 
 /** Writes all of `buf` at `position`; a short write continues where it stopped. */
@@ -12,6 +13,16 @@ export async function writeAll(fh: FileHandle, buf: Buffer, position: number): P
     const {bytesWritten} = await fh.write(buf, done, buf.length - done, position + done)
     done += bytesWritten
   }
+}
+
+/**
+ * writeAll() without the thread pool, for small appends: a write that lands in the page
+ * cache takes about 2 µs, while handing it to the pool costs the event loop about 12 µs
+ * and showed as the largest item of a PUT profile. (Redis writes its AOF the same way.)
+ */
+export function writeAllSync(fh: FileHandle, buf: Buffer, position: number): void {
+  let done = 0
+  while (done < buf.length) done += writeSync(fh.fd, buf, done, buf.length - done, position + done)
 }
 
 /** Reads up to `length` bytes at `position` into `buf` at `offset`; fewer only at end of file. */

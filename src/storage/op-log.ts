@@ -10,7 +10,7 @@
 import {mkdir, open, readdir, rm, type FileHandle} from 'node:fs/promises'
 import {join} from 'node:path'
 import {KvsError} from '../errors.js'
-import {readAll, syncDir, writeAll} from './durable-fs.js'
+import {readAll, syncDir, writeAllSync} from './durable-fs.js'
 import {FrameReader} from './frame-reader.js'
 import {findFrame, FrameBuffer, parseRecord, type FrameStop} from './record-frame.js'
 import type {FsyncPolicy, OpLog, StorageLog} from './types.js'
@@ -323,7 +323,7 @@ export class FileOpLog<Entry> implements OpLog<Entry> {
     const full = current !== undefined && current.bytes > 0 && (fresh || current.bytes + frames.length > this.#segmentBytes)
     if (!this.#active || !current || full) await this.#roll(first)
     const segment = this.#segments.at(-1) as Segment
-    await writeAll(this.#active as FileHandle, frames, segment.bytes)
+    writeAllSync(this.#active as FileHandle, frames, segment.bytes)
     segment.bytes += frames.length
     this.#stats.writes++
     this.#dirty = true
