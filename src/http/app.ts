@@ -29,10 +29,13 @@ export function buildApp(services: NodeServices, opts: AppOptions = {}): Fastify
     ajv: {customOptions: {coerceTypes: false, removeAdditional: false, allErrors: false}},
   })
 
+  // Reads send their causal metadata in a GET body (API.md section 4).
+  app.addHttpMethod('GET', {hasBody: true, overrideExisting: true})
+
   // Clients may omit the content type or send another one: every body here is JSON.
   app.addContentTypeParser('*', {parseAs: 'string'}, (_req, body, done) => parseJson(body as string, done))
-  app.removeContentTypeParser('application/json')
-  app.addContentTypeParser('application/json', {parseAs: 'string'}, (_req, body, done) => parseJson(body as string, done))
+  app.removeContentTypeParser(['application/json', 'text/plain'])
+  app.addContentTypeParser(['application/json', 'text/plain'], {parseAs: 'string'}, (_req, body, done) => parseJson(body as string, done))
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const {status, body} = errorAnswer(request.method, error)

@@ -21,7 +21,6 @@ import {
 import type {NodeServices} from './services.js'
 
 const maxKeyLength = 50
-const maxGetBodyBytes = 64 * 1024
 
 interface KeyRoute {
   Params: {key: string}
@@ -110,10 +109,12 @@ export async function publicRoutes(app: FastifyInstance, {services}: {services: 
   }
   app.put<KeyRoute>('/key-value-store/:key', keyRoute, (req, reply) => handleKey('PUT', req, reply))
   app.delete<KeyRoute>('/key-value-store/:key', keyRoute, (req, reply) => handleKey('DELETE', req, reply))
-  // GET bodies are not parsed by Fastify; readGetBody() parses them (API.md section 4).
+  // GET carries its causal metadata in a JSON body (API.md section 4); app.ts lets Fastify parse it.
+  // No body schema: Fastify also serves this route as HEAD, which cannot have one; handleKey
+  // checks the body's shape and parseMetadata() its metadata.
   app.get<KeyRoute>(
     '/key-value-store/:key',
-    {schema: {params: keyParams, response: keyResponses}, attachValidation: true, preValidation: readGetBody},
+    {schema: {params: keyParams, response: keyResponses}, attachValidation: true},
     (req, reply) => handleKey('GET', req, reply),
   )
 
@@ -233,31 +234,4 @@ function badKey(reply: FastifyReply, method: string, error: string) {
 
 function unknownShard(reply: FastifyReply, method: string) {
   return reply.code(404).send({error: 'Shard ID does not exist', message: `Error in ${method}`})
-}
-
-/**
- * Reads and parses a GET request's JSON body (Fastify skips body parsing on GET). Plain
- * stream events, not async iteration: this runs on every read and the difference shows.
- */
-function readGetBody(request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void {
-  const raw = request.raw
-  if (raw.headers['content-length'] === undefined && raw.headers['transfer-encoding'] === undefined) return done()
-  const chunks: Buffer[] = []
-  let size = 0
-  raw.on('data', (chunk: Buffer) => {
-    size += chunk.length
-    if (size <= maxGetBodyBytes) chunks.push(chunk)
-  })
-  raw.on('error', (error) => done(error))
-  raw.on('end', () => {
-    if (size > maxGetBodyBytes) return done(new KvsError('BAD_REQUEST', 'Request body is too large'))
-    const text = (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)).toString('utf8').trim()
-    if (text === '') return done()
-    try {
-      request.body = JSON.parse(text)
-    } catch {
-      return done(new KvsError('BAD_REQUEST', 'Body is not valid JSON'))
-    }
-    done()
-  })
 }
