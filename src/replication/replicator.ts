@@ -15,8 +15,8 @@ import type {Transport} from '../transport/transport.js'
 import {drainDeliverable, supersedes} from './delivery.js'
 import {PeerChannel} from './peer-channel.js'
 import {ShardState} from './shard-state.js'
-import type {Op, Version} from './op.js'
-import type {ReplicaStore, SnapshotHeader} from './replica-store.js'
+import {movedVersion, type Op, type Version} from './op.js'
+import type {ReplicaStore, SnapshotHeader, SnapshotRecord} from './replica-store.js'
 
 /** What the replicator needs to know about the cluster (implemented by Membership). */
 export interface ClusterView {
@@ -139,9 +139,16 @@ export class Replicator {
     if (recovered.snapshot && recovered.snapshot.header.shard !== 0) {
       const {header} = recovered.snapshot
       state = new ShardState(header.shard, header.epoch)
-      const entries: Array<[string, Version]> = []
-      for await (const record of recovered.snapshot.records) entries.push(record)
-      state.mergeState(entries, header.clock)
+      // In chunks: the parsed records become garbage as they are installed, not all at the end.
+      let chunk: SnapshotRecord[] = []
+      for await (const record of recovered.snapshot.records) {
+        chunk.push(record)
+        if (chunk.length >= transferBatch) {
+          state.mergeState(chunk, {})
+          chunk = []
+        }
+      }
+      state.mergeState(chunk, header.clock)
     }
     let replayed = 0
     for await (const {entry} of recovered.entries) {
@@ -200,7 +207,7 @@ export class Replicator {
     const s = await this.covered(shard, meta)
     const version = s.get(key)
     const base = meta ?? noHistory(s.epoch)
-    return {version, meta: version ? mergeMetadata(base, version.deps) : base}
+    return {version, meta: version ? mergeMetadata(base, s.metadataOf(version)) : base}
   }
 
   /**
@@ -221,7 +228,7 @@ export class Replicator {
     const current = s.get(key)
     const existed = current !== undefined && current.value !== null
     const base = meta ?? noHistory(s.epoch)
-    if (value === null && !existed) return {existed, meta: current ? mergeMetadata(base, current.deps) : base}
+    if (value === null && !existed) return {existed, meta: current ? mergeMetadata(base, s.metadataOf(current)) : base}
     this.inflight++
     try {
       const seq = (s.clock[this.self] ?? 0) + 1
@@ -510,12 +517,11 @@ export class Replicator {
       this.state = null
     } else {
       const fresh = new ShardState(myShard, next.layoutEpoch)
-      const reset = (v: Version): Version => ({...v, deps: noHistory(next.layoutEpoch)})
       const entries: Array<[string, Version]> = []
       if (old) {
-        for (const [key, v] of old.versions) if (shardForKey(key, next.shardCount) === myShard) entries.push([key, reset(v)])
+        for (const [key, v] of old.versions) if (shardForKey(key, next.shardCount) === myShard) entries.push([key, movedVersion(v)])
       }
-      for (const [key, v] of staged) if (shardForKey(key, next.shardCount) === myShard) entries.push([key, reset(v)])
+      for (const [key, v] of staged) if (shardForKey(key, next.shardCount) === myShard) entries.push([key, movedVersion(v)])
       fresh.mergeState(entries, {})
       this.state = fresh
     }

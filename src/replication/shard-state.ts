@@ -3,9 +3,10 @@
  * clock of applied writes, and the recent ops (for peers that need to catch up).
  * Synchronous and free of I/O; the replicator logs ops before calling apply().
  */
+import type {CausalMetadata} from '../clock/causal-metadata.js'
 import {covers, type VectorClock} from '../clock/vector-clock.js'
 import {deliveryOf, supersedes} from './delivery.js'
-import {versionOf, type Op, type Version} from './op.js'
+import {toVersion, versionMetadata, versionOf, type LegacyVersion, type Op, type Version} from './op.js'
 
 /** Ops kept in memory for catch-up; older ones are served as a state transfer instead. */
 const retainedOps = 100_000
@@ -20,6 +21,8 @@ export class ShardState {
   private retainedFrom: Record<string, number> = {}
   /** Whether some versions arrived as state rather than as ops. */
   private transferred = false
+  /** One copy of each origin address, shared by every version and clock entry. */
+  private readonly origins = new Map<string, string>()
 
   constructor(
     readonly shard: number,
@@ -38,11 +41,17 @@ export class ShardState {
     return this.versions.get(key)
   }
 
+  /** The causal metadata a version of this replica stands for (see versionMetadata). */
+  metadataOf(version: Version): CausalMetadata {
+    return versionMetadata(version, this.shard, this.epoch)
+  }
+
   /** Applies an op already known to be deliverable (or replayed from the local log). */
   apply(op: Op): void {
     if ((this.clockEntries[op.origin] ?? 0) >= op.seq) return
-    this.clockEntries = {...this.clockEntries, [op.origin]: op.seq}
-    this.install(op.key, versionOf(op))
+    const origin = this.intern(op.origin)
+    this.clockEntries = {...this.clockEntries, [origin]: op.seq}
+    this.install(op.key, versionOf(op, origin))
     this.recent.push(op)
     if (this.recent.length > 2 * retainedOps) this.trimRecent()
   }
@@ -61,9 +70,9 @@ export class ShardState {
    * Merges a state transfer (another replica's versions and the clock they cover). Safe to
    * repeat and to interleave with ops: last-writer-wins merge is idempotent and commutative.
    */
-  mergeState(entries: Iterable<readonly [string, Version]>, clock: VectorClock): void {
-    for (const [key, version] of entries) {
-      this.install(key, version)
+  mergeState(entries: Iterable<readonly [string, Version | LegacyVersion]>, clock: VectorClock): void {
+    for (const [key, record] of entries) {
+      this.install(key, toVersion(record, this.shard, this.epoch, this.intern(record.origin)))
       this.transferred = true
     }
     if (covers(this.clockEntries, clock)) return
@@ -102,6 +111,13 @@ export class ShardState {
     const wasLive = current !== undefined && current.value !== null
     const isLive = version.value !== null
     if (wasLive !== isLive) this.live += isLive ? 1 : -1
+  }
+
+  private intern(origin: string): string {
+    const known = this.origins.get(origin)
+    if (known !== undefined) return known
+    this.origins.set(origin, origin)
+    return origin
   }
 
   private trimRecent(): void {
