@@ -6,19 +6,18 @@
 import type {CausalMetadata} from '../clock/causal-metadata.js'
 import {covers, type VectorClock} from '../clock/vector-clock.js'
 import {deliveryOf, supersedes} from './delivery.js'
-import {toVersion, versionMetadata, versionOf, type LegacyVersion, type Op, type Version} from './op.js'
+import {opClock, opOf, toVersion, versionMetadata, versionOf, type LegacyVersion, type Op, type Version} from './op.js'
+import {RecentOps} from './recent-ops.js'
 
 /** Ops kept in memory for catch-up; older ones are served as a state transfer instead. */
-const retainedOps = 100_000
+export const retainedOps = 100_000
 
 export class ShardState {
   readonly versions = new Map<string, Version>()
   private clockEntries: Record<string, number> = {}
   private live = 0
-  /** Applied ops in application order (a causal order), oldest first. */
-  private recent: Op[] = []
-  /** The clock just before `recent[0]`: a peer that has seen less needs a state transfer. */
-  private retainedFrom: Record<string, number> = {}
+  /** The last applied ops in application order (a causal order), and the clock before them. */
+  private readonly recent: RecentOps
   /** Whether some versions arrived as state rather than as ops. */
   private transferred = false
   /** One copy of each origin address, shared by every version and clock entry. */
@@ -27,7 +26,10 @@ export class ShardState {
   constructor(
     readonly shard: number,
     readonly epoch: number,
-  ) {}
+    retain: number = retainedOps,
+  ) {
+    this.recent = new RecentOps(retain)
+  }
 
   get clock(): VectorClock {
     return this.clockEntries
@@ -51,9 +53,9 @@ export class ShardState {
     if ((this.clockEntries[op.origin] ?? 0) >= op.seq) return
     const origin = this.intern(op.origin)
     this.clockEntries = {...this.clockEntries, [origin]: op.seq}
-    this.install(op.key, versionOf(op, origin))
-    this.recent.push(op)
-    if (this.recent.length > 2 * retainedOps) this.trimRecent()
+    const version = versionOf(op, origin)
+    this.install(op.key, version)
+    this.recent.push(op.key, version, opClock(op))
   }
 
   /** Applies `op` if it is the next causally deliverable op; says what happened. */
@@ -80,8 +82,7 @@ export class ShardState {
     for (const m in clock) if (clock[m] > (merged[m] ?? 0)) merged[m] = clock[m]
     this.clockEntries = merged
     // Writes that arrived as state, not as ops: the retained ops no longer tell peers everything.
-    this.recent = []
-    this.retainedFrom = {...merged}
+    this.recent.reset(merged)
   }
 
   /**
@@ -90,8 +91,12 @@ export class ShardState {
    * holds data that came by state transfer (a reshard), which is in no op.
    */
   opsAfter(theirs: VectorClock, empty = false): Op[] | null {
-    if (!covers(theirs, this.retainedFrom) || (empty && this.transferred)) return null
-    return this.recent.filter((op) => op.seq > (theirs[op.origin] ?? 0))
+    if (!covers(theirs, this.recent.from) || (empty && this.transferred)) return null
+    const ops: Op[] = []
+    this.recent.forEach((key, version, clock) => {
+      if (version.seq > (theirs[version.origin] ?? 0)) ops.push(opOf(key, version, clock, this.shard, this.epoch))
+    })
+    return ops
   }
 
   /** Drops keys for which `keep` is false (used when a reshard moves them away). */
@@ -118,12 +123,5 @@ export class ShardState {
     if (known !== undefined) return known
     this.origins.set(origin, origin)
     return origin
-  }
-
-  private trimRecent(): void {
-    const dropped = this.recent.splice(0, this.recent.length - retainedOps)
-    const from: Record<string, number> = {...this.retainedFrom}
-    for (const op of dropped) if (op.seq > (from[op.origin] ?? 0)) from[op.origin] = op.seq
-    this.retainedFrom = from
   }
 }

@@ -307,7 +307,7 @@ describe('shard state', () => {
           const lagging = replicaWith(history.ops.filter((o) => covered(prefix, o)))
           const missing = full.opsAfter(lagging.clock)
           expect(missing).to.not.equal(null)
-          expect(missing).to.have.members(history.ops.filter((o) => !covered(prefix, o)))
+          expect(missing).to.have.deep.members(history.ops.filter((o) => !covered(prefix, o)))
           for (const o of missing!) expect(lagging.offer(o), `${o.origin}#${o.seq}`).to.equal('applied')
           expect(snapshot(lagging)).to.deep.equal(snapshot(full))
         }),
