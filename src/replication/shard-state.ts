@@ -6,7 +6,7 @@
 import type {CausalMetadata} from '../clock/causal-metadata.js'
 import {covers, type VectorClock} from '../clock/vector-clock.js'
 import {deliveryOf, supersedes} from './delivery.js'
-import {opClock, opOf, toVersion, versionMetadata, versionOf, type LegacyVersion, type Op, type Version} from './op.js'
+import {opOf, toVersion, versionMetadata, versionOf, type LegacyVersion, type Op, type Version} from './op.js'
 import {RecentOps} from './recent-ops.js'
 
 /** Ops kept in memory for catch-up; older ones are served as a state transfer instead. */
@@ -55,7 +55,7 @@ export class ShardState {
     this.clockEntries = {...this.clockEntries, [origin]: op.seq}
     const version = versionOf(op, origin)
     this.install(op.key, version)
-    this.recent.push(op.key, version, opClock(op))
+    this.recent.push(op.key, version)
   }
 
   /** Applies `op` if it is the next causally deliverable op; says what happened. */
@@ -88,15 +88,13 @@ export class ShardState {
   /**
    * Every op a replica at `theirs` lacks, in causal order, or null when ops cannot tell it
    * everything: some were trimmed, or the asking replica is empty (`empty`) while this one
-   * holds data that came by state transfer (a reshard), which is in no op.
+   * holds data that came by state transfer (a reshard), which is in no op. Each op's own
+   * clock is this replica's clock just after it applied the op: at least the clock the op
+   * was written with, and made only of ops the asking replica has or is sent before it.
    */
   opsAfter(theirs: VectorClock, empty = false): Op[] | null {
     if (!covers(theirs, this.recent.from) || (empty && this.transferred)) return null
-    const ops: Op[] = []
-    this.recent.forEach((key, version, clock) => {
-      if (version.seq > (theirs[version.origin] ?? 0)) ops.push(opOf(key, version, clock, this.shard, this.epoch))
-    })
-    return ops
+    return this.recent.missing(theirs, (key, version, clock) => opOf(key, version, clock, this.shard, this.epoch))
   }
 
   /** Drops keys for which `keep` is false (used when a reshard moves them away). */
