@@ -15,6 +15,7 @@ import type {Transport} from '../transport/transport.js'
 import {drainDeliverable, supersedes} from './delivery.js'
 import {PeerChannel} from './peer-channel.js'
 import {ShardState} from './shard-state.js'
+import type {FrozenVersions} from './version-table.js'
 import {movedVersion, type Op, type Version} from './op.js'
 import type {ReplicaStore, SnapshotHeader, SnapshotRecord} from './replica-store.js'
 
@@ -89,7 +90,7 @@ export class Replicator {
   /** Epoch of the configuration this node prepared a reshard for (its data is staged). */
   private preparedFor = 0
   private progress: ReshardProgress | null = null
-  private readonly transfers = new Map<string, {entries: Array<[string, Version]>; clock: VectorClock; at: number}>()
+  private readonly transfers = new Map<string, {entries: FrozenVersions; clock: VectorClock; at: number}>()
   /** What catch-up fetched from peers since start: single ops, and whole-state transfers. */
   readonly catchUp = {ops: 0, transfers: 0}
   private readonly causalWaitMs: number
@@ -395,7 +396,7 @@ export class Replicator {
     const ops = s.opsAfter(theirs, full)
     if (ops) return {ops}
     const id = `${Date.now()}-${Math.random().toString(36).slice(2)}`
-    const entries = [...s.versions]
+    const entries = s.frozen()
     this.transfers.set(id, {entries, clock: s.clock, at: Date.now()})
     for (const [k, t] of this.transfers) if (Date.now() - t.at > 120_000) this.transfers.delete(k)
     return {transfer: id, clock: s.clock, total: entries.length}
@@ -566,7 +567,7 @@ export class Replicator {
     const header: SnapshotHeader = s
       ? {shard: s.shard, epoch: s.epoch, clock: s.clock}
       : {shard: 0, epoch: 0, clock: {}}
-    const records: Array<[string, Version]> = s ? [...s.versions] : []
+    const records: Iterable<[string, Version]> = s ? s.frozen() : []
     const coversIndex = this.opts.store.log.lastIndex
     this.snapshotting = this.opts.store.snapshots
       .write(header, records, coversIndex)

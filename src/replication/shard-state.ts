@@ -5,23 +5,21 @@
  */
 import type {CausalMetadata} from '../clock/causal-metadata.js'
 import {covers, type VectorClock} from '../clock/vector-clock.js'
-import {deliveryOf, supersedes} from './delivery.js'
+import {deliveryOf} from './delivery.js'
 import {opOf, toVersion, versionMetadata, versionOf, type LegacyVersion, type Op, type Version} from './op.js'
 import {RecentOps} from './recent-ops.js'
+import {VersionTable, type FrozenVersions} from './version-table.js'
 
 /** Ops kept in memory for catch-up; older ones are served as a state transfer instead. */
 export const retainedOps = 100_000
 
 export class ShardState {
-  readonly versions = new Map<string, Version>()
+  private readonly table = new VersionTable()
   private clockEntries: Record<string, number> = {}
-  private live = 0
   /** The last applied ops in application order (a causal order), and the clock before them. */
   private readonly recent: RecentOps
   /** Whether some versions arrived as state rather than as ops. */
   private transferred = false
-  /** One copy of each origin address, shared by every version and clock entry. */
-  private readonly origins = new Map<string, string>()
 
   constructor(
     readonly shard: number,
@@ -35,12 +33,22 @@ export class ShardState {
     return this.clockEntries
   }
 
+  /** The winning version of every key (tombstones included), read-only. */
+  get versions(): ReadonlyMap<string, Version> {
+    return this.table
+  }
+
   get liveKeys(): number {
-    return this.live
+    return this.table.liveKeys
   }
 
   get(key: string): Version | undefined {
-    return this.versions.get(key)
+    return this.table.get(key)
+  }
+
+  /** Every (key, version) as of now, unaffected by later writes: for snapshots and transfers. */
+  frozen(): FrozenVersions {
+    return this.table.frozen()
   }
 
   /** The causal metadata a version of this replica stands for (see versionMetadata). */
@@ -51,10 +59,10 @@ export class ShardState {
   /** Applies an op already known to be deliverable (or replayed from the local log). */
   apply(op: Op): void {
     if ((this.clockEntries[op.origin] ?? 0) >= op.seq) return
-    const origin = this.intern(op.origin)
+    const origin = this.table.intern(op.origin)
     this.clockEntries = {...this.clockEntries, [origin]: op.seq}
     const version = versionOf(op, origin)
-    this.install(op.key, version)
+    this.table.install(op.key, version)
     this.recent.push(op.key, version)
   }
 
@@ -74,7 +82,7 @@ export class ShardState {
    */
   mergeState(entries: Iterable<readonly [string, Version | LegacyVersion]>, clock: VectorClock): void {
     for (const [key, record] of entries) {
-      this.install(key, toVersion(record, this.shard, this.epoch, this.intern(record.origin)))
+      this.table.install(key, toVersion(record, this.shard, this.epoch, this.table.intern(record.origin)))
       this.transferred = true
     }
     if (covers(this.clockEntries, clock)) return
@@ -99,27 +107,6 @@ export class ShardState {
 
   /** Drops keys for which `keep` is false (used when a reshard moves them away). */
   retain(keep: (key: string) => boolean): void {
-    for (const [key, version] of this.versions) {
-      if (!keep(key)) {
-        this.versions.delete(key)
-        if (version.value !== null) this.live--
-      }
-    }
-  }
-
-  private install(key: string, version: Version): void {
-    const current = this.versions.get(key)
-    if (!supersedes(version, current)) return
-    this.versions.set(key, version)
-    const wasLive = current !== undefined && current.value !== null
-    const isLive = version.value !== null
-    if (wasLive !== isLive) this.live += isLive ? 1 : -1
-  }
-
-  private intern(origin: string): string {
-    const known = this.origins.get(origin)
-    if (known !== undefined) return known
-    this.origins.set(origin, origin)
-    return origin
+    for (const key of [...this.table.keys()]) if (!keep(key)) this.table.delete(key)
   }
 }
