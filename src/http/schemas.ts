@@ -124,10 +124,17 @@ export const clusterConfig = {
   },
 } as const
 
+/** A key's version in a state transfer (see Version in src/replication/op.ts). */
 const version = {
   type: 'object',
-  required: ['value', 'ts', 'origin', 'deps'],
-  properties: {value: {type: ['string', 'null']}, ts: {type: 'number'}, origin: {type: 'string'}, deps: metadataObject},
+  required: ['value', 'ts', 'origin', 'seq', 'other'],
+  properties: {
+    value: {type: ['string', 'null']},
+    ts: {type: 'number'},
+    origin: {type: 'string'},
+    seq: {type: 'integer', minimum: 0},
+    other: {type: ['object', 'null']},
+  },
 } as const
 
 const op = {

@@ -27,9 +27,13 @@ export function deliveryOf(op: Op, clock: VectorClock): Delivery {
  * causality because a coordinator's clock has observed every write it depends on.
  */
 export function supersedes(candidate: Version, current: Version | undefined): boolean {
-  if (!current) return true
-  if (candidate.ts !== current.ts) return candidate.ts > current.ts
-  return candidate.origin > current.origin
+  return !current || isLater(candidate.ts, candidate.origin, current.ts, current.origin)
+}
+
+/** supersedes() on the fields that decide it: (timestamp, origin) after (currentTs, currentOrigin). */
+export function isLater(ts: number, origin: string, currentTs: number, currentOrigin: string): boolean {
+  if (ts !== currentTs) return ts > currentTs
+  return origin > currentOrigin
 }
 
 /** Delivers every op of `pending` that became deliverable, in a causal order. */

@@ -4,7 +4,7 @@
  */
 import type {VectorClock} from '../clock/vector-clock.js'
 import type {OpLog, Recovered, Snapshots} from '../storage/types.js'
-import type {Op, Version} from './op.js'
+import type {LegacyVersion, Op, Version} from './op.js'
 
 export interface SnapshotHeader {
   /** 0 when the node held no shard. */
@@ -13,7 +13,8 @@ export interface SnapshotHeader {
   clock: VectorClock
 }
 
-export type SnapshotRecord = [string, Version]
+/** Snapshots written before versions were compact hold legacy versions; both are read. */
+export type SnapshotRecord = [string, Version | LegacyVersion]
 
 export interface ReplicaStore {
   log: OpLog<Op>

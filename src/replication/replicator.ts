@@ -15,8 +15,9 @@ import type {Transport} from '../transport/transport.js'
 import {drainDeliverable, supersedes} from './delivery.js'
 import {PeerChannel} from './peer-channel.js'
 import {ShardState} from './shard-state.js'
-import type {Op, Version} from './op.js'
-import type {ReplicaStore, SnapshotHeader} from './replica-store.js'
+import type {FrozenVersions} from './version-table.js'
+import {movedVersion, type Op, type Version} from './op.js'
+import type {ReplicaStore, SnapshotHeader, SnapshotRecord} from './replica-store.js'
 
 /** What the replicator needs to know about the cluster (implemented by Membership). */
 export interface ClusterView {
@@ -92,7 +93,7 @@ export class Replicator {
   /** Epoch of the configuration this node prepared a reshard for (its data is staged). */
   private preparedFor = 0
   private progress: ReshardProgress | null = null
-  private readonly transfers = new Map<string, {entries: Array<[string, Version]>; clock: VectorClock; at: number}>()
+  private readonly transfers = new Map<string, {entries: FrozenVersions; clock: VectorClock; at: number}>()
   /** What catch-up fetched from peers since start: single ops, and whole-state transfers. */
   readonly catchUp = {ops: 0, transfers: 0}
   private readonly causalWaitMs: number
@@ -147,9 +148,16 @@ export class Replicator {
     if (recovered.snapshot && recovered.snapshot.header.shard !== 0) {
       const {header} = recovered.snapshot
       state = new ShardState(header.shard, header.epoch)
-      const entries: Array<[string, Version]> = []
-      for await (const record of recovered.snapshot.records) entries.push(record)
-      state.mergeState(entries, header.clock)
+      // In chunks: the parsed records become garbage as they are installed, not all at the end.
+      let chunk: SnapshotRecord[] = []
+      for await (const record of recovered.snapshot.records) {
+        chunk.push(record)
+        if (chunk.length >= transferBatch) {
+          state.mergeState(chunk, {})
+          chunk = []
+        }
+      }
+      state.mergeState(chunk, header.clock)
     }
     let replayed = 0
     for await (const {entry} of recovered.entries) {
@@ -208,7 +216,7 @@ export class Replicator {
     const s = await this.covered(shard, meta)
     const version = s.get(key)
     const base = meta ?? noHistory(s.epoch)
-    return {version, meta: version ? mergeMetadata(base, version.deps) : base}
+    return {version, meta: version ? mergeMetadata(base, s.metadataOf(version)) : base}
   }
 
   /**
@@ -229,7 +237,7 @@ export class Replicator {
     const current = s.get(key)
     const existed = current !== undefined && current.value !== null
     const base = meta ?? noHistory(s.epoch)
-    if (value === null && !existed) return {existed, meta: current ? mergeMetadata(base, current.deps) : base}
+    if (value === null && !existed) return {existed, meta: current ? mergeMetadata(base, s.metadataOf(current)) : base}
     this.inflight++
     try {
       const seq = (s.clock[this.self] ?? 0) + 1
@@ -408,7 +416,7 @@ export class Replicator {
     const ops = s.opsAfter(theirs, full)
     if (ops) return {ops}
     const id = `${Date.now()}-${Math.random().toString(36).slice(2)}`
-    const entries = [...s.versions]
+    const entries = s.frozen()
     this.transfers.set(id, {entries, clock: s.clock, at: Date.now()})
     for (const [k, t] of this.transfers) if (Date.now() - t.at > 120_000) this.transfers.delete(k)
     return {transfer: id, clock: s.clock, total: entries.length}
@@ -530,12 +538,11 @@ export class Replicator {
       this.state = null
     } else {
       const fresh = new ShardState(myShard, next.layoutEpoch)
-      const reset = (v: Version): Version => ({...v, deps: noHistory(next.layoutEpoch)})
       const entries: Array<[string, Version]> = []
       if (old) {
-        for (const [key, v] of old.versions) if (shardForKey(key, next.shardCount) === myShard) entries.push([key, reset(v)])
+        for (const [key, v] of old.versions) if (shardForKey(key, next.shardCount) === myShard) entries.push([key, movedVersion(v)])
       }
-      for (const [key, v] of staged) if (shardForKey(key, next.shardCount) === myShard) entries.push([key, reset(v)])
+      for (const [key, v] of staged) if (shardForKey(key, next.shardCount) === myShard) entries.push([key, movedVersion(v)])
       fresh.mergeState(entries, {})
       this.state = fresh
     }
@@ -580,7 +587,7 @@ export class Replicator {
     const header: SnapshotHeader = s
       ? {shard: s.shard, epoch: s.epoch, clock: s.clock}
       : {shard: 0, epoch: 0, clock: {}}
-    const records: Array<[string, Version]> = s ? [...s.versions] : []
+    const records: Iterable<[string, Version]> = s ? s.frozen() : []
     const coversIndex = this.opts.store.log.lastIndex
     this.snapshotting = this.opts.store.snapshots
       .write(header, records, coversIndex)

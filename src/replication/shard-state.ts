@@ -3,48 +3,67 @@
  * clock of applied writes, and the recent ops (for peers that need to catch up).
  * Synchronous and free of I/O; the replicator logs ops before calling apply().
  */
+import type {CausalMetadata} from '../clock/causal-metadata.js'
 import {covers, type VectorClock} from '../clock/vector-clock.js'
-import {deliveryOf, supersedes} from './delivery.js'
-import {versionOf, type Op, type Version} from './op.js'
+import {deliveryOf} from './delivery.js'
+import {opOf, toVersion, versionMetadata, versionOf, type LegacyVersion, type Op, type Version} from './op.js'
+import {RecentOps} from './recent-ops.js'
+import {VersionTable, type FrozenVersions} from './version-table.js'
 
 /** Ops kept in memory for catch-up; older ones are served as a state transfer instead. */
-const retainedOps = 100_000
+export const retainedOps = 100_000
 
 export class ShardState {
-  readonly versions = new Map<string, Version>()
+  private readonly table = new VersionTable()
   private clockEntries: Record<string, number> = {}
-  private live = 0
-  /** Applied ops in application order (a causal order), oldest first. */
-  private recent: Op[] = []
-  /** The clock just before `recent[0]`: a peer that has seen less needs a state transfer. */
-  private retainedFrom: Record<string, number> = {}
+  /** The last applied ops in application order (a causal order), and the clock before them. */
+  private readonly recent: RecentOps
   /** Whether some versions arrived as state rather than as ops. */
   private transferred = false
 
   constructor(
     readonly shard: number,
     readonly epoch: number,
-  ) {}
+    retain: number = retainedOps,
+  ) {
+    this.recent = new RecentOps(retain)
+  }
 
   get clock(): VectorClock {
     return this.clockEntries
   }
 
+  /** The winning version of every key (tombstones included), read-only. */
+  get versions(): ReadonlyMap<string, Version> {
+    return this.table
+  }
+
   get liveKeys(): number {
-    return this.live
+    return this.table.liveKeys
   }
 
   get(key: string): Version | undefined {
-    return this.versions.get(key)
+    return this.table.get(key)
+  }
+
+  /** Every (key, version) as of now, unaffected by later writes: for snapshots and transfers. */
+  frozen(): FrozenVersions {
+    return this.table.frozen()
+  }
+
+  /** The causal metadata a version of this replica stands for (see versionMetadata). */
+  metadataOf(version: Version): CausalMetadata {
+    return versionMetadata(version, this.shard, this.epoch)
   }
 
   /** Applies an op already known to be deliverable (or replayed from the local log). */
   apply(op: Op): void {
     if ((this.clockEntries[op.origin] ?? 0) >= op.seq) return
-    this.clockEntries = {...this.clockEntries, [op.origin]: op.seq}
-    this.install(op.key, versionOf(op))
-    this.recent.push(op)
-    if (this.recent.length > 2 * retainedOps) this.trimRecent()
+    const origin = this.table.intern(op.origin)
+    this.clockEntries = {...this.clockEntries, [origin]: op.seq}
+    const version = versionOf(op, origin)
+    this.table.install(op.key, version)
+    this.recent.push(op.key, version)
   }
 
   /** Applies `op` if it is the next causally deliverable op; says what happened. */
@@ -61,9 +80,9 @@ export class ShardState {
    * Merges a state transfer (another replica's versions and the clock they cover). Safe to
    * repeat and to interleave with ops: last-writer-wins merge is idempotent and commutative.
    */
-  mergeState(entries: Iterable<readonly [string, Version]>, clock: VectorClock): void {
-    for (const [key, version] of entries) {
-      this.install(key, version)
+  mergeState(entries: Iterable<readonly [string, Version | LegacyVersion]>, clock: VectorClock): void {
+    for (const [key, record] of entries) {
+      this.table.install(key, toVersion(record, this.shard, this.epoch, this.table.intern(record.origin)))
       this.transferred = true
     }
     if (covers(this.clockEntries, clock)) return
@@ -71,43 +90,23 @@ export class ShardState {
     for (const m in clock) if (clock[m] > (merged[m] ?? 0)) merged[m] = clock[m]
     this.clockEntries = merged
     // Writes that arrived as state, not as ops: the retained ops no longer tell peers everything.
-    this.recent = []
-    this.retainedFrom = {...merged}
+    this.recent.reset(merged)
   }
 
   /**
    * Every op a replica at `theirs` lacks, in causal order, or null when ops cannot tell it
    * everything: some were trimmed, or the asking replica is empty (`empty`) while this one
-   * holds data that came by state transfer (a reshard), which is in no op.
+   * holds data that came by state transfer (a reshard), which is in no op. Each op's own
+   * clock is this replica's clock just after it applied the op: at least the clock the op
+   * was written with, and made only of ops the asking replica has or is sent before it.
    */
   opsAfter(theirs: VectorClock, empty = false): Op[] | null {
-    if (!covers(theirs, this.retainedFrom) || (empty && this.transferred)) return null
-    return this.recent.filter((op) => op.seq > (theirs[op.origin] ?? 0))
+    if (!covers(theirs, this.recent.from) || (empty && this.transferred)) return null
+    return this.recent.missing(theirs, (key, version, clock) => opOf(key, version, clock, this.shard, this.epoch))
   }
 
   /** Drops keys for which `keep` is false (used when a reshard moves them away). */
   retain(keep: (key: string) => boolean): void {
-    for (const [key, version] of this.versions) {
-      if (!keep(key)) {
-        this.versions.delete(key)
-        if (version.value !== null) this.live--
-      }
-    }
-  }
-
-  private install(key: string, version: Version): void {
-    const current = this.versions.get(key)
-    if (!supersedes(version, current)) return
-    this.versions.set(key, version)
-    const wasLive = current !== undefined && current.value !== null
-    const isLive = version.value !== null
-    if (wasLive !== isLive) this.live += isLive ? 1 : -1
-  }
-
-  private trimRecent(): void {
-    const dropped = this.recent.splice(0, this.recent.length - retainedOps)
-    const from: Record<string, number> = {...this.retainedFrom}
-    for (const op of dropped) if (op.seq > (from[op.origin] ?? 0)) from[op.origin] = op.seq
-    this.retainedFrom = from
+    for (const key of [...this.table.keys()]) if (!keep(key)) this.table.delete(key)
   }
 }

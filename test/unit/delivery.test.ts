@@ -3,7 +3,7 @@ import fc from 'fast-check'
 
 import type {VectorClock} from '../../src/clock/vector-clock.js'
 import {deliveryOf, drainDeliverable, supersedes, type Delivery} from '../../src/replication/delivery.js'
-import {opClock, type Op, type Version} from '../../src/replication/op.js'
+import {makeVersion, opClock, type Op, type Version} from '../../src/replication/op.js'
 
 import {A, B, C, historyArb} from './causal-history.js'
 
@@ -21,7 +21,7 @@ function op(origin: string, seq: number, clock: VectorClock, others: Record<stri
   }
 }
 
-const version = (ts: number, origin: string, value: string | null = 'v'): Version => ({value, ts, origin, deps: {epoch: 1, clocks: {}}})
+const version = (ts: number, origin: string, value: string | null = 'v'): Version => makeVersion(value, ts, origin, 1, null)
 
 
 /** True when `a` happens-before `b` (b's coordinator had applied a). */

@@ -3,7 +3,7 @@ import fc from 'fast-check'
 
 import type {VectorClock} from '../../src/clock/vector-clock.js'
 import {drainDeliverable, supersedes} from '../../src/replication/delivery.js'
-import type {Op, Version} from '../../src/replication/op.js'
+import {makeVersion, versionOf, type Op, type Version} from '../../src/replication/op.js'
 import {ShardState} from '../../src/replication/shard-state.js'
 
 import {A, B, historyArb} from './causal-history.js'
@@ -45,7 +45,7 @@ function offerAll(state: ShardState, ops: Op[]): void {
   expect(pending, 'ops left blocked').to.deep.equal([])
 }
 
-const versionOfOp = (o: Op): Version => ({value: o.value, ts: o.ts, origin: o.origin, deps: o.deps})
+const versionOfOp = (o: Op): Version => versionOf(o)
 
 /**
  * What every replica must end with, computed without a ShardState: per key the greatest
@@ -113,11 +113,12 @@ describe('shard state', () => {
       })
     }
 
-    it('stores the version of the winning op, its dependencies included', () => {
+    it('stores the version of the winning op: its origin and seq, and no other shard dependencies', () => {
       const op = write(A, 1, 'x', 'one', 10, {[A]: 1, [B]: 2})
       const state = new ShardState(1, 1)
       state.apply(op)
-      expect(state.get('x')).to.deep.equal({value: 'one', ts: 10, origin: A, deps: op.deps})
+      expect(state.get('x')).to.deep.equal({value: 'one', ts: 10, origin: A, seq: 1, other: null})
+      expect(state.metadataOf(state.get('x')!)).to.deep.equal({epoch: 1, clocks: {'1': {[A]: 1}}})
     })
 
     it('a clock handed out earlier does not change under later applies', () => {
@@ -218,7 +219,7 @@ describe('shard state', () => {
     it('counts live keys across tombstones in the transfer', () => {
       const mine = replicaWith([x, y])
       const deleteY = write(A, 3, 'y', null, 20)
-      mine.mergeState([['y', {value: null, ts: 20, origin: A, deps: deleteY.deps}]], {[A]: 3})
+      mine.mergeState([['y', makeVersion(null, 20, A, deleteY.seq, null)]], {[A]: 3})
       expect(mine.liveKeys).to.equal(1)
       expect(mine.get('y')?.value).to.equal(null)
     })
@@ -306,8 +307,10 @@ describe('shard state', () => {
           const lagging = replicaWith(history.ops.filter((o) => covered(prefix, o)))
           const missing = full.opsAfter(lagging.clock)
           expect(missing).to.not.equal(null)
-          expect(missing).to.have.members(history.ops.filter((o) => !covered(prefix, o)))
-          for (const o of missing!) expect(lagging.offer(o), `${o.origin}#${o.seq}`).to.equal('applied')
+          // The ops it lacks, each with the sender's clock after it (see recent-ops.test.ts).
+          const id = (o: Op): string => `${o.origin}#${o.seq}`
+          expect(missing!.map(id)).to.have.members(history.ops.filter((o) => !covered(prefix, o)).map(id))
+          for (const o of missing!) expect(lagging.offer(o), id(o)).to.equal('applied')
           expect(snapshot(lagging)).to.deep.equal(snapshot(full))
         }),
         {numRuns: 150},

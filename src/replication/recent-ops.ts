@@ -1,0 +1,95 @@
+/**
+ * A replica's most recently applied ops, for peers that catch up: at most `capacity` of
+ * them, oldest first, in a ring, one column per field (a ring of objects would put objects
+ * in the old generation for as long as they are kept; numbers in plain arrays are unboxed).
+ *
+ * Also keeps `from`, the clock just before the oldest op kept: a peer that has seen less
+ * than that needs a state transfer instead. The replica's clock only moves by the ops it
+ * applies (or by a state merge, which resets this), so the replica's clock just after it
+ * applied the i-th op kept is `from` merged with the (origin, seq) of ops 0..i. That clock
+ * is what an op is sent with to a catching-up peer: it covers the op's own clock (the
+ * replica applied the op in causal order) and names only ops the peer has or is sent
+ * before it, so the peer can apply the ops in the order given, none before its causal past.
+ */
+import type {CausalMetadata} from '../clock/causal-metadata.js'
+import type {VectorClock} from '../clock/vector-clock.js'
+import {makeVersion, type Version} from './op.js'
+
+export class RecentOps {
+  private keys: string[] = []
+  private values: Array<string | null> = []
+  private ts: number[] = []
+  private origins: string[] = []
+  private seqs: number[] = []
+  private others: Array<CausalMetadata | null> = []
+  /** Index of the oldest op; 0 until the ring is full. */
+  private start = 0
+  private fromEntries: Record<string, number> = {}
+
+  constructor(readonly capacity: number) {
+    if (!Number.isSafeInteger(capacity) || capacity < 1) throw new RangeError(`capacity must be a positive integer, not ${capacity}`)
+  }
+
+  get size(): number {
+    return this.keys.length
+  }
+
+  /** Everything applied before the oldest op kept (see the class comment). */
+  get from(): VectorClock {
+    return this.fromEntries
+  }
+
+  /** Adds the newest applied op (its key and version); when full, the oldest goes and `from` takes it in. */
+  push(key: string, version: Version): void {
+    if (this.keys.length < this.capacity) {
+      this.keys.push(key)
+      this.values.push(version.value)
+      this.ts.push(version.ts)
+      this.origins.push(version.origin)
+      this.seqs.push(version.seq)
+      this.others.push(version.other)
+      return
+    }
+    const i = this.start
+    const origin = this.origins[i]
+    if (this.seqs[i] > (this.fromEntries[origin] ?? 0)) this.fromEntries[origin] = this.seqs[i]
+    this.keys[i] = key
+    this.values[i] = version.value
+    this.ts[i] = version.ts
+    this.origins[i] = version.origin
+    this.seqs[i] = version.seq
+    this.others[i] = version.other
+    this.start = i + 1 === this.capacity ? 0 : i + 1
+  }
+
+  /** Forgets every op: the replica's state now holds more than ops tell (`from` is its clock). */
+  reset(from: VectorClock): void {
+    this.keys = []
+    this.values = []
+    this.ts = []
+    this.origins = []
+    this.seqs = []
+    this.others = []
+    this.start = 0
+    this.fromEntries = {...from}
+  }
+
+  /**
+   * For every op kept that a replica at `theirs` lacks, oldest first: `build(key, version,
+   * clock)` with the clock of this replica just after it applied the op (see the class comment).
+   */
+  missing<T>(theirs: VectorClock, build: (key: string, version: Version, clock: VectorClock) => T): T[] {
+    const out: T[] = []
+    const clock: Record<string, number> = {...this.fromEntries}
+    const n = this.keys.length
+    for (let k = 0; k < n; k++) {
+      const i = (this.start + k) % n
+      const origin = this.origins[i]
+      const seq = this.seqs[i]
+      if (seq > (clock[origin] ?? 0)) clock[origin] = seq
+      if (seq <= (theirs[origin] ?? 0)) continue
+      out.push(build(this.keys[i], makeVersion(this.values[i], this.ts[i], origin, seq, this.others[i]), {...clock}))
+    }
+    return out
+  }
+}

@@ -1,0 +1,113 @@
+import {expect} from 'chai'
+import fc from 'fast-check'
+
+import {covers, type VectorClock} from '../../src/clock/vector-clock.js'
+import {makeVersion, opClock, type Op, type Version} from '../../src/replication/op.js'
+import {RecentOps} from '../../src/replication/recent-ops.js'
+import {ShardState} from '../../src/replication/shard-state.js'
+
+import {A, B, C, historyArb} from './causal-history.js'
+
+type Entry = [string, Version, VectorClock]
+
+const everything = (recent: RecentOps, theirs: VectorClock = {}): Entry[] => recent.missing(theirs, (key, version, clock): Entry => [key, version, clock])
+
+/** `from` with the (origin, seq) of `versions` merged in. */
+const fold = (from: VectorClock, versions: Version[]): VectorClock => {
+  const out: Record<string, number> = {...from}
+  for (const v of versions) if (v.seq > (out[v.origin] ?? 0)) out[v.origin] = v.seq
+  return out
+}
+
+/** An op without its own clock, which catch-up replaces by the sender's clock after it. */
+const withoutClock = ({deps, ...rest}: Op): object => ({...rest, epoch: deps.epoch, others: {...deps.clocks, '1': undefined}})
+
+describe('recent ops', () => {
+  it('refuses a capacity that is not a positive integer', () => {
+    for (const bad of [0, -1, 1.5, Number.NaN]) expect(() => new RecentOps(bad), String(bad)).to.throw(RangeError)
+  })
+
+  it('keeps the last `capacity` ops in order, each with the clock after it; `from` is what the dropped ones add', () => {
+    const step = fc.oneof(
+      {
+        weight: 6,
+        arbitrary: fc.record({
+          kind: fc.constant('push' as const),
+          origin: fc.constantFrom(A, B, C),
+          key: fc.constantFrom('x', 'y'),
+          theirs: fc.dictionary(fc.constantFrom(A, B, C), fc.integer({min: 1, max: 8})),
+        }),
+      },
+      {weight: 1, arbitrary: fc.record({kind: fc.constant('reset' as const), at: fc.dictionary(fc.constantFrom(A, B), fc.integer({min: 1, max: 5}))})},
+    )
+    fc.assert(
+      fc.property(fc.integer({min: 1, max: 6}), fc.array(step, {maxLength: 40}), (capacity, steps) => {
+        const recent = new RecentOps(capacity)
+        // The model: every op since the last reset, and the clock at that reset.
+        let all: Array<[string, Version]> = []
+        let base: VectorClock = {}
+        for (const s of steps) {
+          if (s.kind === 'reset') {
+            recent.reset(s.at)
+            all = []
+            base = s.at
+            continue
+          }
+          const seq = (fold(base, all.map(([, v]) => v))[s.origin] ?? 0) + 1
+          const version = makeVersion(`${s.origin}#${seq}`, seq, s.origin, seq, null)
+          recent.push(s.key, version)
+          all.push([s.key, version])
+          const dropped = Math.max(0, all.length - capacity)
+          const expected = all.map(([key, v], i): Entry => [key, v, fold(base, all.slice(0, i + 1).map(([, w]) => w))]).slice(dropped)
+          expect(recent.size).to.equal(expected.length)
+          expect(everything(recent)).to.deep.equal(expected)
+          expect(recent.from).to.deep.equal(fold(base, all.slice(0, dropped).map(([, v]) => v)))
+          expect(everything(recent, s.theirs)).to.deep.equal(expected.filter(([, v]) => v.seq > (s.theirs[v.origin] ?? 0)))
+        }
+      }),
+      {numRuns: 300},
+    )
+  })
+
+  it('reset copies the clock it is given', () => {
+    const recent = new RecentOps(1)
+    const clock = {[A]: 1}
+    recent.reset(clock)
+    recent.push('x', makeVersion('v', 1, A, 2, null))
+    recent.push('x', makeVersion('v', 1, A, 3, null))
+    expect(recent.from).to.deep.equal({[A]: 2})
+    expect(clock).to.deep.equal({[A]: 1})
+  })
+
+  describe('in a shard state', () => {
+    it('serves exactly the missing ops while they are retained, with the clock after each, and null once some were dropped', () => {
+      const arb = historyArb.chain((h) => fc.tuple(fc.constant(h), fc.integer({min: 1, max: 8}), fc.nat(h.knowledge.length - 1)))
+      fc.assert(
+        fc.property(arb, ([history, capacity, whose]) => {
+          const state = new ShardState(1, 1, capacity)
+          const clockAfter = new Map<Op, VectorClock>()
+          for (const o of history.ops) {
+            state.apply(o)
+            clockAfter.set(o, state.clock)
+          }
+          const kept = history.ops.slice(Math.max(0, history.ops.length - capacity))
+          const dropped = history.ops.slice(0, history.ops.length - kept.length)
+          const theirs = history.knowledge[whose]
+          const missing = (o: Op): boolean => o.seq > (theirs[o.origin] ?? 0)
+          const answer = state.opsAfter(theirs)
+          if (dropped.some(missing)) {
+            expect(answer).to.equal(null)
+            return
+          }
+          const expected = history.ops.filter(missing)
+          expect(answer?.map(withoutClock)).to.deep.equal(expected.map(withoutClock))
+          for (const [i, o] of answer!.entries()) {
+            expect(opClock(o)).to.deep.equal(clockAfter.get(expected[i]))
+            expect(covers(opClock(o), opClock(expected[i])), 'covers the clock the op was written with').to.equal(true)
+          }
+        }),
+        {numRuns: 300},
+      )
+    })
+  })
+})
