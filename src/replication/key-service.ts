@@ -63,6 +63,8 @@ export const hopHeader = 'x-kvs-hops'
  * load this turns many small HTTP exchanges into a few larger ones.
  */
 const forwardsInFlight = 2
+/** Longest a request spends on forwards, over every peer tried. */
+const forwardBudgetMs = 3500
 
 export class KeyService {
   private turn = 0
@@ -136,8 +138,11 @@ export class KeyService {
   /** Tries each peer in turn; the first answer (any status) is relayed. Null if none answered. */
   private async forward(req: KeyRequest, peers: readonly string[]): Promise<KeyAnswer | null> {
     if (req.hops >= 2) return null
+    // However many members are paused, the client gets an answer within about 5 s: the
+    // forwards share this budget, and a local fallback may still wait 1 s for causality.
+    const giveUpAt = Math.min(Date.now() + forwardBudgetMs, req.deadline ?? Infinity)
     for (const peer of peers) {
-      const deadline = Math.min(Date.now() + this.forwardTimeoutMs, req.deadline ?? Infinity)
+      const deadline = Math.min(Date.now() + this.forwardTimeoutMs, giveUpAt)
       if (deadline <= Date.now()) return null
       const forwarded: ForwardedRequest = {method: req.method, key: req.key, meta: req.meta, hops: req.hops + 1, deadline}
       if (req.method === 'PUT') forwarded.value = req.value
