@@ -272,6 +272,11 @@ export class Replicator {
   /** Waits until this replica covers what `meta` says the client saw of `shard`; else 503. */
   private async covered(shard: number, meta: CausalMetadata | null): Promise<ShardState> {
     let s = this.requireState(shard)
+    // The client saw a layout this replica has not installed: its shard numbers mean
+    // something else here, and a write would lose its own clock to the newer epoch.
+    if (meta && meta.epoch > s.epoch) {
+      throw new KvsError('UNAVAILABLE', 'This replica has not installed the layout the client has seen', {shard, moved: true})
+    }
     const need = requiredClock(meta, shard, s.epoch)
     if (covers(s.clock, need)) return s
     const until = Date.now() + this.causalWaitMs

@@ -95,3 +95,34 @@ describe('an in-process cluster of 6 nodes in 2 shards', function () {
     expect(mine.body['shard-id-key-count']).to.equal(theirs.body['shard-id-key-count'])
   })
 })
+
+describe('a replica behind the layout its client has seen', function () {
+  let cluster: InProcessCluster
+  const node = '127.0.0.2:8085'
+  const future = {epoch: 99, clocks: {}}
+
+  before(async () => {
+    cluster = await InProcessCluster.start(2, 1)
+  })
+  after(async () => cluster.stop())
+
+  it('refuses a write, unapplied, rather than log it without its own clock', async () => {
+    const replicator = cluster.nodes.get(node)!.replicator
+    let refused: unknown
+    try {
+      await replicator.write(1, 'later', 'v', future)
+    } catch (error) {
+      refused = error
+    }
+    expect(refused).to.include({code: 'UNAVAILABLE'})
+    expect((await replicator.read(1, 'later', null)).version).to.equal(undefined)
+  })
+
+  it('answers such a PUT with 503 and writes nothing', async () => {
+    const res = await cluster.request(node, 'PUT', '/key-value-store/later', {value: 'v', 'causal-metadata': future})
+    expect(res.status).to.equal(503)
+    expect(res.body).to.deep.equal({error: 'Unable to satisfy request', message: 'Error in PUT'})
+    const count = await cluster.request(node, 'GET', '/key-value-store-shard/shard-id-key-count/1')
+    expect(count.body['shard-id-key-count']).to.equal(0)
+  })
+})
