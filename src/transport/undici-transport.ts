@@ -50,7 +50,8 @@ export class UndiciTransport implements Transport {
         },
         headersTimeout: req.timeoutMs,
         bodyTimeout: req.timeoutMs,
-        // undici closes the connection after a GET that carries a body unless told not to.
+        // Peer calls never need a fresh socket; undici would close it after any GET that
+        // carries a body (forwarded reads did, before they went in batches by POST).
         reset: false,
         signal: abort.signal,
       })

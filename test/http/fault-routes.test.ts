@@ -1,4 +1,5 @@
 import {expect} from 'chai'
+import {injectJson} from './inject-json.js'
 import {InProcessCluster, waitUntil} from '../cluster/in-process-cluster.js'
 
 /**
@@ -15,17 +16,8 @@ describe('fault injection routes (test only)', function () {
 
   afterEach(async () => cluster?.stop())
 
-  const inject = async (node: string, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown, headers: Record<string, string> = {}) => {
-    const res = await cluster.nodes.get(node)!.app.inject({
-      method,
-      url,
-      payload: payload === undefined ? undefined : typeof payload === 'string' ? payload : JSON.stringify(payload),
-      headers: {...(payload === undefined ? {} : {'content-type': 'application/json'}), ...headers},
-    })
-    expect(res.headers['content-type'], `${method} ${url}`).to.match(/application\/json/)
-    expect(res.body, 'no stack trace').not.to.match(/at .*\.(ts|js):\d+/)
-    return {status: res.statusCode, body: res.json() as Record<string, any>, headers: res.headers}
-  }
+  const inject = (node: string, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown, headers: Record<string, string> = {}) =>
+    injectJson(cluster.nodes.get(node)!.app, method, url, payload, {headers})
 
   const heartbeatFrom = (address: string) => ({address, epoch: 1, shard: 2, layoutEpoch: 1, applied: 0, clock: {}, ready: true})
 

@@ -1,4 +1,5 @@
 import {expect} from 'chai'
+import {injectJson} from './inject-json.js'
 import {InProcessCluster} from '../cluster/in-process-cluster.js'
 
 /** Operator routes (/admin) answered with inject(). */
@@ -11,11 +12,7 @@ describe('operator routes', function () {
   })
   after(async () => cluster.stop())
 
-  const inject = async (url: string) => {
-    const res = await cluster.nodes.get(a)!.app.inject({method: 'GET', url})
-    expect(res.headers['content-type']).to.match(/application\/json/)
-    return {status: res.statusCode, body: res.json() as Record<string, any>}
-  }
+  const inject = (url: string) => injectJson(cluster.nodes.get(a)!.app, 'GET', url)
 
   it('GET /admin/status reports the process: memory, live resources and replication queues', async () => {
     const {status, body} = await inject('/admin/status?gc=true')
