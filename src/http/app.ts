@@ -2,7 +2,7 @@
  * The Fastify app of a node, built without listening (tests use inject()). Public routes
  * (API.md), peer routes (/internal) and operator routes (/admin) are separate plugins.
  */
-import Fastify, {LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance} from 'fastify'
+import Fastify, {type FastifyError, type FastifyInstance} from 'fastify'
 import {errorAnswer} from './error-answer.js'
 import {faultRoutes, refusePeerTraffic} from './fault-routes.js'
 import {internalRoutes} from './internal-routes.js'
@@ -11,24 +11,19 @@ import {publicRoutes} from './public-routes.js'
 import type {NodeServices} from './services.js'
 
 export interface AppOptions {
-  /** A pino logger; silent when absent. */
-  logger?: FastifyBaseLogger
   /** Largest request body accepted (bytes). */
   bodyLimit?: number
 }
 
 export function buildApp(services: NodeServices, opts: AppOptions = {}): FastifyInstance {
   const app = Fastify({
-    ...(opts.logger ? {loggerInstance: opts.logger} : {logger: false}),
+    // Errors are logged through the node's logger (services.log). A Fastify logger would
+    // build and check a child logger for every request, even with request logging off.
+    logger: false,
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
     keepAliveTimeout: 30_000,
     requestTimeout: 30_000,
     return503OnClosing: true,
-    // One line per request is too much at thousands of requests a second; errors are logged.
-    logController: new LogController({disableRequestLogging: true}),
-    // Requests log through the node's logger itself: a child logger per request costs more
-    // than the few error lines that would carry its request id.
-    childLoggerFactory: (logger) => logger,
     ajv: {customOptions: {coerceTypes: false, removeAdditional: false, allErrors: false}},
   })
 
@@ -42,8 +37,9 @@ export function buildApp(services: NodeServices, opts: AppOptions = {}): Fastify
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const {status, body} = errorAnswer(request.method, error)
-    if (status === 500) request.log.error({err: error}, 'unexpected error')
-    else if (status >= 500) request.log.warn({err: error.message, code: (error as {code?: string}).code}, 'request failed')
+    const route = `${request.method} ${request.url.split('?')[0]}`
+    if (status === 500) services.log.error({err: error, route}, 'unexpected error')
+    else if (status >= 500) services.log.warn({err: error.message, code: (error as {code?: string}).code, route}, 'request failed')
     return reply.code(status).send(body)
   })
 
@@ -54,7 +50,7 @@ export function buildApp(services: NodeServices, opts: AppOptions = {}): Fastify
   if (services.faults) {
     // Test only: registered on the root so it covers every route, forwarded key requests included.
     app.addHook('onRequest', refusePeerTraffic(services.faults))
-    app.register(faultRoutes, {faults: services.faults, prefix: '/admin'})
+    app.register(faultRoutes, {faults: services.faults, log: services.log, prefix: '/admin'})
   }
   app.register(publicRoutes, {services})
   app.register(internalRoutes, {services, prefix: '/internal'})

@@ -7,7 +7,7 @@
  * POST   /admin/faults   {"refusePeers": ["ip:port", ...]} and/or {"isolate": true}: replaces them
  * DELETE /admin/faults   heals: every peer is accepted again
  */
-import type {FastifyInstance, FastifyReply, FastifyRequest} from 'fastify'
+import type {FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest} from 'fastify'
 import {isSocketAddress} from '../placement/placement.js'
 import {hopHeader} from '../replication/key-service.js'
 import {fromHeader, type FaultState, type PeerFaults} from '../transport/fault-injection.js'
@@ -32,7 +32,7 @@ export function refusePeerTraffic(faults: PeerFaults) {
   }
 }
 
-export async function faultRoutes(app: FastifyInstance, {faults}: {faults: PeerFaults}): Promise<void> {
+export async function faultRoutes(app: FastifyInstance, {faults, log}: {faults: PeerFaults; log: FastifyBaseLogger}): Promise<void> {
   const answer = (message: string) => ({message, ...faults.state, refusedCalls: faults.refusedCalls})
 
   app.get('/faults', {schema: {response: faultsResponse}}, async () => answer('Faults in force'))
@@ -41,13 +41,13 @@ export async function faultRoutes(app: FastifyInstance, {faults}: {faults: PeerF
     const bad = (request.body.refusePeers ?? []).find((p) => !isSocketAddress(p))
     if (bad !== undefined) return reply.code(400).send({message: 'Error in POST', error: `refusePeers entry "${bad}" is not an ip:port address`})
     faults.set(request.body)
-    request.log.warn({faults: faults.state}, 'fault injection: peer traffic cut')
+    log.warn({faults: faults.state}, 'fault injection: peer traffic cut')
     return answer('Faults set')
   })
 
-  app.delete('/faults', {schema: {response: faultsResponse}}, async (request) => {
+  app.delete('/faults', {schema: {response: faultsResponse}}, async () => {
     faults.heal()
-    request.log.warn('fault injection: healed')
+    log.warn('fault injection: healed')
     return answer('Faults healed')
   })
 }

@@ -65,7 +65,7 @@ export async function internalRoutes(app: FastifyInstance, {services}: {services
             return {status: answer.status, body: typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body)}
           } catch (error) {
             const {status, body} = errorAnswer(r.method, error)
-            if (status === 500) request.log.error({err: error}, 'unexpected error in a forwarded request')
+            if (status === 500) services.log.error({err: error, key: r.key}, 'unexpected error in a forwarded request')
             return {status, body: JSON.stringify(body)}
           }
         }),

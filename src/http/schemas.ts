@@ -5,6 +5,9 @@
 
 const causalMetadata = {description: 'Opaque causal metadata: "" / null for no history, or the object a node returned'}
 const metadataObject = {type: 'object', additionalProperties: true} as const
+const clock = {type: 'object', additionalProperties: {type: 'integer', minimum: 0}} as const
+/** Metadata in answers, spelled out so fast-json-stringify writes it without a generic walk. */
+const metadataAnswer = {type: 'object', properties: {epoch: {type: 'integer'}, clocks: {type: 'object', additionalProperties: clock}}} as const
 
 export const keyParams = {
   type: 'object',
@@ -26,7 +29,7 @@ const errorBody = {
     message: {type: 'string'},
     error: {type: 'string'},
     doesExist: {type: 'boolean'},
-    'causal-metadata': metadataObject,
+    'causal-metadata': metadataAnswer,
     'shard-id': {type: 'integer'},
   },
 } as const
@@ -38,7 +41,7 @@ export const keyResponses = {
     properties: {
       message: {type: 'string'},
       value: {type: 'string'},
-      'causal-metadata': metadataObject,
+      'causal-metadata': metadataAnswer,
       'shard-id': {type: 'integer'},
       doesExist: {type: 'boolean'},
       replaced: {type: 'boolean'},
@@ -48,7 +51,7 @@ export const keyResponses = {
     type: 'object',
     properties: {
       message: {type: 'string'},
-      'causal-metadata': metadataObject,
+      'causal-metadata': metadataAnswer,
       'shard-id': {type: 'integer'},
       replaced: {type: 'boolean'},
     },
@@ -95,8 +98,6 @@ export const shardResponses = {
   '4xx': errorBody,
   '5xx': errorBody,
 } as const
-
-const clock = {type: 'object', additionalProperties: {type: 'integer', minimum: 0}} as const
 
 export const peerSummary = {
   type: 'object',

@@ -1,4 +1,5 @@
 /** What the HTTP layer calls into; the daemon (src/node) provides it. */
+import type {FastifyBaseLogger} from 'fastify'
 import type {Membership} from '../membership/membership.js'
 import type {KeyService} from '../replication/key-service.js'
 import type {Replicator} from '../replication/replicator.js'
@@ -10,6 +11,8 @@ export interface NodeServices {
   readonly replicator: Replicator
   readonly keys: KeyService
   readonly transport: Transport
+  /** The node's logger: routes log errors here (Fastify itself logs nothing per request). */
+  readonly log: FastifyBaseLogger
   /** Present only on a node started with fault injection (test only): /admin/faults. */
   readonly faults?: PeerFaults | null
   /** Runs a whole reshard to `shardCount` shards, coordinated by this node. */

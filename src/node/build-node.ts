@@ -78,10 +78,15 @@ export async function buildNode(
   const local = new Replicator({cluster: membership, transport, store: storage, log})
   replicator = local
   const keys = new KeyService(membership, local, transport)
-  const app = buildApp(
-    {membership, replicator: local, keys, transport, faults, reshard: async (n) => void (await reshard(membership, transport, local, n))},
-    {logger: log},
-  )
+  const app = buildApp({
+    membership,
+    replicator: local,
+    keys,
+    transport,
+    faults,
+    log,
+    reshard: async (n) => void (await reshard(membership, transport, local, n)),
+  })
 
   let closing: Promise<void> | undefined
   return {

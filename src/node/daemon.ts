@@ -23,6 +23,7 @@ export async function startNode(options: NodeOptions, logger: Logger = defaultLo
   const [host, port] = options.address.split(':')
   try {
     await node.app.listen({host, port: Number(port)})
+    logger.info({address: options.address}, 'listening')
   } catch (error) {
     await node.close()
     throw error
@@ -41,11 +42,11 @@ function defaultLogger(): Logger {
 }
 
 /** Runs a node in the foreground until SIGTERM or SIGINT, then closes it gracefully. */
-export async function runNode(options: NodeOptions): Promise<void> {
-  const node = await startNode(options)
+export async function runNode(options: NodeOptions, logger: Logger = defaultLogger()): Promise<void> {
+  const node = await startNode(options, logger)
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
-      node.app.log.info({signal}, 'stopping')
+      logger.info({signal}, 'stopping')
       resolve()
     }
     process.once('SIGTERM', stop)

@@ -171,6 +171,21 @@ describe('FileOpLog', () => {
       expect(log.stats).to.deep.equal({writes: 2, fsyncs: 2})
     })
 
+    it('writes appends made in separate callbacks of one event-loop turn (requests on different sockets) in one write', async () => {
+      const {log} = await openLog('interval')
+      const appends = await new Promise<Promise<number>[]>((resolve) => {
+        const made: Promise<number>[] = []
+        for (let n = 1; n <= 5; n++) {
+          setImmediate(() => {
+            made.push(log.append({n}))
+            if (made.length === 5) resolve(made)
+          })
+        }
+      })
+      expect(await Promise.all(appends)).to.deep.equal(range(1, 5))
+      expect(log.stats.writes).to.equal(1)
+    })
+
     it("resolves after the write under 'interval' and fsyncs on a timer", async () => {
       const {log} = await openLog('interval')
       await Promise.all(range(1, 10).map((n) => log.append({n})))
