@@ -76,6 +76,8 @@ export class Replicator {
   /** Requests waiting for their causal past, woken by every applied op (and by their timer). */
   private readonly waiters = new Set<() => void>()
   private readonly pulls = new Map<string, Promise<void>>()
+  /** Each peer's shard clock as its last heartbeat showed it (see peerAhead). */
+  private readonly peerClocks = new Map<string, {epoch: number; clock: VectorClock}>()
   /** The newest op log append: appends resolve in order, so it covers every earlier one. */
   private lastAppend: Promise<unknown> = Promise.resolve()
   private synced = false
@@ -346,11 +348,18 @@ export class Replicator {
   }
 
 
-  /** A heartbeat showed `peer` ahead of us in our shard: fetch what we lack. */
+  /**
+   * A heartbeat showed `peer`'s clock in our shard. Under write load a peer is nearly always
+   * a little ahead (its replication to us is on the wire), so we pull only what it already
+   * had one heartbeat ago and still has not reached us: writes we really missed. Pulling
+   * on every heartbeat fetched about 5 % of all ops a second time.
+   */
   peerAhead(peer: {address: string; shard: number | null; layoutEpoch: number; clock: VectorClock}): void {
     const s = this.state
+    const previous = this.peerClocks.get(peer.address)
+    this.peerClocks.set(peer.address, {epoch: peer.layoutEpoch, clock: peer.clock})
     if (!s || peer.shard !== s.shard || peer.layoutEpoch !== s.epoch || covers(s.clock, peer.clock)) return
-    void this.pullFrom(peer.address).catch(() => undefined)
+    if (previous && previous.epoch === s.epoch && !covers(s.clock, previous.clock)) void this.pullFrom(peer.address).catch(() => undefined)
   }
 
   /**

@@ -1,0 +1,71 @@
+/**
+ * When a heartbeat makes a replica pull from a peer. Under write load a peer is nearly
+ * always a little ahead because its replication is on the wire; pulling then fetches those
+ * ops twice. A replica pulls only what the peer already had one heartbeat earlier.
+ */
+import {expect} from 'chai'
+import {KvsError} from '../../src/errors.js'
+import {InProcessCluster, waitUntil} from './in-process-cluster.js'
+
+describe('in-process pulls started by heartbeats (2 nodes, 1 shard)', function () {
+  let cluster: InProcessCluster
+  const [a, b] = ['127.0.0.2:8085', '127.0.0.3:8085']
+  let syncs: number
+  let releaseReplication: () => void
+
+  beforeEach(async () => {
+    cluster = await InProcessCluster.start(2, 1)
+    syncs = 0
+    let release!: () => void
+    const released = new Promise<void>((r) => (release = r))
+    releaseReplication = release
+    cluster.network.intercept(async ({from, to, req}, deliver) => {
+      // The test plays the heartbeats itself, so none of the nodes' own may interfere.
+      if (req.path === '/internal/heartbeat') throw new KvsError('PEER_UNAVAILABLE', `${to} did not answer (test)`)
+      if (from === b && to === a && req.path === '/internal/sync') syncs++
+      // a's replication to b is on the wire until the test releases it.
+      if (from === a && to === b && req.path === '/internal/replicate') await released
+      return deliver()
+    })
+  })
+  afterEach(async () => {
+    releaseReplication()
+    cluster.network.intercept(null)
+    await cluster.stop()
+  })
+
+  const replicaOf = (node: string) => cluster.nodes.get(node)!.replicator
+  const heartbeatOfA = () => {
+    const {shard, layoutEpoch, clock} = replicaOf(a).summary()
+    replicaOf(b).peerAhead({address: a, shard, layoutEpoch, clock: {...clock}})
+  }
+  const settle = async () => {
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r))
+  }
+  const put = (key: string) => void cluster.request(a, 'PUT', `/key-value-store/${key}`, {value: 'v', 'causal-metadata': ''})
+
+  it('does not pull ops whose replication is still on the wire', async () => {
+    put('k1')
+    await waitUntil('a to apply k1', () => replicaOf(a).summary().applied === 1)
+    heartbeatOfA()
+    await settle()
+    expect(syncs, 'pulls after the first heartbeat that showed a ahead').to.equal(0)
+
+    releaseReplication()
+    await waitUntil('b to get k1 by replication', () => replicaOf(b).summary().applied === 1)
+    put('k2')
+    await waitUntil('a to apply k2', () => replicaOf(a).summary().applied === 2)
+    heartbeatOfA()
+    await settle()
+    expect(syncs, 'pulls when what a had one heartbeat ago had arrived').to.equal(0)
+  })
+
+  it('pulls what the peer already had one heartbeat ago and still has not arrived', async () => {
+    put('k1')
+    await waitUntil('a to apply k1', () => replicaOf(a).summary().applied === 1)
+    heartbeatOfA()
+    heartbeatOfA()
+    await waitUntil('b to get k1 by a pull', () => replicaOf(b).summary().applied === 1)
+    expect(syncs).to.equal(1)
+  })
+})
