@@ -351,8 +351,8 @@ export class Replicator {
   /**
    * A heartbeat showed `peer`'s clock in our shard. Under write load a peer is nearly always
    * a little ahead (its replication to us is on the wire), so we pull only what it already
-   * had one heartbeat ago and still has not reached us: writes we really missed. Pulling
-   * on every heartbeat fetched about 5 % of all ops a second time.
+   * had one heartbeat ago and still has not reached us: writes we really missed, not the
+   * ones replication is about to deliver.
    */
   peerAhead(peer: {address: string; shard: number | null; layoutEpoch: number; clock: VectorClock}): void {
     const s = this.state

@@ -274,8 +274,8 @@ export class FileOpLog<Entry> implements OpLog<Entry> {
   /**
    * Starts the drain loop unless it runs. It starts after the current turn of the event loop
    * (setImmediate), not on a microtask: requests arriving on different sockets run in
-   * separate callbacks of one turn, so their appends share one write (one PUT per write
-   * halved single-node PUT throughput in `kvs bench`).
+   * separate callbacks of one turn, so their appends share one write (a write per PUT cost
+   * a single node about half its PUT throughput under autocannon).
    */
   #kick(): void {
     if (this.#draining) return
