@@ -35,9 +35,9 @@ function throughputSection(t: ThroughputReport, options: BenchOptions): string[]
       `${retried(t.prefill.kvsRetries)}, baseline ${seconds(t.prefill.baselineMs)}); fsync ${options.fsync ?? 'node default'}; ${runs}; ` +
       'ratios are kvs / baseline.',
     '',
-    '| scenario | conns | kvs req/s | baseline req/s | req/s ratio | kvs p50 ms (ratio) | kvs p99 ms (ratio) ' +
+    '| scenario | conns | kvs req/s | baseline req/s | req/s ratio | ratio per run | kvs p50 ms (ratio) | kvs p99 ms (ratio) ' +
       '| errors + non-2xx | ratio target | 0 errors |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |',
     ...t.scenarios.map(scenarioRow),
   ]
 }
@@ -50,6 +50,7 @@ function scenarioRow(s: ScenarioComparison): string {
     Math.round(s.kvs.requestsPerSec).toString(),
     Math.round(s.baseline.requestsPerSec).toString(),
     times(s.ratio.requestsPerSec),
+    s.runRatios.map((r) => (r === null ? 'n/a' : r.toFixed(2))).join(' / '),
     `${s.kvs.p50Ms.toFixed(2)} (${times(s.ratio.p50)})`,
     `${s.kvs.p99Ms.toFixed(2)} (${times(s.ratio.p99)})`,
     String(s.kvs.errors + s.kvs.non2xx),

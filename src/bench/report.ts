@@ -24,6 +24,11 @@ export interface ScenarioComparison {
   baseline: ScenarioFigures
   /** kvs / baseline; above 1 is better for req/s, below 1 is better for latency. */
   ratio: {requestsPerSec: number | null; p50: number | null; p99: number | null}
+  /**
+   * kvs / baseline req/s of each run, paired as they were measured (one right after the
+   * other): how much the host moved the figure the target is checked on.
+   */
+  runRatios: Array<number | null>
   target: TargetCheck
 }
 
@@ -130,6 +135,9 @@ export function compareScenario(
       p50: ratio(kvs.p50Ms, baseline.p50Ms),
       p99: ratio(kvs.p99Ms, baseline.p99Ms),
     },
+    runRatios: kvsRuns
+      .slice(0, baselineRuns.length)
+      .map((run, i) => ratio(run.requestsPerSec, baselineRuns[i].requestsPerSec)),
     target: checkTargets(scenario, connections, kvs, requestsRatio),
   }
 }

@@ -81,6 +81,13 @@ describe('bench report', () => {
     expect(mix.target.requestsRatio).to.equal(null)
   })
 
+  it('gives the ratio of each run against the baseline run measured with it', () => {
+    const get = compareScenario('get', 64, [run(10_000, 5, 20), run(12_000, 5, 20), run(9_000, 5, 20)], [run(20_000, 2, 8), run(20_000, 2, 8), run(30_000, 2, 8)])
+    expect(get.runRatios).to.deep.equal([0.5, 0.6, 0.3])
+    expect(get.ratio.requestsPerSec).to.equal(0.5)
+    expect(renderMarkdown({...report(), throughput: {...throughput(), scenarios: [get]}})).to.contain('| 0.50x | 0.50 / 0.60 / 0.30 |')
+  })
+
   it('counts passing scenarios', () => {
     expect(summarizeTargets(throughput())).to.deep.equal({checked: 3, passed: 2, pass: false})
     expect(summarizeTargets(null)).to.deep.equal({checked: 0, passed: 0, pass: true})
@@ -90,10 +97,10 @@ describe('bench report', () => {
     const text = renderMarkdown(report())
     expect(text).to.contain('`kvs bench --runs 3` on 2 x Test CPU, node v20.0.0, linux 6, load average 0.25 at start')
     expect(text).to.contain('median of 3 runs of 4 s')
-    expect(text).to.contain('| GET | 64 | 11000 | 20000 | 0.55x | 5.00 (2.50x) | 21.00 (2.63x) | 0 | >= 0.5x: pass | pass |')
-    expect(text).to.contain('| PUT | 64 | 3000 | 15000 | 0.20x |')
+    expect(text).to.contain('| GET | 64 | 11000 | 20000 | 0.55x | 0.55 | 5.00 (2.50x) | 21.00 (2.63x) | 0 | >= 0.5x: pass | pass |')
+    expect(text).to.contain('| PUT | 64 | 3000 | 15000 | 0.20x | 0.20 |')
     expect(text).to.contain('>= 0.3x: FAIL | FAIL |')
-    expect(text).to.contain('| 90/10 GET/PUT | 1 | 1000 | 0 | n/a |')
+    expect(text).to.contain('| 90/10 GET/PUT | 1 | 1000 | 0 | n/a | n/a |')
     expect(text).to.contain('Targets: 2 of 3 scenarios pass.')
   })
 
