@@ -11,20 +11,22 @@ describe('in-process pulls started by heartbeats (2 nodes, 1 shard)', function (
   let cluster: InProcessCluster
   const [a, b] = ['127.0.0.2:8085', '127.0.0.3:8085']
   let syncs: number
+  /** a's replication to b is held on the wire until the test calls this. */
   let releaseReplication: () => void
+  let held: Promise<void>
+  const holdReplication = () => {
+    held = new Promise<void>((r) => (releaseReplication = r))
+  }
 
   beforeEach(async () => {
     cluster = await InProcessCluster.start(2, 1)
     syncs = 0
-    let release!: () => void
-    const released = new Promise<void>((r) => (release = r))
-    releaseReplication = release
+    holdReplication()
     cluster.network.intercept(async ({from, to, req}, deliver) => {
       // The test plays the heartbeats itself, so none of the nodes' own may interfere.
       if (req.path === '/internal/heartbeat') throw new KvsError('PEER_UNAVAILABLE', `${to} did not answer (test)`)
       if (from === b && to === a && req.path === '/internal/sync') syncs++
-      // a's replication to b is on the wire until the test releases it.
-      if (from === a && to === b && req.path === '/internal/replicate') await released
+      if (from === a && to === b && req.path === '/internal/replicate') await held
       return deliver()
     })
   })
@@ -51,10 +53,13 @@ describe('in-process pulls started by heartbeats (2 nodes, 1 shard)', function (
     await settle()
     expect(syncs, 'pulls after the first heartbeat that showed a ahead').to.equal(0)
 
-    releaseReplication()
+    const releaseFirst = releaseReplication
+    holdReplication()
+    releaseFirst()
     await waitUntil('b to get k1 by replication', () => replicaOf(b).summary().applied === 1)
     put('k2')
     await waitUntil('a to apply k2', () => replicaOf(a).summary().applied === 2)
+    expect(replicaOf(b).summary().applied, 'k2 still on the wire').to.equal(1)
     heartbeatOfA()
     await settle()
     expect(syncs, 'pulls when what a had one heartbeat ago had arrived').to.equal(0)
