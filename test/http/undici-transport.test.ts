@@ -3,6 +3,7 @@ import type {AddressInfo} from 'node:net'
 import {expect} from 'chai'
 import {isKvsError} from '../../src/errors.js'
 import {UndiciTransport} from '../../src/transport/undici-transport.js'
+import {waitFor} from '../support/cluster.js'
 
 /**
  * The peer transport against a real HTTP server on loopback: what it returns, and that every
@@ -37,14 +38,6 @@ describe('UndiciTransport', function () {
     server.closeAllConnections()
     await new Promise((resolve) => server.close(resolve))
   })
-
-  const waitFor = async (done: () => boolean, what: string) => {
-    const until = Date.now() + 5000
-    while (!done()) {
-      if (Date.now() > until) expect.fail(`timed out waiting for ${what}`)
-      await new Promise((resolve) => setTimeout(resolve, 5))
-    }
-  }
 
   const expectUnavailable = async (call: Promise<unknown>, pattern: RegExp) => {
     const error = await call.then(
@@ -90,7 +83,7 @@ describe('UndiciTransport', function () {
     let firstSettled = false
     const first = transport.request(peer, {method: 'POST', path: '/', body: '{}', timeoutMs: 5000})
     first.catch(() => undefined).finally(() => (firstSettled = true))
-    await waitFor(() => hung.size === 1, 'the first call to reach the peer')
+    await waitFor(() => hung.size === 1, {timeoutMs: 5000, intervalMs: 5, what: 'the first call to reach the peer'})
     await expectUnavailable(transport.request(peer, {method: 'POST', path: '/', body: '{}', timeoutMs: 200}), /did not answer/)
     expect(firstSettled, 'the queued call ended before the call ahead of it').to.equal(false)
     expect(hung.size, 'the queued call was never sent').to.equal(1)
