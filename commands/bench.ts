@@ -18,6 +18,7 @@ export default class Bench extends KvsCommand<BenchReport> {
   static override examples = [
     '<%= config.bin %> bench',
     '<%= config.bin %> bench --runs 1 --duration 2',
+    '<%= config.bin %> bench --connections 64 --reference',
     '<%= config.bin %> bench --suite scaling --memory-keys 100000 --reshard-keys 10000,100000',
     '<%= config.bin %> bench --smoke --json',
   ]
@@ -38,6 +39,11 @@ export default class Bench extends KvsCommand<BenchReport> {
     'reshard-keys': Flags.string({description: `keys, one reshard figure each [default: ${full.reshardKeys}]`}),
     'load-concurrency': Flags.integer({description: `PUTs in flight while loading keys [default: ${full.loadConcurrency}]`}),
     'cpu-prof': Flags.directory({description: 'run nodes with --cpu-prof, writing profiles to this directory'}),
+    reference: Flags.boolean({
+      description:
+        'also measure a reference cluster of the same layout that only routes, batches and copies (no clocks, no log): ' +
+        'kvs / reference is what kvs adds to its layout',
+    }),
     out: Flags.directory({description: 'where the report files go [default: bench-results/ in the kvs root]'}),
   }
 

@@ -10,11 +10,19 @@ export const firstNodeHost = 2
 /** The baseline listens on its own address so it never shares a port with a node. */
 export const baselineHost = '127.0.0.100'
 
+/** The reference cluster (reference-app.ts) lives on 127.0.0.101, .102, ... */
+export const firstReferenceHost = 101
+
 export function nodeAddresses(count: number, port: number): string[] {
   if (firstNodeHost + count - 1 >= parseInt(baselineHost.split('.')[3], 10)) {
     throw new RangeError(`too many nodes for the loopback plan: ${count}`)
   }
   return Array.from({length: count}, (_, i) => `127.0.0.${firstNodeHost + i}:${port}`)
+}
+
+export function referenceAddresses(count: number, port: number): string[] {
+  if (firstReferenceHost + count - 1 > 254) throw new RangeError(`too many reference processes for the loopback plan: ${count}`)
+  return Array.from({length: count}, (_, i) => `127.0.0.${firstReferenceHost + i}:${port}`)
 }
 
 /** True for an `ip:port` inside 127.0.0.0/8: the bench never binds or signals anything else. */

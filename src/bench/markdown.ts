@@ -32,13 +32,42 @@ function throughputSection(t: ThroughputReport, options: BenchOptions): string[]
     `### Throughput: ${t.nodes.length} nodes in ${t.shards} shards vs bare Fastify + Map (${t.baseline})`,
     '',
     `${t.prefill.keys} keys of ${t.prefill.valueBytes} B pre-filled (kvs ${seconds(t.prefill.kvsMs)}` +
-      `${retried(t.prefill.kvsRetries)}, baseline ${seconds(t.prefill.baselineMs)}); fsync ${options.fsync ?? 'node default'}; ${runs}; ` +
+      `${retried(t.prefill.kvsRetries)}, baseline ${seconds(t.prefill.baselineMs)}` +
+      `${t.prefill.referenceMs === null ? '' : `, reference ${seconds(t.prefill.referenceMs)}`}); fsync ${options.fsync ?? 'node default'}; ${runs}; ` +
       'ratios are kvs / baseline.',
     '',
     '| scenario | conns | kvs req/s | baseline req/s | req/s ratio | ratio per run | kvs p50 ms (ratio) | kvs p99 ms (ratio) ' +
       '| errors + non-2xx | ratio target | 0 errors |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |',
     ...t.scenarios.map(scenarioRow),
+    ...(t.reference ? referenceSection(t) : []),
+  ]
+}
+
+/** The reference cluster's table: what the layout costs, and what kvs adds to it. */
+function referenceSection(t: ThroughputReport): string[] {
+  const rows = t.scenarios.flatMap((s) => {
+    const r = s.reference
+    if (!r) return []
+    const cells = [
+      scenarioNames[s.scenario],
+      String(s.connections),
+      Math.round(r.figures.requestsPerSec).toString(),
+      times(r.toBaseline),
+      times(r.kvsToReference),
+      r.runRatios.map((x) => (x === null ? 'n/a' : x.toFixed(2))).join(' / '),
+      String(r.figures.errors + r.figures.non2xx),
+    ]
+    return [`| ${cells.join(' | ')} |`]
+  })
+  return [
+    '',
+    `Reference: ${t.reference?.length} processes (${t.reference?.join(', ')}) of kvs's layout that only route, batch and copy ` +
+      '(no clocks, no op log; a write is answered once both members have it), measured in the same runs.',
+    '',
+    '| scenario | conns | reference req/s | reference / baseline | kvs / reference | kvs / reference per run | reference errors + non-2xx |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows,
   ]
 }
 

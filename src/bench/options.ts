@@ -38,6 +38,8 @@ export interface BenchOptions {
   loadConcurrency: number
   /** Start nodes with --cpu-prof, writing profiles here; null for no profiling. */
   cpuProfDir: string | null
+  /** Also measure the reference cluster (reference-app.ts) in every run. */
+  reference: boolean
 }
 
 export const fullDefaults: BenchOptions = {
@@ -58,6 +60,7 @@ export const fullDefaults: BenchOptions = {
   reshardKeys: [100_000, 1_000_000],
   loadConcurrency: 64,
   cpuProfDir: null,
+  reference: false,
 }
 
 /** A smoke run checks that every part works, with a few hundred requests in all. */
@@ -90,6 +93,7 @@ export interface BenchFlags {
   'reshard-keys'?: string
   'load-concurrency'?: number
   'cpu-prof'?: string
+  reference?: boolean
 }
 
 export function resolveOptions(flags: BenchFlags): BenchOptions {
@@ -113,6 +117,7 @@ export function resolveOptions(flags: BenchFlags): BenchOptions {
         ? base.loadConcurrency
         : positiveInt('load-concurrency', flags['load-concurrency']),
     cpuProfDir: flags['cpu-prof'] ?? base.cpuProfDir,
+    reference: flags.reference ?? base.reference,
   }
 }
 

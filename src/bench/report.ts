@@ -30,14 +30,29 @@ export interface ScenarioComparison {
    */
   runRatios: Array<number | null>
   target: TargetCheck
+  /** The reference cluster's figures, when it was measured (`--reference`). */
+  reference: ReferenceComparison | null
+}
+
+/** The reference cluster (reference-app.ts) against kvs and the baseline, in the same runs. */
+export interface ReferenceComparison {
+  figures: ScenarioFigures
+  /** reference / baseline req/s: what the layout alone costs on this host. */
+  toBaseline: number | null
+  /** kvs / reference req/s: what kvs's own work costs on top of its layout. */
+  kvsToReference: number | null
+  /** kvs / reference req/s of each run, paired as measured. */
+  runRatios: Array<number | null>
 }
 
 export interface ThroughputReport {
   nodes: string[]
   shards: number
   baseline: string
+  /** The reference cluster's processes; null when it was not measured. */
+  reference: string[] | null
   /** `kvsRetries`: pre-fill PUTs kvs answered 503 (or not at all) and were sent again. */
-  prefill: {keys: number; valueBytes: number; kvsMs: number; baselineMs: number; kvsRetries: number}
+  prefill: {keys: number; valueBytes: number; kvsMs: number; baselineMs: number; referenceMs: number | null; kvsRetries: number}
   scenarios: ScenarioComparison[]
 }
 
@@ -115,16 +130,18 @@ export interface BenchReport {
   files?: {json: string; markdown: string}
 }
 
-/** One scenario at one connection count, from the runs of kvs and of the baseline. */
+/** One scenario at one connection count, from the runs of kvs, of the baseline and (if measured) of the reference. */
 export function compareScenario(
   scenario: Scenario,
   connections: number,
   kvsRuns: readonly RunFigures[],
   baselineRuns: readonly RunFigures[],
+  referenceRuns: readonly RunFigures[] | null = null,
 ): ScenarioComparison {
   const kvs = summarizeRuns(kvsRuns)
   const baseline = summarizeRuns(baselineRuns)
   const requestsRatio = ratio(kvs.requestsPerSec, baseline.requestsPerSec)
+  const reference = referenceRuns && referenceRuns.length > 0 ? summarizeRuns(referenceRuns) : null
   return {
     scenario,
     connections,
@@ -135,11 +152,23 @@ export function compareScenario(
       p50: ratio(kvs.p50Ms, baseline.p50Ms),
       p99: ratio(kvs.p99Ms, baseline.p99Ms),
     },
-    runRatios: kvsRuns
-      .slice(0, baselineRuns.length)
-      .map((run, i) => ratio(run.requestsPerSec, baselineRuns[i].requestsPerSec)),
+    runRatios: pairedRatios(kvsRuns, baselineRuns),
     target: checkTargets(scenario, connections, kvs, requestsRatio),
+    reference:
+      reference && referenceRuns
+        ? {
+            figures: reference,
+            toBaseline: ratio(reference.requestsPerSec, baseline.requestsPerSec),
+            kvsToReference: ratio(kvs.requestsPerSec, reference.requestsPerSec),
+            runRatios: pairedRatios(kvsRuns, referenceRuns),
+          }
+        : null,
   }
+}
+
+/** a / b req/s of each run, paired as they were measured. */
+function pairedRatios(a: readonly RunFigures[], b: readonly RunFigures[]): Array<number | null> {
+  return a.slice(0, b.length).map((run, i) => ratio(run.requestsPerSec, b[i].requestsPerSec))
 }
 
 /** Counts every scenario's target check; a report without throughput figures passes 0 of 0. */

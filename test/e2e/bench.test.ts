@@ -37,8 +37,8 @@ describe('kvs bench --smoke', function () {
   })
   afterEach(() => rmSync(out, {recursive: true, force: true}))
 
-  async function bench(suite: string): Promise<BenchReport> {
-    const ran = await kvs(['bench', '--smoke', '--json', '--suite', suite, '--out', out])
+  async function bench(suite: string, ...flags: string[]): Promise<BenchReport> {
+    const ran = await kvs(['bench', '--smoke', '--json', '--suite', suite, '--out', out, ...flags])
     expect(ran.code, ran.stderr + ran.stdout).to.equal(0)
     const report = JSON.parse(ran.stdout) as BenchReport
     expect(report).to.include({kind: 'kvs-bench-report', version: 1})
@@ -51,8 +51,8 @@ describe('kvs bench --smoke', function () {
     return report
   }
 
-  it('measures GET, PUT and the mix on kvs and the baseline, with ratios and targets', async () => {
-    const report = await bench('throughput')
+  it('measures GET, PUT and the mix on kvs, the baseline and the reference cluster, with ratios and targets', async () => {
+    const report = await bench('throughput', '--reference')
     expect(report.scaling).to.equal(null)
     const throughput = report.throughput!
     expect(throughput.nodes).to.have.length(4)
@@ -73,6 +73,16 @@ describe('kvs bench --smoke', function () {
     const get64 = throughput.scenarios.find((s) => s.scenario === 'get' && s.connections === 64)
     expect(get64?.target.requestsRatio?.min).to.equal(0.5)
     expect(report.targets).to.have.all.keys('checked', 'passed', 'pass')
+    expect(throughput.reference).to.have.length(4)
+    for (const s of throughput.scenarios) {
+      const reference = s.reference!
+      expect(reference.figures.requests).to.be.above(0)
+      // The reference stores and copies every write: it answers all of them, like kvs.
+      expect(reference.figures.errors + reference.figures.non2xx, `${s.scenario}x${s.connections}`).to.equal(0)
+      expect(reference.kvsToReference).to.be.a('number')
+      expect(reference.runRatios).to.have.length(1)
+    }
+    expect(readFileSync(report.files!.markdown, 'utf8')).to.contain('| kvs / reference |')
   })
 
   it('measures memory, restart, catch-up and reshard, each with its inputs', async () => {

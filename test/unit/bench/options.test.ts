@@ -6,7 +6,7 @@ import {intList, resolveOptions} from '../../../src/bench/options.js'
 describe('bench options', () => {
   it('defaults to the issue run: 4 s x 3 runs at 1 and 64 connections over 10,000 keys', () => {
     const options = resolveOptions({})
-    expect(options).to.include({suite: 'throughput', smoke: false, durationSec: 4, runs: 3, keys: 10_000, valueBytes: 100})
+    expect(options).to.include({suite: 'throughput', smoke: false, durationSec: 4, runs: 3, keys: 10_000, valueBytes: 100, reference: false})
     expect(options.connections).to.deep.equal([1, 64])
     expect(options.requestsPerRun).to.equal(null)
     expect(options.fsync).to.equal(null)
@@ -40,6 +40,7 @@ describe('bench options', () => {
       'reshard-keys': '4,5',
       'load-concurrency': 2,
       'cpu-prof': '/tmp/prof',
+      reference: true,
     })
     expect(options).to.deep.include({
       suite: 'all',
@@ -54,6 +55,7 @@ describe('bench options', () => {
       reshardKeys: [4, 5],
       loadConcurrency: 2,
       cpuProfDir: '/tmp/prof',
+      reference: true,
     })
   })
 

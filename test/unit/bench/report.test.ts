@@ -20,7 +20,8 @@ function throughput(): ThroughputReport {
     nodes: ['127.0.0.2:9', '127.0.0.3:9', '127.0.0.4:9', '127.0.0.5:9'],
     shards: 2,
     baseline: '127.0.0.100:9',
-    prefill: {keys: 10_000, valueBytes: 100, kvsMs: 2500, baselineMs: 400, kvsRetries: 0},
+    reference: null,
+    prefill: {keys: 10_000, valueBytes: 100, kvsMs: 2500, baselineMs: 400, referenceMs: null, kvsRetries: 0},
     scenarios: [
       compareScenario('get', 64, [run(11_000, 5, 20), run(10_000, 6, 22), run(12_000, 4, 21)], [run(20_000, 2, 8)]),
       compareScenario('put', 64, [run(3_000, 20, 60, 2)], [run(15_000, 3, 9)]),
@@ -86,6 +87,36 @@ describe('bench report', () => {
     expect(get.runRatios).to.deep.equal([0.5, 0.6, 0.3])
     expect(get.ratio.requestsPerSec).to.equal(0.5)
     expect(renderMarkdown({...report(), throughput: {...throughput(), scenarios: [get]}})).to.contain('| 0.50x | 0.50 / 0.60 / 0.30 |')
+  })
+
+  it('compares kvs with the reference cluster run by run, and the reference with the baseline', () => {
+    const get = compareScenario(
+      'get',
+      64,
+      [run(10_000, 5, 20), run(12_000, 5, 20), run(9_000, 5, 20)],
+      [run(20_000, 2, 8), run(20_000, 2, 8), run(30_000, 2, 8)],
+      [run(12_500, 4, 10), run(12_000, 4, 10), run(10_000, 4, 10)],
+    )
+    expect(get.reference?.figures.requestsPerSec).to.equal(12_000)
+    expect(get.reference?.toBaseline).to.equal(0.6)
+    expect(get.reference?.kvsToReference).to.equal(10_000 / 12_000)
+    expect(get.reference?.runRatios).to.deep.equal([0.8, 1, 0.9])
+    // The kvs / baseline figures and the target do not depend on the reference.
+    expect(get.ratio.requestsPerSec).to.equal(0.5)
+    expect(get.target.pass).to.equal(true)
+    expect(compareScenario('get', 64, [run(10_000, 5, 20)], [run(20_000, 2, 8)]).reference).to.equal(null)
+
+    const t: ThroughputReport = {
+      ...throughput(),
+      reference: ['127.0.0.101:9', '127.0.0.102:9', '127.0.0.103:9', '127.0.0.104:9'],
+      prefill: {...throughput().prefill, referenceMs: 700},
+      scenarios: [get],
+    }
+    const text = renderMarkdown({...report(), throughput: t})
+    expect(text).to.contain('(kvs 2.50 s, baseline 0.40 s, reference 0.70 s)')
+    expect(text).to.contain('Reference: 4 processes (127.0.0.101:9, 127.0.0.102:9, 127.0.0.103:9, 127.0.0.104:9)')
+    expect(text).to.contain('| GET | 64 | 12000 | 0.60x | 0.83x | 0.80 / 1.00 / 0.90 | 0 |')
+    expect(renderMarkdown(report())).to.not.contain('Reference:')
   })
 
   it('counts passing scenarios', () => {
