@@ -133,9 +133,6 @@ export function buildReferenceApp(opts: ReferenceOptions, transport: Transport):
     return {ok: true}
   })
 
-  // The bench waits for every process to answer this before it loads keys.
-  app.get('/key-value-store-view', async () => ({message: 'View retrieved successfully', view: config.nodes.join(',')}))
-
   return app
 }
 
