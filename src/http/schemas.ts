@@ -150,6 +150,7 @@ const op = {
     value: {type: ['string', 'null']},
     ts: {type: 'number'},
     deps: metadataObject,
+    rid: {type: 'string', maxLength: 64},
   },
 } as const
 
@@ -176,6 +177,7 @@ export const forwardBody = {
           meta: {type: ['object', 'null']},
           hops: {type: 'integer', minimum: 1, maximum: 2},
           deadline: {type: 'number'},
+          rid: {type: 'string', minLength: 1, maxLength: 64},
         },
       },
     },

@@ -3,6 +3,7 @@
  * otherwise forward to a live member (writes to the shard's primary) with failover, and
  * relay the member's answer unchanged. Produces the exact bodies of API.md section 4.
  */
+import {randomBytes} from 'node:crypto'
 import type {CausalMetadata} from '../clock/causal-metadata.js'
 import {isKvsError, KvsError} from '../errors.js'
 import type {ClusterConfig} from '../membership/cluster-config.js'
@@ -23,11 +24,13 @@ export interface KeyRequest {
   /** How many nodes already forwarded this request (loops end after two hops). */
   hops: number
   /**
-   * For a forwarded write: the time (ms since the epoch) after which the forwarding node
-   * has given up on this node and may have retried elsewhere. A write that reaches this
+   * For a forwarded write: the time (ms since the epoch) from which the forwarding node
+   * may have given up on this node and retried elsewhere. A write that reaches this
    * node later (it was paused, say) must not be applied: it would overwrite newer writes.
    */
   deadline?: number
+  /** For a forwarded write: the client request's id, the same on every retry (applied-requests.ts). */
+  rid?: string
 }
 
 export interface KeyAnswer {
@@ -54,6 +57,7 @@ export interface ForwardedRequest {
   hops: number
   /** ms since the epoch: the forwarding node gives up then (see KeyRequest.deadline). */
   deadline: number
+  rid?: string
 }
 
 export const hopHeader = 'x-kvs-hops'
@@ -69,6 +73,9 @@ const forwardBudgetMs = 3500
 
 export class KeyService {
   private turn = 0
+  /** Request ids are this prefix, random per process, and a counter. */
+  private readonly requestIdPrefix = `${randomBytes(6).toString('base64url')}.`
+  private requestCount = 0
   private readonly forwarders = new Map<string, Batcher<ForwardedRequest, PeerResponse>>()
 
   constructor(
@@ -100,7 +107,14 @@ export class KeyService {
     }
     const {primary, peers} = this.routing.route(shard)
     if (member && (req.hops > 0 || primary === this.routing.self || primary === null)) return this.serve(req, shard)
-    return (await this.forward(req, peers)) ?? (member ? this.serve(req, shard) : unavailable(req.method))
+    // A write forwarded may be applied though its answer never comes, and then be retried
+    // on another member (or here): one id lets whoever applied it first answer the retries.
+    const write = req.rid === undefined ? {...req, rid: this.newRequestId()} : req
+    return (await this.forward(write, peers)) ?? (member ? this.serve(write, shard) : unavailable(req.method))
+  }
+
+  private newRequestId(): string {
+    return `${this.requestIdPrefix}${(this.requestCount++).toString(36)}`
   }
 
   private async serve(req: KeyRequest, shard: number): Promise<KeyAnswer> {
@@ -114,7 +128,7 @@ export class KeyService {
         }
       }
       const value = req.method === 'PUT' ? (req.value as string) : null
-      const {existed, meta} = await this.replicator.write(shard, req.key, value, req.meta, req.deadline)
+      const {existed, meta} = await this.replicator.write(shard, req.key, value, req.meta, req.deadline, req.rid)
       if (req.method === 'DELETE') {
         if (!existed) return missing('DELETE', meta, shard)
         return {status: 200, body: {message: 'Deleted successfully', 'causal-metadata': meta, 'shard-id': shard, doesExist: true}}
@@ -147,6 +161,7 @@ export class KeyService {
       if (deadline <= Date.now()) return null
       const forwarded: ForwardedRequest = {method: req.method, key: req.key, meta: req.meta, hops: req.hops + 1, deadline}
       if (req.method === 'PUT') forwarded.value = req.value
+      if (req.rid !== undefined) forwarded.rid = req.rid
       try {
         const res = await this.forwarder(peer).send(forwarded)
         if (res.status === 503) continue
@@ -172,10 +187,15 @@ export class KeyService {
     for (const r of requests) deadline = Math.min(deadline, r.deadline)
     const timeoutMs = deadline - Date.now()
     if (timeoutMs <= 0) throw new KvsError('PEER_UNAVAILABLE', `gave up on ${peer} before sending`, {peer})
+    // The whole batch is given up at its earliest deadline, and a write given up on may be
+    // retried on another member at once: so that is the deadline every request carries. A
+    // paused peer that resumed later would otherwise apply the rest as new writes, newer
+    // than (and overwriting) writes that causally follow their retries.
+    const sent = requests.map((r) => (r.deadline === deadline ? r : {...r, deadline}))
     const res = await this.transport.request(peer, {
       method: 'POST',
       path: '/internal/forward',
-      body: JSON.stringify({requests}),
+      body: JSON.stringify({requests: sent}),
       timeoutMs,
     })
     if (res.status !== 200) throw new KvsError('PEER_UNAVAILABLE', `${peer} refused forwarded requests (${res.status})`, {peer})

@@ -28,6 +28,8 @@ export interface Op {
   /** Hybrid timestamp: orders concurrent writes to one key. */
   readonly ts: number
   readonly deps: CausalMetadata
+  /** The forwarded client request this write carried out (see applied-requests.ts), if any. */
+  readonly rid?: string
 }
 
 /**
@@ -107,14 +109,15 @@ export function versionMetadata(version: Version, shard: number, epoch: number):
 }
 
 /**
- * The op a retained (key, version, own clock) stands for: with the clock the op was
- * delivered with, it is the op that was applied (its metadata rebuilt from `other`).
+ * The op a retained (key, version, own clock, request id) stands for: with the clock the op
+ * was delivered with, it is the op that was applied (its metadata rebuilt from `other`).
  */
-export function opOf(key: string, version: Version, clock: VectorClock, shard: number, epoch: number): Op {
+export function opOf(key: string, version: Version, clock: VectorClock, shard: number, epoch: number, rid?: string): Op {
   // An empty own clock is left out, as canonical metadata does.
   const own: CausalMetadata = {epoch, clocks: Object.keys(clock).length > 0 ? {[String(shard)]: clock} : {}}
   const deps = version.other ? mergeMetadata(version.other, own) : own
-  return {shard, epoch, origin: version.origin, seq: version.seq, key, value: version.value, ts: version.ts, deps}
+  const op: Op = {shard, epoch, origin: version.origin, seq: version.seq, key, value: version.value, ts: version.ts, deps}
+  return rid === undefined ? op : {...op, rid}
 }
 
 /**

@@ -22,6 +22,7 @@ export class RecentOps {
   private origins: string[] = []
   private seqs: number[] = []
   private others: Array<CausalMetadata | null> = []
+  private rids: Array<string | undefined> = []
   /** Index of the oldest op; 0 until the ring is full. */
   private start = 0
   private fromEntries: Record<string, number> = {}
@@ -39,8 +40,8 @@ export class RecentOps {
     return this.fromEntries
   }
 
-  /** Adds the newest applied op (its key and version); when full, the oldest goes and `from` takes it in. */
-  push(key: string, version: Version): void {
+  /** Adds the newest applied op (its key, version and request id); when full, the oldest goes and `from` takes it in. */
+  push(key: string, version: Version, rid?: string): void {
     if (this.keys.length < this.capacity) {
       this.keys.push(key)
       this.values.push(version.value)
@@ -48,6 +49,7 @@ export class RecentOps {
       this.origins.push(version.origin)
       this.seqs.push(version.seq)
       this.others.push(version.other)
+      this.rids.push(rid)
       return
     }
     const i = this.start
@@ -59,6 +61,7 @@ export class RecentOps {
     this.origins[i] = version.origin
     this.seqs[i] = version.seq
     this.others[i] = version.other
+    this.rids[i] = rid
     this.start = i + 1 === this.capacity ? 0 : i + 1
   }
 
@@ -70,15 +73,17 @@ export class RecentOps {
     this.origins = []
     this.seqs = []
     this.others = []
+    this.rids = []
     this.start = 0
     this.fromEntries = {...from}
   }
 
   /**
    * For every op kept that a replica at `theirs` lacks, oldest first: `build(key, version,
-   * clock)` with the clock of this replica just after it applied the op (see the class comment).
+   * clock, rid)` with the clock of this replica just after it applied the op (see the class
+   * comment).
    */
-  missing<T>(theirs: VectorClock, build: (key: string, version: Version, clock: VectorClock) => T): T[] {
+  missing<T>(theirs: VectorClock, build: (key: string, version: Version, clock: VectorClock, rid: string | undefined) => T): T[] {
     const out: T[] = []
     const clock: Record<string, number> = {...this.fromEntries}
     const n = this.keys.length
@@ -88,7 +93,7 @@ export class RecentOps {
       const seq = this.seqs[i]
       if (seq > (clock[origin] ?? 0)) clock[origin] = seq
       if (seq <= (theirs[origin] ?? 0)) continue
-      out.push(build(this.keys[i], makeVersion(this.values[i], this.ts[i], origin, seq, this.others[i]), {...clock}))
+      out.push(build(this.keys[i], makeVersion(this.values[i], this.ts[i], origin, seq, this.others[i]), {...clock}, this.rids[i]))
     }
     return out
   }

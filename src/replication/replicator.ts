@@ -223,9 +223,10 @@ export class Replicator {
 
   /**
    * Writes `value` (null deletes). A delete of a missing key writes nothing. A write past
-   * its `deadline` (ms since the epoch) is refused unapplied: its sender has given up.
+   * its `deadline` (ms since the epoch) is refused unapplied: its sender has given up. A
+   * forwarded request `rid` this replica already applied is answered from that op.
    */
-  async write(shard: number, key: string, value: string | null, meta: CausalMetadata | null, deadline?: number): Promise<WriteResult> {
+  async write(shard: number, key: string, value: string | null, meta: CausalMetadata | null, deadline?: number, rid?: string): Promise<WriteResult> {
     let s: ShardState
     // Re-check the gate after every wait: a reshard may have started meanwhile, and from
     // the last check to `inflight++` nothing else can run.
@@ -233,7 +234,14 @@ export class Replicator {
       await this.awaitWritable()
       s = await this.covered(shard, meta)
     } while (this.writeGate)
-    if (deadline !== undefined && Date.now() > deadline) {
+    const done = rid === undefined ? undefined : s.appliedRequest(rid)
+    if (done) {
+      // Answered only once the op is in this replica's log too, as a write of its own would be.
+      await this.lastAppend
+      return {existed: done.existed, meta: mergeMetadata(meta ?? noHistory(s.epoch), {epoch: s.epoch, clocks: {[String(shard)]: {[done.origin]: done.seq}}})}
+    }
+    // At the deadline itself the sender may already have given up (its timeout fires then).
+    if (deadline !== undefined && Date.now() >= deadline) {
       throw new KvsError('UNAVAILABLE', 'Unable to satisfy request', {reason: 'the forwarding node gave up on this write'})
     }
     const current = s.get(key)
@@ -245,7 +253,8 @@ export class Replicator {
       const seq = (s.clock[this.self] ?? 0) + 1
       const clock = {...s.clock, [this.self]: seq}
       const deps = mergeMetadata(base, {epoch: s.epoch, clocks: {[String(shard)]: clock}})
-      const op: Op = {shard, epoch: s.epoch, origin: this.self, seq, key, value, ts: this.hlc.now(), deps}
+      const written: Op = {shard, epoch: s.epoch, origin: this.self, seq, key, value, ts: this.hlc.now(), deps}
+      const op: Op = rid === undefined ? written : {...written, rid}
       const durable = (this.lastAppend = this.opts.store.log.append(op))
       s.apply(op)
       this.applied()

@@ -7,17 +7,21 @@ import type {CausalMetadata} from '../clock/causal-metadata.js'
 import {covers, type VectorClock} from '../clock/vector-clock.js'
 import {deliveryOf} from './delivery.js'
 import {opOf, toVersion, versionMetadata, versionOf, type LegacyVersion, type Op, type Version} from './op.js'
+import {AppliedRequests, type AppliedRequest} from './applied-requests.js'
 import {RecentOps} from './recent-ops.js'
 import {VersionTable, type FrozenVersions} from './version-table.js'
 
 /** Ops kept in memory for catch-up; older ones are served as a state transfer instead. */
 export const retainedOps = 100_000
+/** Forwarded requests remembered, for retries of them (see applied-requests.ts). */
+export const rememberedRequests = 50_000
 
 export class ShardState {
   private readonly table = new VersionTable()
   private clockEntries: Record<string, number> = {}
   /** The last applied ops in application order (a causal order), and the clock before them. */
   private readonly recent: RecentOps
+  private readonly requests = new AppliedRequests(rememberedRequests)
   /** Whether some versions arrived as state rather than as ops. */
   private transferred = false
 
@@ -62,8 +66,14 @@ export class ShardState {
     const origin = this.table.intern(op.origin)
     this.clockEntries = {...this.clockEntries, [origin]: op.seq}
     const version = versionOf(op, origin)
+    if (op.rid !== undefined) this.requests.record(op.rid, {origin, seq: op.seq, existed: (this.table.get(op.key)?.value ?? null) !== null})
     this.table.install(op.key, version)
-    this.recent.push(op.key, version)
+    this.recent.push(op.key, version, op.rid)
+  }
+
+  /** The op that carried out the forwarded request `rid`, if this replica applied one. */
+  appliedRequest(rid: string): AppliedRequest | undefined {
+    return this.requests.get(rid)
   }
 
   /** Applies `op` if it is the next causally deliverable op; says what happened. */
@@ -102,7 +112,7 @@ export class ShardState {
    */
   opsAfter(theirs: VectorClock, empty = false): Op[] | null {
     if (!covers(theirs, this.recent.from) || (empty && this.transferred)) return null
-    return this.recent.missing(theirs, (key, version, clock) => opOf(key, version, clock, this.shard, this.epoch))
+    return this.recent.missing(theirs, (key, version, clock, rid) => opOf(key, version, clock, this.shard, this.epoch, rid))
   }
 
   /** Drops keys for which `keep` is false (used when a reshard moves them away). */

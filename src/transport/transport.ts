@@ -24,7 +24,8 @@ export interface PeerRequest {
 export interface Transport {
   /**
    * Calls `peer` (an `ip:port`). Resolves with any HTTP status; rejects with a KvsError
-   * 'PEER_UNAVAILABLE' when the peer refused, reset or did not answer within timeoutMs.
+   * 'PEER_UNAVAILABLE' when the peer refused, reset or did not answer within timeoutMs;
+   * a timeout is reported no sooner than timeoutMs after the call by the wall clock.
    */
   request(peer: string, req: PeerRequest): Promise<PeerResponse>
   /** Connection counts over every peer, for the operator status (null if not tracked). */

@@ -53,11 +53,20 @@ export class UndiciTransport implements Transport {
       }
       // undici's headers and body timeouts start only once the request is on a socket; this
       // bounds the whole call, time queued in the pool included.
-      const timer = setTimeout(() => {
+      const giveUpAt = Date.now() + req.timeoutMs
+      const expire = () => {
+        // A timer counts from the start of its event-loop turn, so by the wall clock it may
+        // fire early; callers rely on no timeout before the deadline they sent the peer.
+        const left = giveUpAt - Date.now()
+        if (left > 0) {
+          timer = setTimeout(expire, left)
+          return
+        }
         const error = new Error(`no answer within ${req.timeoutMs} ms`)
         controller?.abort(error)
         fail(error)
-      }, req.timeoutMs)
+      }
+      let timer = setTimeout(expire, req.timeoutMs)
       const handler: Dispatcher.DispatchHandler = {
         onRequestStart(c) {
           controller = c

@@ -25,6 +25,8 @@ describe('forwarded key requests (POST /internal/forward)', function () {
     {name: 'metadata as a string', payload: {requests: [item({meta: 'x'})]}},
     {name: 'a number value', payload: {requests: [item({value: 5})]}},
     {name: 'a missing deadline', payload: {requests: [{method: 'GET', key: 'k', meta: null, hops: 1}]}},
+    {name: 'an empty request id', payload: {requests: [item({rid: ''})]}},
+    {name: 'a 65-character request id', payload: {requests: [item({rid: 'r'.repeat(65)})]}},
   ]
   for (const c of bad) {
     it(`answers 400 to ${c.name} and changes nothing`, async () => {
@@ -46,6 +48,22 @@ describe('forwarded key requests (POST /internal/forward)', function () {
     expect(bodies[1]).to.include({doesExist: false, error: 'Key does not exist', message: 'Error in GET'})
     const read = await cluster.request(node, 'GET', '/key-value-store/fb', {'causal-metadata': bodies[2]['causal-metadata']})
     expect(read.body).to.include({value: 'w', doesExist: true})
+  })
+
+  it('answers a request id it already carried out from that write, without writing again', async () => {
+    const applied = () => cluster.nodes.get(node)!.replicator.summary().applied
+    const send = async () => {
+      const res = await post(JSON.stringify({requests: [item({key: 'once', value: 'a', rid: 'client-request-1'})]}))
+      return (res.body.answers as Array<{status: number; body: string}>)[0]
+    }
+    const first = await send()
+    expect(first.status, first.body).to.equal(201)
+    const writes = applied()
+    const retry = await send()
+    expect(retry.status, retry.body).to.equal(201)
+    expect(applied(), 'writes applied after the retry').to.equal(writes)
+    const read = await cluster.request(node, 'GET', '/key-value-store/once', {'causal-metadata': JSON.parse(retry.body)['causal-metadata']})
+    expect(read.body).to.include({value: 'a', doesExist: true})
   })
 
   it('refuses, unapplied, a forwarded write whose deadline has passed', async () => {

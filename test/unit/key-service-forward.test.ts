@@ -5,6 +5,7 @@ import type {ClusterConfig} from '../../src/membership/cluster-config.js'
 import {KeyService, type ForwardedRequest, type RoutingView} from '../../src/replication/key-service.js'
 import type {Replicator} from '../../src/replication/replicator.js'
 import type {PeerRequest, Transport} from '../../src/transport/transport.js'
+import {waitFor} from '../support/cluster.js'
 
 /** A node outside the key's shard, whose three shard members are all paused. */
 function nodeFacingPausedPeers() {
@@ -29,7 +30,71 @@ function nodeFacingPausedPeers() {
   return {keys: new KeyService(routing, replicator, transport), calls}
 }
 
+/** Rejects like a transport timeout: no sooner than `ms` after now by the wall clock. */
+function timeoutAfter(ms: number, peer: string): Promise<never> {
+  const at = Date.now() + ms
+  return new Promise((_resolve, reject) => {
+    const check = () => (Date.now() >= at ? reject(new KvsError('PEER_UNAVAILABLE', `${peer} did not answer`)) : setTimeout(check, at - Date.now()))
+    setTimeout(check, ms)
+  })
+}
+
+/**
+ * A node outside the key's shard whose shard has two members: the first is paused (it
+ * holds every request unanswered, as a stopped process would), the second answers at once.
+ */
+function nodeFacingPausedPrimary(forwardTimeoutMs: number) {
+  const [paused, survivor] = ['127.0.0.3:8085', '127.0.0.4:8085']
+  /** Each forwarded write as the paused member holds it, and when the survivor got it. */
+  const heldDeadline = new Map<string, number>()
+  const retriedAt = new Map<string, number>()
+  const transport: Transport = {
+    request: async (peer: string, req: PeerRequest) => {
+      const {requests} = JSON.parse(req.body as string) as {requests: ForwardedRequest[]}
+      if (peer === paused) {
+        for (const r of requests) heldDeadline.set(r.key, r.deadline)
+        return timeoutAfter(req.timeoutMs, peer)
+      }
+      for (const r of requests) retriedAt.set(r.key, Date.now())
+      return {status: 200, text: JSON.stringify({answers: requests.map(() => ({status: 200, body: '{}'}))})}
+    },
+    close: async () => undefined,
+  }
+  const members = [paused, survivor]
+  const routing: RoutingView = {
+    self: '127.0.0.2:8085',
+    config: {epoch: 1, layoutEpoch: 1, shardCount: 1, nodes: ['127.0.0.2:8085', ...members], shards: {'1': members}} as unknown as ClusterConfig,
+    route: () => ({members, peers: members, readyPeers: members, primary: paused}),
+    awaitLayoutEpoch: async () => true,
+  }
+  const replicator = {shard: null, ready: true, awaitWritable: async () => undefined} as unknown as Replicator
+  return {keys: new KeyService(routing, replicator, transport, forwardTimeoutMs), heldDeadline, retriedAt}
+}
+
 describe('key service forwarding to paused members', function () {
+  // Writes queued behind a call to a paused primary leave in one batch, which is given up at
+  // its earliest deadline; a write carrying a later one would be applied by the primary if
+  // it resumed in between, as a new write newer than everything written since its retry.
+  it('retries a write on another member only once the deadline the paused member holds has passed', async () => {
+    const {keys, heldDeadline, retriedAt} = nodeFacingPausedPrimary(300)
+    const start = Date.now()
+    const put = (key: string) => keys.handle({method: 'PUT', key, value: 'v', meta: null, hops: 0})
+    const answers = [put('k1')]
+    // Two more writes while the first call is on the wire, at distinct times.
+    for (const [key, at] of [['k2', 50], ['k3', 150]] as const) {
+      await waitFor(() => Date.now() >= start + at, {timeoutMs: 5000, intervalMs: 5, what: `${at} ms to pass`})
+      answers.push(put(key))
+    }
+    for (const answer of await Promise.all(answers)) expect(answer.status).to.equal(200)
+
+    expect([...heldDeadline.keys()].sort(), 'writes the paused member holds').to.deep.equal(['k1', 'k2', 'k3'])
+    for (const [key, deadline] of heldDeadline) {
+      const retried = retriedAt.get(key) as number
+      expect(retried, `${key} retried on the survivor (${retried - start} ms) no sooner than its deadline at the paused member (${deadline - start} ms)`).to.be.at.least(deadline)
+    }
+  })
+
+
   for (const method of ['GET', 'PUT'] as const) {
     it(`gives up a ${method} after one shared budget, not one timeout per member`, async () => {
       const {keys, calls} = nodeFacingPausedPeers()
