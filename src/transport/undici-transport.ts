@@ -55,8 +55,9 @@ export class UndiciTransport implements Transport {
       // bounds the whole call, time queued in the pool included.
       const giveUpAt = Date.now() + req.timeoutMs
       const expire = () => {
-        // A timer counts from the start of its event-loop turn, so by the wall clock it may
-        // fire early; callers rely on no timeout before the deadline they sent the peer.
+        // Timers count whole milliseconds of a monotonic clock, so by the wall clock one may
+        // fire up to a millisecond early; callers rely on no timeout before the deadline they
+        // sent the peer.
         const left = giveUpAt - Date.now()
         if (left > 0) {
           timer = setTimeout(expire, left)
