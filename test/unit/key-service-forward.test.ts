@@ -4,31 +4,10 @@ import {KvsError} from '../../src/errors.js'
 import type {ClusterConfig} from '../../src/membership/cluster-config.js'
 import {KeyService, type ForwardedRequest, type RoutingView} from '../../src/replication/key-service.js'
 import type {Replicator} from '../../src/replication/replicator.js'
-import type {PeerRequest, Transport} from '../../src/transport/transport.js'
+import type {PeerRequest, PeerResponse, Transport} from '../../src/transport/transport.js'
 import {waitFor} from '../support/cluster.js'
 
-/** A node outside the key's shard, whose three shard members are all paused. */
-function nodeFacingPausedPeers() {
-  const calls: Array<{peer: string; timeoutMs: number; deadlines: number[]}> = []
-  const transport: Transport = {
-    request: (peer: string, req: PeerRequest) => {
-      const {requests} = JSON.parse(req.body as string) as {requests: ForwardedRequest[]}
-      calls.push({peer, timeoutMs: req.timeoutMs, deadlines: requests.map((r) => r.deadline)})
-      // A paused peer: no answer until the caller's own timeout.
-      return new Promise((_resolve, reject) => setTimeout(() => reject(new KvsError('PEER_UNAVAILABLE', `${peer} did not answer`)), req.timeoutMs))
-    },
-    close: async () => undefined,
-  }
-  const members = ['127.0.0.3:8085', '127.0.0.4:8085', '127.0.0.5:8085']
-  const routing: RoutingView = {
-    self: '127.0.0.2:8085',
-    config: {epoch: 1, layoutEpoch: 1, shardCount: 1, nodes: ['127.0.0.2:8085', ...members], shards: {'1': members}} as unknown as ClusterConfig,
-    route: () => ({members, peers: members, readyPeers: members, primary: members[0]}),
-    awaitLayoutEpoch: async () => true,
-  }
-  const replicator = {shard: null, ready: true, awaitWritable: async () => undefined} as unknown as Replicator
-  return {keys: new KeyService(routing, replicator, transport), calls}
-}
+const self = '127.0.0.2:8085'
 
 /** Rejects like a transport timeout: no sooner than `ms` after now by the wall clock. */
 function timeoutAfter(ms: number, peer: string): Promise<never> {
@@ -40,6 +19,40 @@ function timeoutAfter(ms: number, peer: string): Promise<never> {
 }
 
 /**
+ * A node outside the key's shard, whose members are `members` (the first is the primary);
+ * `answer` plays every member, given the forwarded requests of each call.
+ */
+function nodeOutsideShard(
+  members: string[],
+  answer: (peer: string, req: PeerRequest, requests: ForwardedRequest[]) => Promise<PeerResponse>,
+  forwardTimeoutMs?: number,
+): KeyService {
+  const transport: Transport = {
+    request: (peer, req) => answer(peer, req, (JSON.parse(req.body as string) as {requests: ForwardedRequest[]}).requests),
+    close: async () => undefined,
+  }
+  const routing: RoutingView = {
+    self,
+    config: {epoch: 1, layoutEpoch: 1, shardCount: 1, nodes: [self, ...members], shards: {'1': members}} as unknown as ClusterConfig,
+    route: () => ({members, peers: members, readyPeers: members, primary: members[0]}),
+    awaitLayoutEpoch: async () => true,
+  }
+  const replicator = {shard: null, ready: true, awaitWritable: async () => undefined} as unknown as Replicator
+  return new KeyService(routing, replicator, transport, forwardTimeoutMs)
+}
+
+/** A node outside the key's shard, whose three shard members are all paused. */
+function nodeFacingPausedPeers() {
+  const calls: Array<{peer: string; timeoutMs: number; deadlines: number[]}> = []
+  const keys = nodeOutsideShard(['127.0.0.3:8085', '127.0.0.4:8085', '127.0.0.5:8085'], (peer, req, requests) => {
+    calls.push({peer, timeoutMs: req.timeoutMs, deadlines: requests.map((r) => r.deadline)})
+    // A paused peer: no answer until the caller's own timeout.
+    return timeoutAfter(req.timeoutMs, peer)
+  })
+  return {keys, calls}
+}
+
+/**
  * A node outside the key's shard whose shard has two members: the first is paused (it
  * holds every request unanswered, as a stopped process would), the second answers at once.
  */
@@ -48,9 +61,9 @@ function nodeFacingPausedPrimary(forwardTimeoutMs: number) {
   /** Each forwarded write as the paused member holds it, and when the survivor got it. */
   const heldDeadline = new Map<string, number>()
   const retriedAt = new Map<string, number>()
-  const transport: Transport = {
-    request: async (peer: string, req: PeerRequest) => {
-      const {requests} = JSON.parse(req.body as string) as {requests: ForwardedRequest[]}
+  const keys = nodeOutsideShard(
+    [paused, survivor],
+    async (peer, req, requests) => {
       if (peer === paused) {
         for (const r of requests) heldDeadline.set(r.key, r.deadline)
         return timeoutAfter(req.timeoutMs, peer)
@@ -58,17 +71,9 @@ function nodeFacingPausedPrimary(forwardTimeoutMs: number) {
       for (const r of requests) retriedAt.set(r.key, Date.now())
       return {status: 200, text: JSON.stringify({answers: requests.map(() => ({status: 200, body: '{}'}))})}
     },
-    close: async () => undefined,
-  }
-  const members = [paused, survivor]
-  const routing: RoutingView = {
-    self: '127.0.0.2:8085',
-    config: {epoch: 1, layoutEpoch: 1, shardCount: 1, nodes: ['127.0.0.2:8085', ...members], shards: {'1': members}} as unknown as ClusterConfig,
-    route: () => ({members, peers: members, readyPeers: members, primary: paused}),
-    awaitLayoutEpoch: async () => true,
-  }
-  const replicator = {shard: null, ready: true, awaitWritable: async () => undefined} as unknown as Replicator
-  return {keys: new KeyService(routing, replicator, transport, forwardTimeoutMs), heldDeadline, retriedAt}
+    forwardTimeoutMs,
+  )
+  return {keys, heldDeadline, retriedAt}
 }
 
 describe('key service forwarding to paused members', function () {
