@@ -6,7 +6,8 @@ import type {ClusterConfig} from '../membership/cluster-config.js'
 import type {PeerSummary} from '../membership/failure-detector.js'
 import {parseMetadata} from '../clock/causal-metadata.js'
 import type {ForwardedRequest} from '../replication/key-service.js'
-import type {Op, Version} from '../replication/op.js'
+import type {Op} from '../replication/op.js'
+import type {ChangesRequest, SnapshotRequest} from '../replication/reshard-participant.js'
 import {errorAnswer} from './error-answer.js'
 import {
   clusterConfig,
@@ -15,7 +16,7 @@ import {
   okResponse,
   peerSummary,
   replicateBody,
-  reshardTransferBody,
+  reshardSchemas,
   syncBody,
   transferPageBody,
 } from './schemas.js'
@@ -81,26 +82,21 @@ export async function internalRoutes(app: FastifyInstance, {services}: {services
     replicator.transferPage(request.body.id, request.body.offset, request.body.limit),
   )
 
-  app.post<{Body: ClusterConfig}>(
-    '/reshard/prepare',
-    {schema: {body: clusterConfig, response: okResponse}},
-    async (request) => {
-      await replicator.prepareReshard(request.body)
-      return ok
-    },
-  )
-
-  app.post<{Body: {epoch: number; entries: Array<[string, Version]>}}>(
-    '/reshard/transfer',
-    {schema: {body: reshardTransferBody, response: okResponse}, bodyLimit: 256 * 1024 * 1024},
-    async (request) => {
-      replicator.receiveTransfer(request.body.epoch, request.body.entries)
-      return ok
-    },
-  )
-
-  app.post('/reshard/abort', {schema: {response: okResponse}}, async () => {
-    replicator.abortReshard()
+  // The reshard participant (reshard-participant.ts): the coordinator drives it, receivers copy from it.
+  const {reshard} = replicator
+  app.post<{Body: ClusterConfig}>('/reshard/start', {schema: reshardSchemas.start}, async (request) => {
+    reshard.start(request.body)
     return ok
   })
+  app.post<{Body: {epoch: number}}>('/reshard/progress', {schema: reshardSchemas.progress}, async (request) => reshard.report(request.body.epoch))
+  app.post<{Body: {epoch: number}}>('/reshard/hold', {schema: reshardSchemas.hold}, async (request) => reshard.hold(request.body.epoch))
+  app.post<{Body: {epoch: number; need: Record<string, VectorClock>}}>('/reshard/finish', {schema: reshardSchemas.finish}, async (request) => {
+    await reshard.finish(request.body.epoch, request.body.need)
+    return ok
+  })
+  app.post<{Body: {epoch?: number}}>('/reshard/abort', {schema: reshardSchemas.abort}, async (request) => ({
+    aborted: reshard.abort(request.body?.epoch),
+  }))
+  app.post<{Body: SnapshotRequest}>('/reshard/snapshot', {schema: reshardSchemas.snapshot}, async (request) => reshard.snapshotPage(request.body))
+  app.post<{Body: ChangesRequest}>('/reshard/changes', {schema: reshardSchemas.changes}, async (request) => reshard.changes(request.body))
 }

@@ -2,7 +2,7 @@
 import type {FastifyInstance} from 'fastify'
 import {readdirSync} from 'node:fs'
 import {shardOfNode} from '../membership/cluster-config.js'
-import {statusQuery, statusResponse} from './schemas.js'
+import {reshardAbortResponse, statusQuery, statusResponse} from './schemas.js'
 import type {NodeServices} from './services.js'
 
 export async function operatorRoutes(app: FastifyInstance, {services}: {services: NodeServices}): Promise<void> {
@@ -32,10 +32,17 @@ export async function operatorRoutes(app: FastifyInstance, {services}: {services
           primary: nodeShard !== null && membership.primaryOf(nodeShard) === address,
         }
       }),
-      reshard: replicator.reshardProgress,
+      reshard: services.reshard.progress,
+      reshardCopy: replicator.reshard.status,
       catchUp: replicator.catchUp,
       process: await processStatus(app, services, request.query.gc === 'true'),
     }
+  })
+
+  // Aborts the reshard this node coordinates, or else one pending on any node (its coordinator died).
+  app.post('/reshard/abort', {schema: {response: reshardAbortResponse}}, async () => {
+    const aborted = await services.reshard.abort()
+    return {message: aborted ? 'Reshard aborted' : 'No reshard was under way', aborted}
   })
 }
 

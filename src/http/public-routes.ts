@@ -197,7 +197,7 @@ export async function publicRoutes(app: FastifyInstance, {services}: {services: 
       if (!isFeasibleShardCount(membership.view().length, count)) {
         return reply.code(400).send({message: 'Not enough nodes to provide fault-tolerance with the given shard count!'})
       }
-      await services.reshard(count)
+      await services.reshard.run(count)
       return {message: 'Resharding done successfully'}
     },
   )

@@ -126,7 +126,7 @@ export const clusterConfig = {
 } as const
 
 /** A key's version in a state transfer (see Version in src/replication/op.ts). */
-const version = {
+export const version = {
   type: 'object',
   required: ['value', 'ts', 'origin', 'seq', 'other'],
   properties: {
@@ -178,6 +178,7 @@ export const forwardBody = {
           hops: {type: 'integer', minimum: 1, maximum: 2},
           deadline: {type: 'number'},
           rid: {type: 'string', minLength: 1, maxLength: 64},
+          layout: {type: 'integer', minimum: 1},
         },
       },
     },
@@ -208,11 +209,82 @@ export const transferPageBody = {
 
 export const entries = {type: 'array', items: {type: 'array', minItems: 2, maxItems: 2, items: [{type: 'string'}, version]}} as const
 
-export const reshardTransferBody = {
-  type: 'object',
-  required: ['epoch', 'entries'],
-  properties: {epoch: {type: 'integer'}, entries},
+const epochOnly = {type: 'object', required: ['epoch'], properties: {epoch: {type: 'integer', minimum: 1}}} as const
+const shardClocks = {type: 'object', maxProperties: 10_000, additionalProperties: clock} as const
+/** Keys per page or round of a reshard copy (the sender asks for at most this many). */
+const copyLimit = {type: 'integer', minimum: 1, maximum: 50_000} as const
+const copySource = {
+  shard: {type: 'integer', minimum: 1},
+  layoutEpoch: {type: 'integer', minimum: 1},
+  shardCount: {type: 'integer', minimum: 1},
+  target: {type: 'integer', minimum: 1},
+  limit: copyLimit,
 } as const
+
+/** The reshard participant's routes (reshard-participant.ts), called by the coordinator and by receivers. */
+export const reshardSchemas = {
+  start: {body: clusterConfig, response: okResponse200()},
+  progress: {
+    body: epochOnly,
+    response: {
+      200: {
+        type: 'object',
+        required: ['node', 'phase', 'copied', 'total', 'lastDelta', 'streaming', 'error'],
+        properties: {
+          node: {type: 'string'},
+          phase: {type: 'string', enum: ['copying', 'holding', 'finished']},
+          copied: {type: 'integer'},
+          total: {type: 'integer'},
+          lastDelta: {type: 'integer'},
+          streaming: {type: 'boolean'},
+          error: {type: ['string', 'null']},
+        },
+      },
+    },
+  },
+  hold: {
+    body: epochOnly,
+    response: {200: {type: 'object', required: ['shard', 'clock'], properties: {shard: {type: ['integer', 'null']}, clock}}},
+  },
+  finish: {
+    body: {type: 'object', required: ['epoch', 'need'], properties: {epoch: {type: 'integer', minimum: 1}, need: shardClocks}},
+    response: okResponse200(),
+  },
+  abort: {
+    body: {type: 'object', properties: {epoch: {type: 'integer', minimum: 1}}},
+    response: {200: {type: 'object', properties: {aborted: {type: 'boolean'}}}},
+  },
+  snapshot: {
+    body: {
+      type: 'object',
+      required: ['shard', 'layoutEpoch', 'shardCount', 'target', 'offset', 'limit'],
+      properties: {...copySource, id: {type: 'string', maxLength: 64}, offset: {type: 'integer', minimum: 0}},
+    },
+    response: {
+      200: {
+        type: 'object',
+        properties: {id: {type: 'string'}, total: {type: 'integer'}, clock, entries, done: {type: 'boolean'}},
+      },
+    },
+  },
+  changes: {
+    body: {
+      type: 'object',
+      required: ['shard', 'layoutEpoch', 'shardCount', 'target', 'since', 'limit'],
+      properties: {...copySource, since: clock, need: clock},
+    },
+    response: {
+      200: {
+        type: 'object',
+        properties: {entries, clock, more: {type: 'boolean'}, restart: {type: 'boolean'}},
+      },
+    },
+  },
+} as const
+
+function okResponse200() {
+  return {200: {type: 'object', properties: {ok: {type: 'boolean'}}}} as const
+}
 
 export const okResponse = {200: {type: 'object', properties: {ok: {type: 'boolean'}}}} as const
 
@@ -280,11 +352,36 @@ export const statusResponse = {
       catchUp: {type: 'object', properties: {ops: {type: 'integer'}, transfers: {type: 'integer'}}},
       reshard: {
         type: ['object', 'null'],
-        properties: {phase: {type: 'string'}, moved: {type: 'integer'}, total: {type: 'integer'}},
+        properties: {
+          epoch: {type: 'integer'},
+          phase: {type: 'string', enum: ['copying', 'cutover', 'done', 'aborted']},
+          moved: {type: 'integer'},
+          total: {type: 'integer'},
+          keysPerSecond: {type: 'integer'},
+          etaSeconds: {type: ['integer', 'null']},
+          pauseMs: {type: ['integer', 'null']},
+          startedAt: {type: 'number'},
+          error: {type: 'string'},
+        },
+      },
+      /** The reshard this node takes part in as a participant: its own copy toward the new layout. */
+      reshardCopy: {
+        type: ['object', 'null'],
+        properties: {
+          epoch: {type: 'integer'},
+          phase: {type: 'string'},
+          copied: {type: 'integer'},
+          total: {type: 'integer'},
+          lastDelta: {type: 'integer'},
+        },
       },
       process: processStatus,
     },
   },
+} as const
+
+export const reshardAbortResponse = {
+  200: {type: 'object', required: ['message', 'aborted'], properties: {message: {type: 'string'}, aborted: {type: 'boolean'}}},
 } as const
 
 /** Test-only fault injection (fault-routes.ts). */

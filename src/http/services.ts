@@ -1,6 +1,7 @@
 /** What the HTTP layer calls into; the daemon (src/node) provides it. */
 import type {FastifyBaseLogger} from 'fastify'
 import type {Membership} from '../membership/membership.js'
+import type {ReshardCoordinator} from '../membership/reshard.js'
 import type {KeyService} from '../replication/key-service.js'
 import type {Replicator} from '../replication/replicator.js'
 import type {PeerFaults} from '../transport/fault-injection.js'
@@ -15,6 +16,6 @@ export interface NodeServices {
   readonly log: FastifyBaseLogger
   /** Present only on a node started with fault injection (test only): /admin/faults. */
   readonly faults?: PeerFaults | null
-  /** Runs a whole reshard to `shardCount` shards, coordinated by this node. */
-  reshard(shardCount: number): Promise<void>
+  /** Runs reshards coordinated by this node, and aborts them. */
+  readonly reshard: Pick<ReshardCoordinator, 'run' | 'abort' | 'progress'>
 }

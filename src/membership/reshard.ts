@@ -1,55 +1,198 @@
 /**
- * The reshard executor. The plan is the pure `resharded()`; this runs it: every live node
- * prepares (holds writes, sends its keys to their new owners), then the new configuration
- * is committed and each node swaps in its new shard. If any node fails to prepare, every
- * node is told to abort and the old configuration stays in force with no data dropped.
+ * The reshard coordinator (DESIGN.md section 6), run by the node that received the
+ * request. Every live node copies toward the new layout while the old one serves
+ * (reshard-participant.ts); once every copy keeps up with the writes, the cutover holds
+ * writes everywhere, brings every copy up to what the old shards applied, and commits the
+ * new configuration on a majority. Any failure, an operator's abort or the time limit
+ * aborts on every node: the old layout stays in force and nothing is dropped.
  */
+import type {VectorClock} from '../clock/vector-clock.js'
+import {KvsError} from '../errors.js'
 import type {Transport} from '../transport/transport.js'
-import {resharded, type ClusterConfig} from './cluster-config.js'
+import type {ClusterConfig} from './cluster-config.js'
 import type {Membership} from './membership.js'
+import {
+  assertBaseInForce,
+  copyVerdict,
+  coverageNeeded,
+  planReshard,
+  progressFigures,
+  type CopyReport,
+  type ReshardPhase,
+  type ReshardPlan,
+  type ReshardProgress,
+} from './reshard-plan.js'
 
-export interface LocalReshard {
-  prepareReshard(next: ClusterConfig): Promise<void>
-  abortReshard(): void
+/** This node's own part (implemented by ReshardParticipant). */
+export interface LocalParticipant {
+  start(next: ClusterConfig): void
+  report(epoch: number): CopyReport
+  hold(epoch: number): Promise<{shard: number | null; clock: VectorClock}>
+  finish(epoch: number, need: Readonly<Record<string, VectorClock>>): Promise<void>
+  abort(epoch?: number): boolean
 }
 
-export async function reshard(
-  membership: Membership,
-  transport: Transport,
-  local: LocalReshard,
-  shardCount: number,
-): Promise<ClusterConfig> {
-  const live = membership.view()
-  let participants: string[] = []
-  const abortAll = async (): Promise<void> => {
-    local.abortReshard()
-    await Promise.all(
-      participants.map((peer) =>
-        transport.request(peer, {method: 'POST', path: '/internal/reshard/abort', body: '{}', timeoutMs: 2000}).catch(() => undefined),
-      ),
-    )
+export interface ReshardLimits {
+  /** The whole copy must be caught up by then (the time limit of an operator's reshard). */
+  copyTimeoutMs: number
+  /** Longest the cutover (hold, final changes) may take before it aborts. */
+  cutoverTimeoutMs: number
+  pollMs: number
+  peerTimeoutMs: number
+}
+
+const defaultLimits: ReshardLimits = {copyTimeoutMs: 600_000, cutoverTimeoutMs: 5_000, pollMs: 100, peerTimeoutMs: 5_000}
+
+export class ReshardCoordinator {
+  private running: {plan: ReshardPlan; aborted: string | null} | null = null
+  private last: ReshardProgress | null = null
+  private readonly limits: ReshardLimits
+
+  constructor(
+    private readonly membership: Membership,
+    private readonly transport: Transport,
+    private readonly local: LocalParticipant,
+    private readonly log: {info(o: object, msg?: string): void},
+    limits: Partial<ReshardLimits> = {},
+  ) {
+    this.limits = {...defaultLimits, ...limits}
   }
-  try {
-    return await membership.change(
-      (config) => resharded(config, live, shardCount),
-      async (next) => {
-        participants = live.filter((n) => n !== membership.self)
-        await Promise.all([
-          local.prepareReshard(next),
-          ...participants.map(async (peer) => {
-            const res = await transport.request(peer, {
-              method: 'POST',
-              path: '/internal/reshard/prepare',
-              body: JSON.stringify(next),
-              timeoutMs: 120_000,
-            })
-            if (res.status !== 200) throw new Error(`${peer} could not prepare the reshard: ${res.text}`)
-          }),
-        ])
+
+  /** The reshard this node runs or ran last, as operators see it. */
+  get progress(): ReshardProgress | null {
+    return this.last
+  }
+
+  /**
+   * Reshards to `shardCount` shards and resolves with the committed configuration. Throws
+   * BAD_REQUEST when the live nodes cannot hold it, CONFLICT when another change or
+   * reshard is under way, and aborts everywhere on any failure.
+   */
+  async run(shardCount: number): Promise<ClusterConfig> {
+    const base = this.membership.config
+    if (!base) throw new KvsError('UNAVAILABLE', 'This node has not learned the cluster configuration yet')
+    if (this.running) throw new KvsError('CONFLICT', 'A reshard is already under way', {epoch: this.running.plan.next.epoch})
+    const plan = planReshard(base, this.membership.view(), shardCount)
+    const run = {plan, aborted: null as string | null}
+    this.running = run
+    const nodes = plan.next.nodes.filter((n) => this.membership.isUp(n))
+    const startedAt = Date.now()
+    this.publish(plan, 'copying', 0, 0, startedAt)
+    try {
+      await Promise.all(nodes.map((n) => this.call(n, 'start', plan.next)))
+      await this.awaitCopies(run, nodes, startedAt)
+      const pause = await this.cutover(run, nodes)
+      const moved = this.last?.moved ?? 0
+      this.publish(plan, 'done', moved, moved, startedAt, pause)
+      this.log.info({epoch: plan.next.epoch, keys: moved, ms: Date.now() - startedAt, pauseMs: pause}, 'reshard committed')
+      return plan.next
+    } catch (error) {
+      await Promise.all(nodes.map((n) => this.call(n, 'abort', {epoch: plan.next.epoch}).catch(() => undefined)))
+      this.publish(plan, 'aborted', this.last?.moved ?? 0, this.last?.total ?? 0, startedAt, null, String((error as Error).message))
+      throw error
+    } finally {
+      this.running = null
+    }
+  }
+
+  /**
+   * Aborts the reshard this node runs, or else a pending one on every node (one whose
+   * coordinator died). True when there was something to abort.
+   */
+  async abort(): Promise<boolean> {
+    if (this.running) {
+      this.running.aborted = 'aborted by the operator'
+      return true
+    }
+    const answers = await Promise.all(
+      this.membership.view().map((n) => this.call<{aborted: boolean}>(n, 'abort', {}).catch(() => ({aborted: false}))),
+    )
+    return answers.some((a) => a.aborted)
+  }
+
+  private async awaitCopies(run: {plan: ReshardPlan; aborted: string | null}, nodes: readonly string[], startedAt: number): Promise<void> {
+    const epoch = run.plan.next.epoch
+    for (;;) {
+      if (run.aborted) throw new KvsError('CONFLICT', `Reshard ${run.aborted}`)
+      if (Date.now() - startedAt > this.limits.copyTimeoutMs) throw new KvsError('UNAVAILABLE', 'The reshard did not finish copying in time; it was aborted')
+      assertBaseInForce(run.plan, this.membership.config)
+      const reports = await Promise.all(nodes.map((n) => this.call<CopyReport>(n, 'progress', {epoch})))
+      const moved = reports.reduce((sum, r) => sum + r.copied, 0)
+      const total = reports.reduce((sum, r) => sum + r.total, 0)
+      this.publish(run.plan, 'copying', moved, total, startedAt)
+      const {verdict, why} = copyVerdict(reports)
+      if (verdict === 'fail') throw new KvsError('UNAVAILABLE', `The reshard's copy failed (${why}); it was aborted`)
+      if (verdict === 'cutover') return
+      await new Promise((resolve) => setTimeout(resolve, this.limits.pollMs))
+    }
+  }
+
+  /** Holds writes, ships the last changes, commits; resolves with how long writes were held (ms). */
+  private async cutover(run: {plan: ReshardPlan; aborted: string | null}, nodes: readonly string[]): Promise<number> {
+    const {plan} = run
+    const epoch = plan.next.epoch
+    this.publish(plan, 'cutover', this.last?.moved ?? 0, this.last?.total ?? 0, this.last?.startedAt ?? Date.now())
+    let heldAt = 0
+    await this.membership.change(
+      (config) => {
+        assertBaseInForce(plan, config)
+        return plan.next
+      },
+      async () => {
+        heldAt = Date.now()
+        const deadline = heldAt + this.limits.cutoverTimeoutMs
+        const holds = await Promise.all(nodes.map((n) => this.call<{shard: number | null; clock: VectorClock}>(n, 'hold', {epoch})))
+        const need = coverageNeeded(holds)
+        await Promise.all(nodes.map((n) => this.call(n, 'finish', {epoch, need}, Math.max(1, deadline - Date.now()))))
+        if (run.aborted) throw new KvsError('CONFLICT', `Reshard ${run.aborted}`)
+        if (Date.now() > deadline) throw new KvsError('UNAVAILABLE', 'The reshard cutover took too long; it was aborted')
       },
     )
-  } catch (error) {
-    await abortAll()
-    throw error
+    return Date.now() - heldAt
+  }
+
+  private publish(plan: ReshardPlan, phase: ReshardPhase, moved: number, total: number, startedAt: number, pauseMs: number | null = null, error?: string): void {
+    const figures = progressFigures(moved, total, startedAt, Date.now())
+    this.last = {epoch: plan.next.epoch, phase, moved, total, ...figures, pauseMs, startedAt, ...(error ? {error} : {})}
+  }
+
+  /** One participant call: this node's own part directly, the others over the peer protocol. */
+  private async call<T = unknown>(node: string, what: ParticipantCall, body: unknown, timeoutMs = this.limits.peerTimeoutMs): Promise<T> {
+    if (node === this.membership.self) return (await this.callLocal(what, body)) as T
+    const res = await this.transport.request(node, {method: 'POST', path: `/internal/reshard/${what}`, body: JSON.stringify(body), timeoutMs})
+    if (res.status !== 200) {
+      const why = safeMessage(res.text)
+      throw new KvsError(res.status === 409 ? 'CONFLICT' : 'UNAVAILABLE', `${node} refused the reshard ${what}: ${why}`, {node})
+    }
+    return JSON.parse(res.text) as T
+  }
+
+  private async callLocal(what: ParticipantCall, body: unknown): Promise<unknown> {
+    const b = body as {epoch?: number; need?: Record<string, VectorClock>}
+    switch (what) {
+      case 'start':
+        this.local.start(body as ClusterConfig)
+        return {ok: true}
+      case 'progress':
+        return this.local.report(b.epoch as number)
+      case 'hold':
+        return this.local.hold(b.epoch as number)
+      case 'finish':
+        await this.local.finish(b.epoch as number, b.need ?? {})
+        return {ok: true}
+      case 'abort':
+        return {aborted: this.local.abort(b.epoch)}
+    }
+  }
+}
+
+export type ParticipantCall = 'start' | 'progress' | 'hold' | 'finish' | 'abort'
+
+function safeMessage(text: string): string {
+  try {
+    const body = JSON.parse(text) as {error?: unknown; message?: unknown}
+    return String(body.error ?? body.message ?? text).slice(0, 200)
+  } catch {
+    return text.slice(0, 200)
   }
 }

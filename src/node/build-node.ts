@@ -8,7 +8,7 @@ import {KvsError} from '../errors.js'
 import {buildApp} from '../http/app.js'
 import {initialConfig, type ClusterConfig} from '../membership/cluster-config.js'
 import {Membership} from '../membership/membership.js'
-import {reshard} from '../membership/reshard.js'
+import {ReshardCoordinator} from '../membership/reshard.js'
 import {KeyService} from '../replication/key-service.js'
 import type {ReplicaStore} from '../replication/replica-store.js'
 import {Replicator} from '../replication/replicator.js'
@@ -78,15 +78,8 @@ export async function buildNode(
   const local = new Replicator({cluster: membership, transport, store: storage, log})
   replicator = local
   const keys = new KeyService(membership, local, transport)
-  const app = buildApp({
-    membership,
-    replicator: local,
-    keys,
-    transport,
-    faults,
-    log,
-    reshard: async (n) => void (await reshard(membership, transport, local, n)),
-  })
+  const reshard = new ReshardCoordinator(membership, transport, local.reshard, log)
+  const app = buildApp({membership, replicator: local, keys, transport, faults, log, reshard})
 
   let closing: Promise<void> | undefined
   return {

@@ -31,6 +31,10 @@ export interface KeyRequest {
   deadline?: number
   /** For a forwarded write: the client request's id, the same on every retry (applied-requests.ts). */
   rid?: string
+  /** For a forwarded request: the layout epoch the forwarding node routed it by. */
+  layout?: number
+  /** How often a reshard's commit made this node route the request again (bounded). */
+  reroutes?: number
 }
 
 export interface KeyAnswer {
@@ -58,6 +62,8 @@ export interface ForwardedRequest {
   /** ms since the epoch: the forwarding node gives up then (see KeyRequest.deadline). */
   deadline: number
   rid?: string
+  /** The layout epoch the forwarding node routed by: a node on an older layout waits for it. */
+  layout?: number
 }
 
 export const hopHeader = 'x-kvs-hops'
@@ -70,6 +76,10 @@ export const hopHeader = 'x-kvs-hops'
 const forwardsInFlight = 1
 /** Longest a request spends on forwards, over every peer tried. */
 const forwardBudgetMs = 3500
+/** Longest a request waits for a layout a client or a peer has already seen. */
+const layoutWaitMs = 1000
+/** Times one request is routed again because a reshard committed under it. */
+const maxReroutes = 2
 
 export class KeyService {
   private turn = 0
@@ -90,37 +100,53 @@ export class KeyService {
     if (req.method !== 'GET') await this.replicator.awaitWritable()
     let config = this.routing.config
     if (!config) return unavailable(req.method)
-    if (req.meta && req.meta.epoch > config.layoutEpoch) {
-      await this.routing.awaitLayoutEpoch(req.meta.epoch, 1000)
+    // The client's metadata, or the node that forwarded this, saw a newer layout: route by it.
+    const seen = Math.max(req.meta?.epoch ?? 0, req.layout ?? 0)
+    if (seen > config.layoutEpoch) {
+      await this.routing.awaitLayoutEpoch(seen, layoutWaitMs)
       config = this.routing.config as ClusterConfig
-      if (req.meta.epoch > config.layoutEpoch) return unavailable(req.method)
+      if (seen > config.layoutEpoch) return unavailable(req.method)
     }
     const shard = shardForKey(req.key, config.shardCount)
     const member = this.replicator.shard === shard
     const local = member && this.replicator.ready
     if (req.method === 'GET') {
-      if (local) return this.serve(req, shard)
+      if (local) return this.serve(req, shard, config.layoutEpoch)
       // Spread reads over the ready members; members still copying only as a last resort.
       const {peers, readyPeers} = this.routing.route(shard)
       const order = [...rotate(readyPeers, this.turn++), ...peers.filter((m) => !readyPeers.includes(m))]
-      return (await this.forward(req, order)) ?? (member ? this.serve(req, shard) : unavailable(req.method))
+      return (await this.forwardOrReroute(req, order, config)) ?? (member ? this.serve(req, shard, config.layoutEpoch) : unavailable(req.method))
     }
     const {primary, peers} = this.routing.route(shard)
-    if (member && (req.hops > 0 || primary === this.routing.self || primary === null)) return this.serve(req, shard)
+    if (member && (req.hops > 0 || primary === this.routing.self || primary === null)) return this.serve(req, shard, config.layoutEpoch)
     // A write forwarded may be applied though its answer never comes, and then be retried
     // on another member (or here): one id lets whoever applied it first answer the retries.
     const write = req.rid === undefined ? {...req, rid: this.newRequestId()} : req
-    return (await this.forward(write, peers)) ?? (member ? this.serve(write, shard) : unavailable(req.method))
+    return (await this.forwardOrReroute(write, peers, config)) ?? (member ? this.serve(write, shard, config.layoutEpoch) : unavailable(req.method))
+  }
+
+  /**
+   * forward(), and when no peer could serve it because a reshard committed meanwhile (here
+   * or at the peers), the request routed again by the new layout.
+   */
+  private async forwardOrReroute(req: KeyRequest, peers: readonly string[], routedBy: ClusterConfig): Promise<KeyAnswer | null> {
+    const answer = await this.forward(req, peers, routedBy.layoutEpoch)
+    if (answer || !this.layoutMovedSince(routedBy, req)) return answer
+    return this.handle({...req, reroutes: (req.reroutes ?? 0) + 1})
+  }
+
+  private layoutMovedSince(routedBy: ClusterConfig, req: KeyRequest): boolean {
+    return (this.routing.config?.layoutEpoch ?? 0) > routedBy.layoutEpoch && (req.reroutes ?? 0) < maxReroutes
   }
 
   private newRequestId(): string {
     return `${this.requestIdPrefix}${(this.requestCount++).toString(36)}`
   }
 
-  private async serve(req: KeyRequest, shard: number): Promise<KeyAnswer> {
+  private async serve(req: KeyRequest, shard: number, layoutEpoch: number): Promise<KeyAnswer> {
     try {
       if (req.method === 'GET') {
-        const {version, meta} = await this.replicator.read(shard, req.key, req.meta)
+        const {version, meta} = await this.replicator.read(shard, layoutEpoch, req.key, req.meta)
         if (!version || version.value === null) return missing('GET', meta, shard)
         return {
           status: 200,
@@ -128,7 +154,7 @@ export class KeyService {
         }
       }
       const value = req.method === 'PUT' ? (req.value as string) : null
-      const {existed, meta} = await this.replicator.write(shard, req.key, value, req.meta, req.deadline, req.rid)
+      const {existed, meta} = await this.replicator.write(shard, layoutEpoch, req.key, value, req.meta, req.deadline, req.rid)
       if (req.method === 'DELETE') {
         if (!existed) return missing('DELETE', meta, shard)
         return {status: 200, body: {message: 'Deleted successfully', 'causal-metadata': meta, 'shard-id': shard, doesExist: true}}
@@ -144,14 +170,15 @@ export class KeyService {
       }
     } catch (error) {
       if (!isKvsError(error) || error.code !== 'UNAVAILABLE') throw error
-      // The layout changed under this request (a reshard committed): route it again.
-      if (error.data.moved && req.hops < 2) return this.handle({...req, hops: req.hops + 1})
+      // The layout changed under this request (a reshard committed): route it again. It
+      // was not applied here, and the new layout routes it to its new owners.
+      if (error.data.moved && (req.reroutes ?? 0) < maxReroutes) return this.handle({...req, reroutes: (req.reroutes ?? 0) + 1})
       return unavailable(req.method)
     }
   }
 
   /** Tries each peer in turn; the first answer (any status) is relayed. Null if none answered. */
-  private async forward(req: KeyRequest, peers: readonly string[]): Promise<KeyAnswer | null> {
+  private async forward(req: KeyRequest, peers: readonly string[], layout: number): Promise<KeyAnswer | null> {
     if (req.hops >= 2) return null
     // However many members are paused, the client gets an answer within about 5 s: the
     // forwards share this budget, and a local fallback may still wait 1 s for causality.
@@ -159,7 +186,7 @@ export class KeyService {
     for (const peer of peers) {
       const deadline = Math.min(Date.now() + this.forwardTimeoutMs, giveUpAt)
       if (deadline <= Date.now()) return null
-      const forwarded: ForwardedRequest = {method: req.method, key: req.key, meta: req.meta, hops: req.hops + 1, deadline}
+      const forwarded: ForwardedRequest = {method: req.method, key: req.key, meta: req.meta, hops: req.hops + 1, deadline, layout}
       if (req.method === 'PUT') forwarded.value = req.value
       if (req.rid !== undefined) forwarded.rid = req.rid
       try {

@@ -97,4 +97,39 @@ export class RecentOps {
     }
     return out
   }
+
+  /**
+   * The (key, version) of every op kept that a replica at `theirs` lacks and whose key
+   * passes `keep`, oldest first, at most `limit` of them, with the clock they bring a
+   * replica at `theirs` to: `theirs` merged with this replica's clock just after the last
+   * op looked at. Ops before that point are either in the answer or filtered out, so the
+   * clock never claims an op that was left for a later call. At most `limit` entries and
+   * about `maxBytes` of keys and values. Null when `theirs` predates the oldest op kept.
+   */
+  changesAfter(
+    theirs: VectorClock,
+    keep: (key: string) => boolean,
+    limit: number,
+    maxBytes: number,
+  ): {entries: Array<[string, Version]>; clock: VectorClock; more: boolean} | null {
+    for (const m in this.fromEntries) if ((theirs[m] ?? 0) < this.fromEntries[m]) return null
+    const entries: Array<[string, Version]> = []
+    let bytes = 0
+    const clock: Record<string, number> = {...theirs}
+    const n = this.keys.length
+    for (let k = 0; k < n; k++) {
+      const i = (this.start + k) % n
+      const origin = this.origins[i]
+      const seq = this.seqs[i]
+      if (seq <= (clock[origin] ?? 0)) continue
+      if (entries.length === limit || bytes >= maxBytes) return {entries, clock, more: true}
+      clock[origin] = seq
+      const key = this.keys[i]
+      if (!keep(key)) continue
+      const value = this.values[i]
+      bytes += key.length + (value?.length ?? 0) + 64
+      entries.push([key, makeVersion(value, this.ts[i], origin, seq, this.others[i])])
+    }
+    return {entries, clock, more: false}
+  }
 }

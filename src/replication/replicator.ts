@@ -1,28 +1,28 @@
 /**
  * The replica of this node's shard: coordinates writes (log, apply, send to live peers,
  * answer once every reachable member applied), applies replicated ops in causal order,
- * serves reads once the client's causal past is covered, catches up from peers, and moves
- * data during a reshard. Decisions are the pure functions of delivery.ts and clock/; this
- * class owns the timing and the messages.
+ * serves reads once the client's causal past is covered, and catches up from peers. A
+ * reshard builds the new layout's replica aside (reshard-participant.ts); this class holds
+ * writes for its cutover and swaps the new replica in when the new layout is installed.
+ * Decisions are the pure functions of delivery.ts and clock/; this class owns the timing
+ * and the messages.
  */
 import {mergeMetadata, noHistory, requiredClock, type CausalMetadata} from '../clock/causal-metadata.js'
 import {HybridClock} from '../clock/hybrid-clock.js'
 import {clockTotal, covers, type VectorClock} from '../clock/vector-clock.js'
 import {KvsError} from '../errors.js'
 import {membersOf, shardOfNode, type ClusterConfig} from '../membership/cluster-config.js'
-import {shardForKey} from '../placement/placement.js'
 import type {Transport} from '../transport/transport.js'
-import {drainDeliverable, supersedes} from './delivery.js'
+import {drainDeliverable} from './delivery.js'
 import {PeerChannel} from './peer-channel.js'
+import {ReshardParticipant, type ReplicaAccess, type ReshardClusterView} from './reshard-participant.js'
 import {ShardState} from './shard-state.js'
 import type {FrozenVersions} from './version-table.js'
-import {movedVersion, type Op, type Version} from './op.js'
+import type {Op, Version} from './op.js'
 import type {ReplicaStore, SnapshotHeader, SnapshotRecord} from './replica-store.js'
 
 /** What the replicator needs to know about the cluster (implemented by Membership). */
-export interface ClusterView {
-  readonly self: string
-  readonly config: ClusterConfig | null
+export interface ClusterView extends ReshardClusterView {
   livePeers(shard: number): readonly string[]
 }
 
@@ -49,16 +49,10 @@ export interface WriteResult {
   meta: CausalMetadata
 }
 
-export interface ReshardProgress {
-  phase: 'preparing' | 'moving' | 'committing'
-  moved: number
-  total: number
-}
-
-/** A prepared reshard whose commit has not come after this long is abandoned. */
-const reshardAbandonMs = 120_000
 /** Keys per message when a shard's data is copied to another node. */
 const transferBatch = 5_000
+/** A full state transfer nobody paged through for this long is dropped. */
+const transferIdleMs = 120_000
 /**
  * The log is compacted into a snapshot once it outgrows both this floor and a multiple of
  * the live data, so disk use stays proportional to the data, not to the write history.
@@ -68,7 +62,7 @@ const compactDataFactor = 4
 /** A rough size of one key's snapshot record, to compare the log against. */
 const approxRecordBytes = 160
 
-export class Replicator {
+export class Replicator implements ReplicaAccess {
   private state: ShardState | null = null
   private readonly hlc = new HybridClock()
   private readonly channels = new Map<string, PeerChannel>()
@@ -81,31 +75,35 @@ export class Replicator {
   /** The newest op log append: appends resolve in order, so it covers every earlier one. */
   private lastAppend: Promise<unknown> = Promise.resolve()
   private synced = false
+  /**
+   * The replica was rebuilt from a log that began a new layout after the last snapshot:
+   * the keys that arrived by reshard are in no op, so it copies a peer's whole state.
+   */
+  private incomplete = false
   /** False until recover() has loaded the disk; installs wait for it. */
   private recovered = false
   private markRecovered!: () => void
   private readonly whenRecovered = new Promise<void>((resolve) => (this.markRecovered = resolve))
   private snapshotting: Promise<void> | null = null
-  /** Writes wait on this while a reshard is being prepared. */
+  /** Writes wait on this while a reshard's cutover holds them. */
   private writeGate: Promise<void> | null = null
   private openGate: (() => void) | null = null
   private inflight = 0
   private drained: Array<() => void> = []
-  private staging: {epoch: number; versions: Map<string, Version>} | null = null
-  /** Epoch of the configuration this node prepared a reshard for (its data is staged). */
-  private preparedFor = 0
-  private progress: ReshardProgress | null = null
   private readonly transfers = new Map<string, {entries: FrozenVersions; clock: VectorClock; at: number}>()
   /** What catch-up fetched from peers since start: single ops, and whole-state transfers. */
   readonly catchUp = {ops: 0, transfers: 0}
   private readonly causalWaitMs: number
   private readonly replicationTimeoutMs: number
   private readonly peerTimeoutMs: number
+  /** This node's part in a reshard: the new layout's replica, built while this one serves. */
+  readonly reshard: ReshardParticipant
 
   constructor(private readonly opts: ReplicatorOptions) {
     this.causalWaitMs = opts.causalWaitMs ?? 1000
     this.replicationTimeoutMs = opts.replicationTimeoutMs ?? 800
     this.peerTimeoutMs = opts.peerTimeoutMs ?? 2000
+    this.reshard = new ReshardParticipant({cluster: opts.cluster, replica: this, transport: opts.transport, log: opts.log})
   }
 
   private get self(): string {
@@ -129,10 +127,6 @@ export class Replicator {
 
   get liveKeys(): number {
     return this.state?.liveKeys ?? 0
-  }
-
-  get reshardProgress(): ReshardProgress | null {
-    return this.progress
   }
 
   /** Sizes of the queues that grow under faults and must shrink again (operator status). */
@@ -163,7 +157,11 @@ export class Replicator {
     }
     let replayed = 0
     for await (const {entry} of recovered.entries) {
-      if (!state || entry.shard !== state.shard || entry.epoch !== state.epoch) state = new ShardState(entry.shard, entry.epoch)
+      if (!state || entry.shard !== state.shard || entry.epoch !== state.epoch) {
+        // Ops of a newer layout than the snapshot: the keys it got by reshard were never logged.
+        this.incomplete = !state || entry.epoch > state.epoch
+        state = new ShardState(entry.shard, entry.epoch)
+      }
       state.apply(entry)
       this.hlc.observe(entry.ts)
       replayed++
@@ -172,6 +170,7 @@ export class Replicator {
     const myShard = config ? shardOfNode(config, this.self) : null
     if (config && myShard !== null && (!state || state.shard !== myShard || state.epoch !== config.layoutEpoch)) {
       state = new ShardState(myShard, config.layoutEpoch)
+      this.incomplete = true
     } else if (config && myShard === null) {
       state = null
     }
@@ -208,14 +207,20 @@ export class Replicator {
 
   // ---- reads and writes ----------------------------------------------------------------
 
-  private requireState(shard: number): ShardState {
+  /**
+   * The replica of `shard` in layout `layoutEpoch`, the layout the request was routed by;
+   * else 'moved': a reshard swapped in another layout (shard numbers mean other keys there).
+   */
+  private requireState(shard: number, layoutEpoch: number): ShardState {
     const s = this.state
-    if (!s || s.shard !== shard) throw new KvsError('UNAVAILABLE', 'This node does not hold the shard of that key', {shard, moved: true})
+    if (!s || s.shard !== shard || s.epoch !== layoutEpoch) {
+      throw new KvsError('UNAVAILABLE', 'This node does not hold the shard of that key', {shard, moved: true})
+    }
     return s
   }
 
-  async read(shard: number, key: string, meta: CausalMetadata | null): Promise<ReadResult> {
-    const s = await this.covered(shard, meta)
+  async read(shard: number, layoutEpoch: number, key: string, meta: CausalMetadata | null): Promise<ReadResult> {
+    const s = await this.covered(shard, layoutEpoch, meta)
     const version = s.get(key)
     const base = meta ?? noHistory(s.epoch)
     return {version, meta: version ? mergeMetadata(base, s.metadataOf(version)) : base}
@@ -226,13 +231,21 @@ export class Replicator {
    * its `deadline` (ms since the epoch) is refused unapplied: its sender has given up. A
    * forwarded request `rid` this replica already applied is answered from that op.
    */
-  async write(shard: number, key: string, value: string | null, meta: CausalMetadata | null, deadline?: number, rid?: string): Promise<WriteResult> {
+  async write(
+    shard: number,
+    layoutEpoch: number,
+    key: string,
+    value: string | null,
+    meta: CausalMetadata | null,
+    deadline?: number,
+    rid?: string,
+  ): Promise<WriteResult> {
     let s: ShardState
-    // Re-check the gate after every wait: a reshard may have started meanwhile, and from
+    // Re-check the gate after every wait: a cutover may have begun meanwhile, and from
     // the last check to `inflight++` nothing else can run.
     do {
       await this.awaitWritable()
-      s = await this.covered(shard, meta)
+      s = await this.covered(shard, layoutEpoch, meta)
     } while (this.writeGate)
     const done = rid === undefined ? undefined : s.appliedRequest(rid)
     if (done) {
@@ -281,15 +294,21 @@ export class Replicator {
   }
 
   /** Waits until this replica covers what `meta` says the client saw of `shard`; else 503. */
-  private async covered(shard: number, meta: CausalMetadata | null): Promise<ShardState> {
-    let s = this.requireState(shard)
+  private async covered(shard: number, layoutEpoch: number, meta: CausalMetadata | null): Promise<ShardState> {
+    const s = this.requireState(shard, layoutEpoch)
     // The client saw a layout this replica has not installed: its shard numbers mean
     // something else here, and a write would lose its own clock to the newer epoch.
     if (meta && meta.epoch > s.epoch) {
       throw new KvsError('UNAVAILABLE', 'This replica has not installed the layout the client has seen', {shard, moved: true})
     }
-    const need = requiredClock(meta, shard, s.epoch)
-    if (covers(s.clock, need)) return s
+    await this.awaitCovered(s, requiredClock(meta, shard, s.epoch))
+    return this.requireState(shard, layoutEpoch)
+  }
+
+  /** Waits until the replica `s` (while in force) covers `need`, pulling from live peers; else 503. */
+  private async awaitCovered(s: ShardState, need: VectorClock): Promise<void> {
+    if (covers(s.clock, need)) return
+    const {shard} = s
     const until = Date.now() + this.causalWaitMs
     for (const peer of this.opts.cluster.livePeers(shard)) void this.pullFrom(peer).catch(() => undefined)
     while (!covers(s.clock, need)) {
@@ -306,9 +325,8 @@ export class Replicator {
         const t = setTimeout(wake, Math.min(left, 100))
         this.waiters.add(wake)
       })
-      s = this.requireState(shard)
+      this.requireState(shard, s.epoch)
     }
-    return s
   }
 
   private applied(): void {
@@ -392,7 +410,7 @@ export class Replicator {
       method: 'POST',
       path: '/internal/sync',
       // An empty replica asks for the whole state: data that arrived by reshard is in no op.
-      body: JSON.stringify({shard: s.shard, epoch: s.epoch, clock: s.clock, full: s.versions.size === 0}),
+      body: JSON.stringify({shard: s.shard, epoch: s.epoch, clock: s.clock, full: s.versions.size === 0 || this.incomplete}),
       timeoutMs: this.peerTimeoutMs,
     })
     if (res.status !== 200) throw new KvsError('PEER_UNAVAILABLE', `sync refused by ${peer}`, {status: res.status})
@@ -422,6 +440,7 @@ export class Replicator {
       if (done) break
     }
     s.mergeState([], answer.clock)
+    if (this.state === s) this.incomplete = false
     this.applied()
     this.opts.log.info({peer, keys: s.liveKeys}, 'copied shard state from peer')
     await this.snapshot()
@@ -441,7 +460,7 @@ export class Replicator {
     const id = `${Date.now()}-${Math.random().toString(36).slice(2)}`
     const entries = s.frozen()
     this.transfers.set(id, {entries, clock: s.clock, at: Date.now()})
-    for (const [k, t] of this.transfers) if (Date.now() - t.at > 120_000) this.transfers.delete(k)
+    for (const [k, t] of this.transfers) if (Date.now() - t.at > transferIdleMs) this.transfers.delete(k)
     return {transfer: id, clock: s.clock, total: entries.length}
   }
 
@@ -457,28 +476,46 @@ export class Replicator {
   // ---- configuration changes -------------------------------------------------------------
 
   /**
-   * Adapts the replica to a newly committed configuration: a reshard swaps in the staged
-   * data of the new layout; a new membership copies the shard from its peers first.
+   * Adapts the replica to a newly committed configuration: a reshard swaps in the replica
+   * the participant built for it; a new membership, or a layout this node did not copy
+   * toward, copies the shard from its peers first.
    */
   async install(next: ClusterConfig, previous: ClusterConfig | null): Promise<void> {
     await this.whenRecovered
     const myShard = shardOfNode(next, this.self)
-    if (previous && next.layoutEpoch !== previous.layoutEpoch && this.preparedFor === next.epoch) {
-      this.commitReshard(next, myShard)
-      await this.snapshot()
-      return
+    if (previous && next.layoutEpoch !== previous.layoutEpoch) {
+      const built = this.reshard.take(next)
+      if (built !== undefined) {
+        this.swapIn(built)
+        // In the background: the pause of the cutover must not grow with the data. Until the
+        // snapshot is written, a restart copies a peer's whole state (see `incomplete`).
+        this.incomplete = built !== null
+        void this.snapshot().then(() => {
+          if (this.state === built) this.incomplete = false
+        })
+        return
+      }
     }
     if (myShard === null) {
-      this.state = null
+      this.swapIn(null)
       return
     }
     if (this.state && this.state.shard === myShard && this.state.epoch === next.layoutEpoch) return
     // A new member, or a node that missed a reshard: start empty and copy before serving.
-    this.state = new ShardState(myShard, next.layoutEpoch)
+    this.swapIn(new ShardState(myShard, next.layoutEpoch))
     this.synced = false
     await this.copyShard(next, myShard)
     this.synced = true
     await this.snapshot()
+  }
+
+  /** Puts `state` in force and gives held writes back: they find the new layout (or 'moved'). */
+  private swapIn(state: ShardState | null): void {
+    this.state = state
+    this.pending = []
+    this.synced = true
+    this.releaseWrites()
+    if (this.waiters.size > 0) for (const w of [...this.waiters]) w()
   }
 
   /** Copies the shard from the first member that answers (a new member before it serves). */
@@ -493,95 +530,37 @@ export class Replicator {
     }
   }
 
-  /** Prepares a reshard: holds new writes, waits for writes in flight, sends keys to their new owners. */
-  async prepareReshard(next: ClusterConfig): Promise<void> {
-    if (!this.writeGate) this.writeGate = new Promise((resolve) => (this.openGate = resolve))
-    this.preparedFor = next.epoch
-    // If the coordinator dies before committing, give the old layout back its writes.
-    setTimeout(() => {
-      if (this.preparedFor === next.epoch && this.opts.cluster.config?.epoch !== next.epoch) {
-        this.opts.log.warn({epoch: next.epoch}, 'reshard was never committed; aborting it here')
-        this.abortReshard()
-      }
-    }, reshardAbandonMs).unref()
-    this.progress = {phase: 'preparing', moved: 0, total: 0}
-    if (this.inflight > 0) await new Promise<void>((resolve) => this.drained.push(resolve))
+  // ---- what a reshard needs of this replica (ReplicaAccess) ------------------------------
+
+  stateOf(shard: number, layoutEpoch: number): ShardState {
     const s = this.state
-    if (!s) return
-    const outgoing = new Map<string, Array<[string, Version]>>()
-    for (const [key, version] of s.versions) {
-      for (const member of membersOf(next, shardForKey(key, next.shardCount))) {
-        if (member === this.self) continue
-        let list = outgoing.get(member)
-        if (!list) outgoing.set(member, (list = []))
-        list.push([key, version])
-      }
+    if (!s || s.shard !== shard || s.epoch !== layoutEpoch || !this.ready) {
+      throw new KvsError('CONFLICT', 'This node holds no ready replica of that shard and layout', {shard, layoutEpoch})
     }
-    const total = [...outgoing.values()].reduce((n, l) => n + l.length, 0)
-    this.progress = {phase: 'moving', moved: 0, total}
-    await Promise.all(
-      [...outgoing].map(async ([member, entries]) => {
-        for (let i = 0; i < entries.length; i += transferBatch) {
-          const batch = entries.slice(i, i + transferBatch)
-          const res = await this.opts.transport.request(member, {
-            method: 'POST',
-            path: '/internal/reshard/transfer',
-            body: JSON.stringify({epoch: next.epoch, entries: batch}),
-            timeoutMs: this.peerTimeoutMs * 5,
-          })
-          if (res.status !== 200) throw new KvsError('UNAVAILABLE', `reshard transfer refused by ${member}`)
-          if (this.progress) this.progress.moved += batch.length
-        }
-      }),
-    )
-    this.progress = {phase: 'committing', moved: total, total}
+    return s
   }
 
-  /** Keeps keys sent by other nodes for the layout of `epoch` until it is committed. */
-  receiveTransfer(epoch: number, entries: ReadonlyArray<readonly [string, Version]>): void {
-    if (!this.staging || this.staging.epoch !== epoch) this.staging = {epoch, versions: new Map()}
-    const staged = this.staging.versions
-    for (const [key, version] of entries) {
-      if (supersedes(version, staged.get(key))) staged.set(key, version)
-    }
+  async awaitClock(shard: number, layoutEpoch: number, need: VectorClock): Promise<void> {
+    await this.awaitCovered(this.stateOf(shard, layoutEpoch), need)
   }
 
-  abortReshard(): void {
-    this.staging = null
-    this.preparedFor = 0
-    this.progress = null
-    this.releaseGate()
+  observeTimestamp(ts: number): void {
+    this.hlc.observe(ts)
   }
 
-  private commitReshard(next: ClusterConfig, myShard: number | null): void {
-    const old = this.state
-    const staged = this.staging?.epoch === next.epoch ? this.staging.versions : new Map<string, Version>()
-    this.staging = null
-    if (myShard === null) {
-      this.state = null
-    } else {
-      const fresh = new ShardState(myShard, next.layoutEpoch)
-      const entries: Array<[string, Version]> = []
-      if (old) {
-        for (const [key, v] of old.versions) if (shardForKey(key, next.shardCount) === myShard) entries.push([key, movedVersion(v)])
-      }
-      for (const [key, v] of staged) if (shardForKey(key, next.shardCount) === myShard) entries.push([key, movedVersion(v)])
-      fresh.mergeState(entries, {})
-      this.state = fresh
-    }
-    this.pending = []
-    this.synced = true
-    this.progress = null
-    this.releaseGate()
+  async holdWrites(): Promise<{shard: number | null; clock: VectorClock}> {
+    if (!this.writeGate) this.writeGate = new Promise((resolve) => (this.openGate = resolve))
+    if (this.inflight > 0) await new Promise<void>((resolve) => this.drained.push(resolve))
+    return {shard: this.state?.shard ?? null, clock: this.state?.clock ?? {}}
   }
 
-  private releaseGate(): void {
+  releaseWrites(): void {
     this.openGate?.()
     this.writeGate = null
     this.openGate = null
   }
 
-  /** Resolves once no reshard is holding writes (503 after 30 s). */
+  /** Resolves once no cutover is holding writes (503 after 30 s). */
   async awaitWritable(): Promise<void> {
     const gate = this.writeGate
     if (!gate) return

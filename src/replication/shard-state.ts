@@ -115,6 +115,11 @@ export class ShardState {
     return this.recent.missing(theirs, (key, version, clock, rid) => opOf(key, version, clock, this.shard, this.epoch, rid))
   }
 
+  /** What a replica at `theirs` lacks of the keys that pass `keep`, bounded (see RecentOps.changesAfter). */
+  changesAfter(theirs: VectorClock, keep: (key: string) => boolean, limit: number, maxBytes: number): ReturnType<RecentOps['changesAfter']> {
+    return this.recent.changesAfter(theirs, keep, limit, maxBytes)
+  }
+
   /** Drops keys for which `keep` is false (used when a reshard moves them away). */
   retain(keep: (key: string) => boolean): void {
     for (const key of [...this.table.keys()]) if (!keep(key)) this.table.delete(key)

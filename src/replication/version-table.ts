@@ -207,7 +207,12 @@ export class FrozenVersions implements Iterable<[string, Version]> {
     return out
   }
 
-  private entry(i: number): [string, Version] {
+  /** The key of entry `i`, without building its version. */
+  keyAt(i: number): string {
+    return this.keys[i]
+  }
+
+  entry(i: number): [string, Version] {
     return [this.keys[i], makeVersion(this.values[i], this.ts[i], this.originNames[this.origin[i]], this.seq[i], this.other.get(i) ?? null)]
   }
 }

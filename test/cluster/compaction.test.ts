@@ -43,7 +43,7 @@ describe('compaction of a node on file storage', function () {
     const node = await open()
     const writes: Promise<unknown>[] = []
     for (let i = 0; i < 100_000; i++) {
-      writes.push(node.replicator.write(1, `key${i % 10}`, `value-${i}-${'x'.repeat(80)}`, null))
+      writes.push(node.replicator.write(1, 1, `key${i % 10}`, `value-${i}-${'x'.repeat(80)}`, null))
       if (writes.length === 1000) {
         await Promise.all(writes.splice(0))
         // Appends complete without the thread pool, so give the snapshot's file I/O its turn,
@@ -58,7 +58,7 @@ describe('compaction of a node on file storage', function () {
 
     const again = await open()
     for (let k = 0; k < 10; k++) {
-      const {version} = await again.replicator.read(1, `key${k}`, null)
+      const {version} = await again.replicator.read(1, 1, `key${k}`, null)
       expect(version?.value).to.equal(`value-${99_990 + k}-${'x'.repeat(80)}`)
     }
     await again.close()

@@ -110,12 +110,12 @@ describe('a replica behind the layout its client has seen', function () {
     const replicator = cluster.nodes.get(node)!.replicator
     let refused: unknown
     try {
-      await replicator.write(1, 'later', 'v', future)
+      await replicator.write(1, 1, 'later', 'v', future)
     } catch (error) {
       refused = error
     }
     expect(refused).to.include({code: 'UNAVAILABLE'})
-    expect((await replicator.read(1, 'later', null)).version).to.equal(undefined)
+    expect((await replicator.read(1, 1, 'later', null)).version).to.equal(undefined)
   })
 
   it('answers such a PUT with 503 and writes nothing', async () => {

@@ -1,0 +1,472 @@
+/**
+ * A node's part in a reshard (DESIGN.md section 6), while its replica keeps serving the
+ * old layout:
+ * - as a receiver, it builds its replica of the new layout aside: for each old shard, a
+ *   snapshot of the keys that will be its own, then rounds of the changes made since
+ *   (from its own replica when it is a member of that shard, else from a member over the
+ *   network), until the coordinator holds writes and asks for the final changes;
+ * - as a source, it pages out snapshots and changes of its replica to the receivers;
+ * - at the cutover it holds writes until the new layout is installed or the reshard aborts.
+ *
+ * The new replica is taken by the replicator when the new layout is installed (take()),
+ * so the commit swaps it in at once, whatever the number of keys. Nothing of the old
+ * replica is dropped before that. A pending reshard whose coordinator goes silent is
+ * resolved here: installed if a peer has the new layout, else aborted.
+ */
+import {mergeClocks, type VectorClock} from '../clock/vector-clock.js'
+import {KvsError} from '../errors.js'
+import {shardOfNode, type ClusterConfig} from '../membership/cluster-config.js'
+import {
+  feedsOf,
+  isNextLayout,
+  pendingDecision,
+  type CopyReport,
+  type Feed,
+  type ParticipantPhase,
+  type ReshardPlan,
+} from '../membership/reshard-plan.js'
+import {shardForKey} from '../placement/placement.js'
+import type {Transport} from '../transport/transport.js'
+import {movedVersion, type Version} from './op.js'
+import {ShardState} from './shard-state.js'
+import type {FrozenVersions} from './version-table.js'
+
+/** What the participant needs of the node's replica (implemented by the Replicator). */
+export interface ReplicaAccess {
+  /** The replica of `shard` at `layoutEpoch`, or a CONFLICT when this node holds another. */
+  stateOf(shard: number, layoutEpoch: number): ShardState
+  /** Resolves once the replica of `shard` covers `need` (it pulls from its peers), else UNAVAILABLE. */
+  awaitClock(shard: number, layoutEpoch: number, need: VectorClock): Promise<void>
+  observeTimestamp(ts: number): void
+  /** Holds new writes; resolves once the writes in flight are done, with the replica's shard and clock. */
+  holdWrites(): Promise<{shard: number | null; clock: VectorClock}>
+  releaseWrites(): void
+}
+
+/** What the participant needs of the cluster (implemented by Membership). */
+export interface ReshardClusterView {
+  readonly self: string
+  readonly config: ClusterConfig | null
+  /** Live members of `shard`, primary first. */
+  route(shard: number): {readonly members: readonly string[]}
+  /** Asks peers for a configuration of layout epoch >= `epoch`; true once one is installed. */
+  awaitLayoutEpoch(epoch: number, timeoutMs: number): Promise<boolean>
+}
+
+export interface ParticipantOptions {
+  cluster: ReshardClusterView
+  replica: ReplicaAccess
+  transport: Transport
+  log: {info(o: object | string, msg?: string): void; warn(o: object | string, msg?: string): void}
+  peerTimeoutMs?: number
+  /** Silence of the coordinator after which a copy, or held writes, are resolved alone. */
+  copySilenceMs?: number
+  holdSilenceMs?: number
+}
+
+/** A page of a snapshot (POST /internal/reshard/snapshot). */
+export interface SnapshotRequest {
+  shard: number
+  layoutEpoch: number
+  shardCount: number
+  target: number
+  /** Absent for the first page: the source freezes its replica then. */
+  id?: string
+  offset: number
+  limit: number
+}
+
+export interface SnapshotPage {
+  id: string
+  total: number
+  /** The source replica's clock when it froze the snapshot. */
+  clock: VectorClock
+  entries: Array<[string, Version]>
+  done: boolean
+}
+
+/** Changes since a clock (POST /internal/reshard/changes). */
+export interface ChangesRequest {
+  shard: number
+  layoutEpoch: number
+  shardCount: number
+  target: number
+  since: VectorClock
+  /** The source first waits until its replica covers this (the cutover's coverage). */
+  need?: VectorClock
+  limit: number
+}
+
+export type ChangesAnswer = {entries: Array<[string, Version]>; clock: VectorClock; more: boolean} | {restart: true}
+
+/** Keys per snapshot page and per round of changes. */
+export const copyPageKeys = 10_000
+/** Bytes of keys and values per page or round, so that one answer stays bounded whatever the values. */
+export const copyPageBytes = 8 * 1024 * 1024
+/** A snapshot nobody asked for a page of since this long is dropped. */
+const snapshotIdleMs = 60_000
+/** Pause between rounds of changes once a feed keeps up. */
+const roundIdleMs = 50
+
+interface FeedState {
+  readonly feed: Feed
+  covered: VectorClock | null
+  copied: number
+  total: number
+  lastDelta: number
+  rounds: number
+  failures: number
+}
+
+interface Pending {
+  readonly plan: ReshardPlan
+  readonly target: number | null
+  readonly state: ShardState | null
+  readonly feeds: FeedState[]
+  phase: ParticipantPhase
+  lastContact: number
+  stopped: boolean
+  error: string | null
+  copying: Promise<void>
+}
+
+export class ReshardParticipant {
+  private pending: Pending | null = null
+  private readonly snapshots = new Map<string, {frozen: FrozenVersions; indices: Uint32Array; clock: VectorClock; at: number}>()
+  private timer: NodeJS.Timeout | undefined
+  private readonly peerTimeoutMs: number
+
+  constructor(private readonly opts: ParticipantOptions) {
+    this.peerTimeoutMs = opts.peerTimeoutMs ?? 5000
+  }
+
+  private get self(): string {
+    return this.opts.cluster.self
+  }
+
+  /** The epoch of the configuration a pending reshard leads to, or null. */
+  get pendingEpoch(): number | null {
+    return this.pending?.plan.next.epoch ?? null
+  }
+
+  /** Snapshots held for receivers (operator status: they must not pile up). */
+  get heldSnapshots(): number {
+    return this.snapshots.size
+  }
+
+  // ---- receiver ------------------------------------------------------------------------
+
+  /**
+   * Starts copying toward `next`, the layout after the configuration in force. Answers at
+   * once; the copy runs in the background and report() tells how far it got. A second start
+   * of the same plan is a no-op; one for another plan replaces a pending one.
+   */
+  start(next: ClusterConfig): void {
+    const base = this.opts.cluster.config
+    if (!base || !isNextLayout(base, next)) {
+      throw new KvsError('CONFLICT', 'That reshard does not follow the configuration in force here', {epoch: base?.epoch ?? 0})
+    }
+    if (this.pending?.plan.next.epoch === next.epoch && this.pending.plan.next.shardCount === next.shardCount) {
+      this.pending.lastContact = Date.now()
+      return
+    }
+    this.abort()
+    const plan: ReshardPlan = {base, next}
+    const target = shardOfNode(next, this.self)
+    const feeds = feedsOf(plan, this.self, (shard) => this.opts.cluster.route(shard).members).map(
+      (feed): FeedState => ({feed, covered: null, copied: 0, total: 0, lastDelta: 0, rounds: 0, failures: 0}),
+    )
+    const pending: Pending = {
+      plan,
+      target,
+      state: target === null ? null : new ShardState(target, next.layoutEpoch),
+      feeds,
+      phase: 'copying',
+      lastContact: Date.now(),
+      stopped: false,
+      error: null,
+      copying: Promise.resolve(),
+    }
+    this.pending = pending
+    pending.copying = Promise.all(feeds.map((f) => this.runFeed(pending, f))).then(() => undefined)
+    this.armTimer()
+    this.opts.log.info({epoch: next.epoch, shardCount: next.shardCount, target}, 'reshard: copying toward the new layout')
+  }
+
+  /** How far the copy got (the coordinator polls this; it also proves the coordinator alive). */
+  report(epoch: number): CopyReport {
+    const p = this.requirePending(epoch)
+    p.lastContact = Date.now()
+    return this.reportOf(p)
+  }
+
+  /** The pending copy for the operator status, without counting as the coordinator's contact. */
+  get status(): (CopyReport & {epoch: number}) | null {
+    const p = this.pending
+    return p ? {...this.reportOf(p), epoch: p.plan.next.epoch} : null
+  }
+
+  private reportOf(p: Pending): CopyReport {
+    let copied = 0
+    let total = 0
+    let lastDelta = 0
+    for (const f of p.feeds) {
+      copied += f.copied
+      total += Math.max(f.total, f.copied)
+      lastDelta += f.lastDelta
+    }
+    const streaming = p.feeds.every((f) => f.covered !== null && f.rounds > 0)
+    return {node: this.self, phase: p.phase, copied, total, lastDelta, streaming, error: p.error}
+  }
+
+  /** Holds writes for the cutover; answers with the old replica's shard and clock once writes in flight are done. */
+  async hold(epoch: number): Promise<{shard: number | null; clock: VectorClock}> {
+    const p = this.requirePending(epoch)
+    p.lastContact = Date.now()
+    p.phase = 'holding'
+    return this.opts.replica.holdWrites()
+  }
+
+  /**
+   * Brings the new replica up to `need` (old shard -> clock): the final changes of every
+   * feed, from sources that first cover `need` themselves. After this the pending replica
+   * holds every write acknowledged in the old layout for its keys.
+   */
+  async finish(epoch: number, need: Readonly<Record<string, VectorClock>>): Promise<void> {
+    const p = this.requirePending(epoch)
+    p.lastContact = Date.now()
+    if (p.phase === 'finished') return
+    if (p.phase !== 'holding') throw new KvsError('CONFLICT', 'Writes are not held for this reshard here')
+    await Promise.all(
+      p.feeds.map(async (f) => {
+        const wanted = need[String(f.feed.source)] ?? {}
+        if (!f.covered) await this.copySnapshot(p, f)
+        let first = true
+        for (;;) {
+          const got = await this.pullChanges(p, f, first ? wanted : undefined)
+          first = false
+          if (!got.more) break
+        }
+      }),
+    )
+    if (this.pending !== p) throw new KvsError('CONFLICT', 'The reshard was aborted here')
+    p.phase = 'finished'
+  }
+
+  /**
+   * The new replica for `next`, when this node finished copying toward it; then the pending
+   * reshard is over. Null when this node holds no shard in `next`; undefined when it has no
+   * finished copy for `next` (it copies from its new shard's peers instead).
+   */
+  take(next: ClusterConfig): ShardState | null | undefined {
+    const p = this.pending
+    if (!p) return undefined
+    this.pending = null
+    p.stopped = true
+    this.disarmTimer()
+    if (p.plan.next.epoch !== next.epoch || p.phase !== 'finished') {
+      this.opts.log.warn({epoch: p.plan.next.epoch, installing: next.epoch, phase: p.phase}, 'reshard: pending copy dropped')
+      return undefined
+    }
+    return p.state
+  }
+
+  /** Drops a pending reshard (of `epoch`, or any) and gives writes back to the old layout. */
+  abort(epoch?: number): boolean {
+    const p = this.pending
+    if (!p || (epoch !== undefined && p.plan.next.epoch !== epoch)) return false
+    this.pending = null
+    p.stopped = true
+    this.disarmTimer()
+    if (p.phase !== 'copying') this.opts.replica.releaseWrites()
+    this.opts.log.warn({epoch: p.plan.next.epoch}, 'reshard aborted here; the old layout stays in force')
+    return true
+  }
+
+  private requirePending(epoch: number): Pending {
+    const p = this.pending
+    if (!p || p.plan.next.epoch !== epoch) throw new KvsError('CONFLICT', 'No such reshard is pending here', {epoch})
+    return p
+  }
+
+  private async runFeed(p: Pending, f: FeedState): Promise<void> {
+    while (!p.stopped && p.phase === 'copying') {
+      try {
+        if (!f.covered) await this.copySnapshot(p, f)
+        const got = await this.pullChanges(p, f)
+        f.failures = 0
+        if (!got.more) await sleep(roundIdleMs)
+      } catch (error) {
+        if (p.stopped) return
+        f.failures++
+        this.opts.log.warn({source: f.feed.source, err: String(error)}, 'reshard: copy round failed; retrying')
+        if (f.failures >= 20) p.error = `copy of shard ${f.feed.source} failed: ${String(error)}`
+        await sleep(Math.min(1000, 100 * f.failures))
+      }
+    }
+  }
+
+  private async copySnapshot(p: Pending, f: FeedState): Promise<void> {
+    const from = this.sourceOf(f)
+    let id: string | undefined
+    let offset = 0
+    f.copied = 0
+    for (;;) {
+      const page = await this.callSource<SnapshotPage>(from, 'snapshot', {
+        shard: f.feed.source,
+        layoutEpoch: p.plan.base.layoutEpoch,
+        shardCount: p.plan.next.shardCount,
+        target: p.target as number,
+        id,
+        offset,
+        limit: copyPageKeys,
+      })
+      if (p.stopped) return
+      id = page.id
+      f.total = page.total
+      this.install(p, page.entries)
+      f.copied += page.entries.length
+      offset += page.entries.length
+      if (page.done) {
+        f.covered = f.covered ? mergeClocks(f.covered, page.clock) : page.clock
+        return
+      }
+    }
+  }
+
+  private async pullChanges(p: Pending, f: FeedState, need?: VectorClock): Promise<{more: boolean}> {
+    const since = f.covered as VectorClock
+    const answer = await this.callSource<ChangesAnswer>(this.sourceOf(f), 'changes', {
+      shard: f.feed.source,
+      layoutEpoch: p.plan.base.layoutEpoch,
+      shardCount: p.plan.next.shardCount,
+      target: p.target as number,
+      since,
+      ...(need ? {need} : {}),
+      limit: copyPageKeys,
+    })
+    if (p.stopped) return {more: false}
+    if ('restart' in answer) {
+      // The source no longer keeps the ops since our clock: copy its snapshot again
+      // (merging is idempotent), then go on from its clock.
+      f.covered = null
+      await this.copySnapshot(p, f)
+      return {more: true}
+    }
+    this.install(p, answer.entries)
+    f.copied += answer.entries.length
+    f.total += answer.entries.length
+    f.lastDelta = answer.entries.length
+    f.rounds++
+    f.covered = mergeClocks(f.covered ?? {}, answer.clock)
+    return {more: answer.more}
+  }
+
+  /** Installs copied versions as moved ones: the new layout is a barrier, they keep no dependencies. */
+  private install(p: Pending, entries: ReadonlyArray<[string, Version]>): void {
+    if (!p.state || entries.length === 0) return
+    const moved: Array<[string, Version]> = new Array(entries.length)
+    for (let i = 0; i < entries.length; i++) {
+      const [key, version] = entries[i]
+      moved[i] = [key, movedVersion(version)]
+      // New writes must order after every copied one (last-writer-wins on the timestamp).
+      this.opts.replica.observeTimestamp(version.ts)
+    }
+    p.state.mergeState(moved, {})
+  }
+
+  /** This node when it replicates the feed's shard; else a member, another one after each failure. */
+  private sourceOf(f: FeedState): string {
+    const from = f.feed.from
+    if (from.length === 0) throw new KvsError('UNAVAILABLE', `no live member of shard ${f.feed.source} to copy from`)
+    return from[f.failures % from.length]
+  }
+
+  private async callSource<T>(peer: string, what: 'snapshot' | 'changes', body: SnapshotRequest | ChangesRequest): Promise<T> {
+    if (peer === this.self) {
+      return (what === 'snapshot' ? this.snapshotPage(body as SnapshotRequest) : await this.changes(body as ChangesRequest)) as T
+    }
+    const res = await this.opts.transport.request(peer, {
+      method: 'POST',
+      path: `/internal/reshard/${what}`,
+      body: JSON.stringify(body),
+      timeoutMs: this.peerTimeoutMs,
+    })
+    if (res.status !== 200) throw new KvsError('PEER_UNAVAILABLE', `${peer} refused the reshard ${what} (${res.status})`, {peer})
+    return JSON.parse(res.text) as T
+  }
+
+  // ---- source --------------------------------------------------------------------------
+
+  /** A page of the keys of `shard` that go to `target`, frozen at the first page. */
+  snapshotPage(req: SnapshotRequest): SnapshotPage {
+    const now = Date.now()
+    for (const [id, s] of this.snapshots) if (now - s.at > snapshotIdleMs) this.snapshots.delete(id)
+    let id = req.id
+    let snap = id === undefined ? undefined : this.snapshots.get(id)
+    if (!snap) {
+      if (id !== undefined && req.offset > 0) throw new KvsError('NOT_FOUND', 'Snapshot expired')
+      const state = this.opts.replica.stateOf(req.shard, req.layoutEpoch)
+      const frozen = state.frozen()
+      const picked: number[] = []
+      for (let i = 0; i < frozen.length; i++) if (shardForKey(frozen.keyAt(i), req.shardCount) === req.target) picked.push(i)
+      snap = {frozen, indices: Uint32Array.from(picked), clock: state.clock, at: now}
+      id = `${now.toString(36)}-${Math.random().toString(36).slice(2)}`
+      this.snapshots.set(id, snap)
+    }
+    snap.at = now
+    const end = Math.min(snap.indices.length, req.offset + req.limit)
+    const entries: Array<[string, Version]> = []
+    let bytes = 0
+    let i = req.offset
+    for (; i < end && bytes < copyPageBytes; i++) {
+      const entry = snap.frozen.entry(snap.indices[i])
+      bytes += entryBytes(entry)
+      entries.push(entry)
+    }
+    const done = i >= snap.indices.length
+    if (done) this.snapshots.delete(id as string)
+    return {id: id as string, total: snap.indices.length, clock: snap.clock, entries, done}
+  }
+
+  /** The changes to the keys of `shard` that go to `target` since `since` (after covering `need`). */
+  async changes(req: ChangesRequest): Promise<ChangesAnswer> {
+    if (req.need) await this.opts.replica.awaitClock(req.shard, req.layoutEpoch, req.need)
+    const state = this.opts.replica.stateOf(req.shard, req.layoutEpoch)
+    const found = state.changesAfter(req.since, (key) => shardForKey(key, req.shardCount) === req.target, req.limit, copyPageBytes)
+    return found ?? {restart: true}
+  }
+
+  // ---- a silent coordinator ------------------------------------------------------------
+
+  private armTimer(): void {
+    this.disarmTimer()
+    this.timer = setInterval(() => void this.checkSilence(), 1000)
+    this.timer.unref()
+  }
+
+  private disarmTimer(): void {
+    clearInterval(this.timer)
+    this.timer = undefined
+  }
+
+  private async checkSilence(): Promise<void> {
+    const p = this.pending
+    if (!p) return this.disarmTimer()
+    const limits = {copySilenceMs: this.opts.copySilenceMs ?? 15_000, holdSilenceMs: this.opts.holdSilenceMs ?? 3_000}
+    if (pendingDecision(p, Date.now(), limits) === 'keep') return
+    p.lastContact = Date.now()
+    // The coordinator may have committed and died before telling us: a peer then has the
+    // new layout, and installing it takes the pending copy. Else the old layout stays.
+    const installed = await this.opts.cluster.awaitLayoutEpoch(p.plan.next.layoutEpoch, 2000)
+    if (!installed && this.pending === p) {
+      this.opts.log.warn({epoch: p.plan.next.epoch}, 'reshard coordinator went silent; aborting the reshard here')
+      this.abort(p.plan.next.epoch)
+    }
+  }
+}
+
+/** What an entry weighs in a page: its key and value, and a little for the rest. */
+export const entryBytes = ([key, version]: readonly [string, Version]): number => key.length + (version.value?.length ?? 0) + 64
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
