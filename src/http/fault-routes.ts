@@ -4,7 +4,8 @@
  * routes exist and /admin/faults answers the JSON 404 of every unknown route.
  *
  * GET    /admin/faults   the faults in force
- * POST   /admin/faults   {"refusePeers": ["ip:port", ...]} and/or {"isolate": true}: replaces them
+ * POST   /admin/faults   {"refusePeers": ["ip:port", ...]}, {"isolate": true} and/or
+ *                        {"slowCalls": {"path": "/internal/...", "ms": N}}: replaces them
  * DELETE /admin/faults   heals: every peer is accepted again
  */
 import type {FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest} from 'fastify'

@@ -384,6 +384,13 @@ export const reshardAbortResponse = {
   200: {type: 'object', required: ['message', 'aborted'], properties: {message: {type: 'string'}, aborted: {type: 'boolean'}}},
 } as const
 
+const slowCalls = {
+  type: ['object', 'null'],
+  additionalProperties: false,
+  required: ['path', 'ms'],
+  properties: {path: {type: 'string', minLength: 1, maxLength: 200}, ms: {type: 'integer', minimum: 0, maximum: 60_000}},
+} as const
+
 /** Test-only fault injection (fault-routes.ts). */
 export const faultsBody = {
   type: 'object',
@@ -392,6 +399,7 @@ export const faultsBody = {
   properties: {
     isolate: {type: 'boolean'},
     refusePeers: {type: 'array', maxItems: 1000, uniqueItems: true, items: {type: 'string', minLength: 1, maxLength: 64}},
+    slowCalls: slowCalls,
   },
 } as const
 
@@ -404,6 +412,7 @@ export const faultsResponse = {
       message: {type: 'string'},
       isolate: {type: 'boolean'},
       refusePeers: {type: 'array', items: {type: 'string'}},
+      slowCalls,
       refusedCalls: {type: 'object', properties: {outbound: {type: 'integer'}, inbound: {type: 'integer'}}},
     },
   },

@@ -24,6 +24,12 @@ export interface MembershipOptions {
    * that follow. It may take time (copying a shard); the commit is acknowledged after it.
    */
   onInstall(next: ClusterConfig, previous: ClusterConfig | null): Promise<void>
+  /**
+   * Called once `next` is in force, before the install resolves (and the commit is
+   * acknowledged): writes it to disk. Requests see the new configuration from the moment
+   * the replica adapted to it, not only once it is on disk, so that the two never disagree.
+   */
+  persist?(next: ClusterConfig): Promise<void>
   /** Called when a heartbeat shows a peer of the same shard ahead of us. */
   onPeerAhead(peer: PeerSummary): void
   log: {info(o: object | string, msg?: string): void; warn(o: object | string, msg?: string): void}
@@ -243,6 +249,7 @@ export class Membership {
       this.current = next
       this.forgetRoutes()
       this.opts.log.info({epoch: next.epoch, layoutEpoch: next.layoutEpoch, shards: next.shards}, 'configuration installed')
+      await this.opts.persist?.(next)
     })
     this.installing = run.catch(() => undefined)
     return run

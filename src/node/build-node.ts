@@ -68,10 +68,8 @@ export async function buildNode(
     initial,
     seeds: options.view ?? initial?.nodes ?? [],
     localSummary: () => (replicator as Replicator).summary(),
-    onInstall: async (next, previous) => {
-      await (replicator as Replicator).install(next, previous)
-      await storage.meta.write({address: options.address, config: next})
-    },
+    onInstall: (next, previous) => (replicator as Replicator).install(next, previous),
+    persist: (next) => storage.meta.write({address: options.address, config: next}),
     onPeerAhead: (peer) => replicator?.peerAhead(peer),
     log,
   })

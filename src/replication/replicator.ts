@@ -159,7 +159,7 @@ export class Replicator implements ReplicaAccess {
     for await (const {entry} of recovered.entries) {
       if (!state || entry.shard !== state.shard || entry.epoch !== state.epoch) {
         // Ops of a newer layout than the snapshot: the keys it got by reshard were never logged.
-        this.incomplete = !state || entry.epoch > state.epoch
+        this.incomplete = entry.epoch > (state?.epoch ?? 1)
         state = new ShardState(entry.shard, entry.epoch)
       }
       state.apply(entry)
@@ -487,12 +487,10 @@ export class Replicator implements ReplicaAccess {
       const built = this.reshard.take(next)
       if (built !== undefined) {
         this.swapIn(built)
-        // In the background: the pause of the cutover must not grow with the data. Until the
-        // snapshot is written, a restart copies a peer's whole state (see `incomplete`).
-        this.incomplete = built !== null
-        void this.snapshot().then(() => {
-          if (this.state === built) this.incomplete = false
-        })
+        // In the background: the pause of the cutover must not grow with the data. A restart
+        // before the snapshot is written finds ops of the new layout after an older snapshot,
+        // and copies a peer's whole state (see `incomplete`).
+        void this.snapshot()
         return
       }
     }

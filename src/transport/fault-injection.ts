@@ -5,7 +5,9 @@
  * A node told to refuse some peers (or to isolate itself from every peer) fails its own
  * calls to them at once with PEER_UNAVAILABLE, as a refused connection would, and refuses
  * their calls to it with 503 before anything is read or changed (http/fault-routes.ts).
- * Client requests are still served: only peer traffic is cut.
+ * Client requests are still served: only peer traffic is cut. `slowCalls` delays this
+ * node's peer calls to paths with a prefix, so a test can act in the middle of a slow step
+ * (a reshard's copy, say).
  *
  * Peers all connect from 127.0.0.1 on loopback, so the source address does not say who
  * calls: with the opt-in, every outbound peer call names its sender in `fromHeader`.
@@ -23,24 +25,33 @@ export interface FaultState {
   isolate: boolean
   /** Peers (ip:port) whose traffic is refused, both ways. */
   refusePeers: string[]
+  /** This node's outbound peer calls to paths starting with `path` wait `ms` first. */
+  slowCalls: {path: string; ms: number} | null
 }
 
 export class PeerFaults {
   private isolated = false
   private refused = new Set<string>()
+  private slow: FaultState['slowCalls'] = null
   /** Peer calls refused since start, by direction. */
   readonly refusedCalls = {outbound: 0, inbound: 0}
 
   constructor(readonly self: string) {}
 
   get state(): FaultState {
-    return {isolate: this.isolated, refusePeers: [...this.refused].sort()}
+    return {isolate: this.isolated, refusePeers: [...this.refused].sort(), slowCalls: this.slow}
   }
 
   /** Replaces the faults in force. */
   set(state: Partial<FaultState>): void {
     this.isolated = state.isolate ?? false
     this.refused = new Set((state.refusePeers ?? []).filter((p) => p !== this.self))
+    this.slow = state.slowCalls ?? null
+  }
+
+  /** How long a call to `path` waits before it is sent. */
+  delayOf(path: string): number {
+    return this.slow && path.startsWith(this.slow.path) ? this.slow.ms : 0
   }
 
   heal(): void {
@@ -75,6 +86,8 @@ export class FaultyTransport implements Transport {
       this.faults.refusedCalls.outbound++
       throw new KvsError('PEER_UNAVAILABLE', `${peer} refused the connection (fault injection)`, {peer})
     }
+    const delay = this.faults.delayOf(req.path)
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay))
     return this.inner.request(peer, {...req, headers: {...req.headers, [fromHeader]: this.faults.self}})
   }
 

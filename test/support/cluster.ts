@@ -306,7 +306,7 @@ const dispatcher = new Agent({keepAliveTimeout: 2_000, connect: {timeout: 2_000}
  */
 export async function http(
   address: string,
-  method: 'GET' | 'PUT' | 'DELETE',
+  method: 'GET' | 'PUT' | 'POST' | 'DELETE',
   path: string,
   body?: unknown,
   {timeoutMs = 5_000}: {timeoutMs?: number} = {},
