@@ -63,14 +63,30 @@ export interface AddMemberResult extends Answered {
 export interface ReshardResult extends Answered {
   shardCount: number
   message: string
+  /** The coordinator's figures for this reshard (key copies, rate, how long writes were held); null if it did not tell. */
+  progress: ReshardProgress | null
 }
 
-export type ReshardPhase = 'preparing' | 'moving' | 'committing'
+export type ReshardPhase = 'copying' | 'cutover' | 'done' | 'aborted'
 
+/** A reshard as its coordinator reports it in /admin/status (`reshard`). */
 export interface ReshardProgress {
+  /** The configuration epoch the reshard leads to. */
+  epoch: number
   phase: ReshardPhase
+  /** Key copies installed by the receiving nodes so far (a key counts once per new owner), and the total known so far. */
   moved: number
   total: number
+  keysPerSecond: number
+  etaSeconds: number | null
+  /** How long writes were held at the cutover, once it happened (ms). */
+  pauseMs: number | null
+  error?: string
+}
+
+export interface ReshardAbortResult extends Answered {
+  aborted: boolean
+  message: string
 }
 
 /** `GET /admin/status`: one node's own numbers and its belief about every configured node. */

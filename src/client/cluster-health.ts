@@ -53,7 +53,8 @@ export function assessHealth(
     }
   })
   const up = nodes.filter((n) => n.state === 'up')
-  const reshard = [...answers.values()].find((a) => a?.reshard)?.reshard ?? null
+  // A coordinator keeps its last reshard's figures after it ended: only one under way degrades.
+  const reshard = [...answers.values()].map((a) => a?.reshard).find((r) => r?.phase === 'copying' || r?.phase === 'cutover') ?? null
 
   const unavailable: string[] = []
   if (up.length === 0) unavailable.push('no node answered')

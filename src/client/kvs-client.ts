@@ -16,6 +16,7 @@ import type {
   GetResult,
   NodeShardIdResult,
   PutResult,
+  ReshardAbortResult,
   ReshardProgress,
   ReshardResult,
   ShardIdsResult,
@@ -39,7 +40,7 @@ export const timeouts = {
   reshard: 120_000,
 } as const
 
-const reshardPollMs = 500
+const reshardPollMs = 250
 
 export interface ClientOptions {
   /** Candidate nodes in the order to try them; at least one. */
@@ -194,30 +195,45 @@ export class KvsClient {
 
   /**
    * Reshards and resolves when the node says it is done. While it works, `onProgress` gets
-   * what another node's /admin/status reports (polled; a node that does not answer is skipped).
+   * what the coordinating node (the first one tried) reports in /admin/status for this
+   * reshard (polled; a poll that fails is skipped).
    */
-  async reshard(shardCount: number, onProgress?: (progress: ReshardProgress | null) => void): Promise<ReshardResult> {
+  async reshard(shardCount: number, onProgress?: (progress: ReshardProgress) => void): Promise<ReshardResult> {
+    const coordinator = this.nodes[0]
+    // Progress of an earlier reshard is told apart by its epoch: this one leads past the epoch in force.
+    const before = onProgress ? await this.adminStatus(coordinator).catch(() => null) : null
     const done = this.request(
       {method: 'PUT', path: '/key-value-store-shard/reshard', body: {'shard-count': shardCount}, timeoutMs: timeouts.reshard},
       {retryDelivered: false},
     )
-    const stopPolling = onProgress ? this.pollReshard(this.nodes[1] ?? this.nodes[0], onProgress) : () => {}
+    const stopPolling = onProgress ? this.pollReshard(coordinator, before?.epoch ?? 0, onProgress) : () => {}
+    let node: string
+    let answer: NodeAnswer
     try {
-      const {node, answer} = await done
+      ;({node, answer} = await done)
       expectStatus(answer, node, 200)
-      return {shardCount, message: messageOf(answer), node}
     } finally {
       stopPolling()
     }
+    const final = (await this.adminStatus(node).catch(() => null))?.reshard ?? null
+    const progress = final?.phase === 'done' && (!before || final.epoch > before.epoch) ? final : null
+    return {shardCount, message: messageOf(answer), node, progress}
   }
 
-  private pollReshard(node: string, onProgress: (progress: ReshardProgress | null) => void): () => void {
+  /** Aborts the reshard under way (one that a node coordinates, or one whose coordinator died). */
+  async abortReshard(): Promise<ReshardAbortResult> {
+    const {node, answer} = await this.request({method: 'POST', path: '/admin/reshard/abort', timeoutMs: timeouts.configChange}, {retryDelivered: false})
+    expectStatus(answer, node, 200)
+    return {aborted: answer.body.aborted === true, message: messageOf(answer), node}
+  }
+
+  private pollReshard(node: string, epochBefore: number, onProgress: (progress: ReshardProgress) => void): () => void {
     let stopped = false
     const poll = async () => {
       while (!stopped) {
         try {
-          const status = await this.adminStatus(node)
-          if (!stopped) onProgress(status.reshard)
+          const {reshard} = await this.adminStatus(node)
+          if (!stopped && reshard && reshard.epoch > epochBefore) onProgress(reshard)
         } catch {
           // Progress is a courtesy: the reshard answer itself decides success.
         }

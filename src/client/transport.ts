@@ -6,7 +6,7 @@
 import {Agent, request} from 'undici'
 import {KvsError} from '../errors.js'
 
-export type HttpMethod = 'GET' | 'PUT' | 'DELETE'
+export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'DELETE'
 
 export interface NodeRequest {
   method: HttpMethod

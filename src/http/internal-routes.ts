@@ -7,7 +7,7 @@ import type {PeerSummary} from '../membership/failure-detector.js'
 import {parseMetadata} from '../clock/causal-metadata.js'
 import type {ForwardedRequest} from '../replication/key-service.js'
 import type {Op} from '../replication/op.js'
-import type {ChangesRequest, SnapshotRequest} from '../replication/reshard-participant.js'
+import type {ChangesRequest, SnapshotRequest} from '../replication/reshard-source.js'
 import {errorAnswer} from './error-answer.js'
 import {
   clusterConfig,
@@ -97,6 +97,6 @@ export async function internalRoutes(app: FastifyInstance, {services}: {services
   app.post<{Body: {epoch?: number}}>('/reshard/abort', {schema: reshardSchemas.abort}, async (request) => ({
     aborted: reshard.abort(request.body?.epoch),
   }))
-  app.post<{Body: SnapshotRequest}>('/reshard/snapshot', {schema: reshardSchemas.snapshot}, async (request) => reshard.snapshotPage(request.body))
-  app.post<{Body: ChangesRequest}>('/reshard/changes', {schema: reshardSchemas.changes}, async (request) => reshard.changes(request.body))
+  app.post<{Body: SnapshotRequest}>('/reshard/snapshot', {schema: reshardSchemas.snapshot}, async (request) => reshard.source.snapshotPage(request.body))
+  app.post<{Body: ChangesRequest}>('/reshard/changes', {schema: reshardSchemas.changes}, async (request) => reshard.source.changes(request.body))
 }

@@ -5,7 +5,7 @@
  *   snapshot of the keys that will be its own, then rounds of the changes made since
  *   (from its own replica when it is a member of that shard, else from a member over the
  *   network), until the coordinator holds writes and asks for the final changes;
- * - as a source, it pages out snapshots and changes of its replica to the receivers;
+ * - as a source (reshard-source.ts), it pages out snapshots and changes of its replica;
  * - at the cutover it holds writes until the new layout is installed or the reshard aborts.
  *
  * The new replica is taken by the replicator when the new layout is installed (take()),
@@ -25,11 +25,10 @@ import {
   type ParticipantPhase,
   type ReshardPlan,
 } from '../membership/reshard-plan.js'
-import {shardForKey} from '../placement/placement.js'
 import type {Transport} from '../transport/transport.js'
 import {movedVersion, type Version} from './op.js'
+import {copyPageKeys, ReshardSource, type ChangesAnswer, type ChangesRequest, type SnapshotPage, type SnapshotRequest} from './reshard-source.js'
 import {ShardState} from './shard-state.js'
-import type {FrozenVersions} from './version-table.js'
 
 /** What the participant needs of the node's replica (implemented by the Replicator). */
 export interface ReplicaAccess {
@@ -64,47 +63,6 @@ export interface ParticipantOptions {
   holdSilenceMs?: number
 }
 
-/** A page of a snapshot (POST /internal/reshard/snapshot). */
-export interface SnapshotRequest {
-  shard: number
-  layoutEpoch: number
-  shardCount: number
-  target: number
-  /** Absent for the first page: the source freezes its replica then. */
-  id?: string
-  offset: number
-  limit: number
-}
-
-export interface SnapshotPage {
-  id: string
-  total: number
-  /** The source replica's clock when it froze the snapshot. */
-  clock: VectorClock
-  entries: Array<[string, Version]>
-  done: boolean
-}
-
-/** Changes since a clock (POST /internal/reshard/changes). */
-export interface ChangesRequest {
-  shard: number
-  layoutEpoch: number
-  shardCount: number
-  target: number
-  since: VectorClock
-  /** The source first waits until its replica covers this (the cutover's coverage). */
-  need?: VectorClock
-  limit: number
-}
-
-export type ChangesAnswer = {entries: Array<[string, Version]>; clock: VectorClock; more: boolean} | {restart: true}
-
-/** Keys per snapshot page and per round of changes. */
-export const copyPageKeys = 10_000
-/** Bytes of keys and values per page or round, so that one answer stays bounded whatever the values. */
-export const copyPageBytes = 8 * 1024 * 1024
-/** A snapshot nobody asked for a page of since this long is dropped. */
-const snapshotIdleMs = 60_000
 /** Pause between rounds of changes once a feed keeps up. */
 const roundIdleMs = 50
 
@@ -132,12 +90,14 @@ interface Pending {
 
 export class ReshardParticipant {
   private pending: Pending | null = null
-  private readonly snapshots = new Map<string, {frozen: FrozenVersions; indices: Uint32Array; clock: VectorClock; at: number}>()
   private timer: NodeJS.Timeout | undefined
   private readonly peerTimeoutMs: number
+  /** This node as a source of the copies: what receivers page through. */
+  readonly source: ReshardSource
 
   constructor(private readonly opts: ParticipantOptions) {
     this.peerTimeoutMs = opts.peerTimeoutMs ?? 5000
+    this.source = new ReshardSource(opts.replica)
   }
 
   private get self(): string {
@@ -147,11 +107,6 @@ export class ReshardParticipant {
   /** The epoch of the configuration a pending reshard leads to, or null. */
   get pendingEpoch(): number | null {
     return this.pending?.plan.next.epoch ?? null
-  }
-
-  /** Snapshots held for receivers (operator status: they must not pile up). */
-  get heldSnapshots(): number {
-    return this.snapshots.size
   }
 
   // ---- receiver ------------------------------------------------------------------------
@@ -384,7 +339,7 @@ export class ReshardParticipant {
 
   private async callSource<T>(peer: string, what: 'snapshot' | 'changes', body: SnapshotRequest | ChangesRequest): Promise<T> {
     if (peer === this.self) {
-      return (what === 'snapshot' ? this.snapshotPage(body as SnapshotRequest) : await this.changes(body as ChangesRequest)) as T
+      return (what === 'snapshot' ? this.source.snapshotPage(body as SnapshotRequest) : await this.source.changes(body as ChangesRequest)) as T
     }
     const res = await this.opts.transport.request(peer, {
       method: 'POST',
@@ -394,47 +349,6 @@ export class ReshardParticipant {
     })
     if (res.status !== 200) throw new KvsError('PEER_UNAVAILABLE', `${peer} refused the reshard ${what} (${res.status})`, {peer})
     return JSON.parse(res.text) as T
-  }
-
-  // ---- source --------------------------------------------------------------------------
-
-  /** A page of the keys of `shard` that go to `target`, frozen at the first page. */
-  snapshotPage(req: SnapshotRequest): SnapshotPage {
-    const now = Date.now()
-    for (const [id, s] of this.snapshots) if (now - s.at > snapshotIdleMs) this.snapshots.delete(id)
-    let id = req.id
-    let snap = id === undefined ? undefined : this.snapshots.get(id)
-    if (!snap) {
-      if (id !== undefined && req.offset > 0) throw new KvsError('NOT_FOUND', 'Snapshot expired')
-      const state = this.opts.replica.stateOf(req.shard, req.layoutEpoch)
-      const frozen = state.frozen()
-      const picked: number[] = []
-      for (let i = 0; i < frozen.length; i++) if (shardForKey(frozen.keyAt(i), req.shardCount) === req.target) picked.push(i)
-      snap = {frozen, indices: Uint32Array.from(picked), clock: state.clock, at: now}
-      id = `${now.toString(36)}-${Math.random().toString(36).slice(2)}`
-      this.snapshots.set(id, snap)
-    }
-    snap.at = now
-    const end = Math.min(snap.indices.length, req.offset + req.limit)
-    const entries: Array<[string, Version]> = []
-    let bytes = 0
-    let i = req.offset
-    for (; i < end && bytes < copyPageBytes; i++) {
-      const entry = snap.frozen.entry(snap.indices[i])
-      bytes += entryBytes(entry)
-      entries.push(entry)
-    }
-    const done = i >= snap.indices.length
-    if (done) this.snapshots.delete(id as string)
-    return {id: id as string, total: snap.indices.length, clock: snap.clock, entries, done}
-  }
-
-  /** The changes to the keys of `shard` that go to `target` since `since` (after covering `need`). */
-  async changes(req: ChangesRequest): Promise<ChangesAnswer> {
-    if (req.need) await this.opts.replica.awaitClock(req.shard, req.layoutEpoch, req.need)
-    const state = this.opts.replica.stateOf(req.shard, req.layoutEpoch)
-    const found = state.changesAfter(req.since, (key) => shardForKey(key, req.shardCount) === req.target, req.limit, copyPageBytes)
-    return found ?? {restart: true}
   }
 
   // ---- a silent coordinator ------------------------------------------------------------
@@ -465,8 +379,5 @@ export class ReshardParticipant {
     }
   }
 }
-
-/** What an entry weighs in a page: its key and value, and a little for the rest. */
-export const entryBytes = ([key, version]: readonly [string, Version]): number => key.length + (version.value?.length ?? 0) + 64
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))

@@ -93,6 +93,8 @@ describe('kvs CLI end to end', function () {
       ['get', 'k', '--bogus'],
       ['reshard', 'abc'],
       ['reshard', '0'],
+      ['reshard'],
+      ['reshard', '2', '--abort'],
       ['shard', 'members', 'one'],
       ['view', 'add', 'not-an-address'],
       ['get', 'k', '--node', 'localhost:8085'],
@@ -290,11 +292,18 @@ describe('kvs CLI end to end', function () {
       expect(ids.doc.shardIds).to.deep.equal([1, 2])
     })
 
+    it('--abort with no reshard under way says so and exits 0', async () => {
+      const {code, doc} = await cli.json<{aborted: boolean; message: string}>(['reshard', '--abort'])
+      expect([code, doc.aborted, doc.message]).to.deep.equal([0, false, 'No reshard was under way'])
+    })
+
     it('reshards to three shards; keys written before stay readable', async () => {
       const put = await cli.json<PutResult>(['put', 'before-reshard', 'kept'])
       expect(put.code).to.equal(0)
       const {code, doc} = await cli.json<ReshardResult>(['reshard', '3'])
       expect([code, doc.message, doc.shardCount]).to.deep.equal([0, 'Resharding done successfully', 3])
+      expect(doc.progress).to.include({phase: 'done'})
+      expect(doc.progress?.pauseMs).to.be.a('number')
       const ids = await cli.json<ShardIdsResult>(['shard', 'ids'])
       expect(ids.doc.shardIds).to.deep.equal([1, 2, 3])
       const get = await cli.json<GetResult>(['get', 'before-reshard'])

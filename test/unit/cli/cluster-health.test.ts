@@ -54,11 +54,22 @@ describe('cluster health', () => {
     expect(health.reasons).to.deep.equal(['A cannot reach D'])
   })
 
+  const progress = {epoch: 3, moved: 5, total: 40, keysPerSecond: 10, etaSeconds: 4, pauseMs: null}
+
   it('degraded: a reshard is under way', () => {
-    const moving = own('B', 2, {reshard: {phase: 'moving', moved: 5, total: 40}})
-    const health = assessHealth(layout, 2, answersFrom(own('A', 1), moving, own('C', 1), own('D', 2)))
+    const copying = own('B', 2, {reshard: {...progress, phase: 'copying'}})
+    const health = assessHealth(layout, 2, answersFrom(own('A', 1), copying, own('C', 1), own('D', 2)))
     expect(health.verdict).to.equal('degraded')
-    expect(health.reshard).to.deep.equal({phase: 'moving', moved: 5, total: 40})
+    expect(health.reshard).to.deep.equal({...progress, phase: 'copying'})
+  })
+
+  it('healthy: a coordinator still shows the reshard it finished or aborted', () => {
+    for (const phase of ['done', 'aborted'] as const) {
+      const ended = own('B', 2, {reshard: {...progress, phase}})
+      const health = assessHealth(layout, 2, answersFrom(own('A', 1), ended, own('C', 1), own('D', 2)))
+      expect(health.verdict, phase).to.equal('healthy')
+      expect(health.reshard, phase).to.equal(null)
+    }
   })
 
   it('unavailable: a shard has no live member', () => {
