@@ -318,10 +318,11 @@ export class Membership {
           throw error
         }
       }
-      await this.install(next)
-      await Promise.all(
-        everyone.filter((n) => n !== this.opts.self).map((peer) => this.sendCommit(peer, next).catch(() => undefined)),
-      )
+      // Decided: installing here and telling the others can go on together.
+      await Promise.all([
+        this.install(next),
+        ...everyone.filter((n) => n !== this.opts.self).map((peer) => this.sendCommit(peer, next).catch(() => undefined)),
+      ])
       return next
     })
     this.changing = run.catch(() => undefined)

@@ -113,7 +113,8 @@ export function progressFigures(moved: number, total: number, startedAt: number,
   const seconds = (now - startedAt) / 1000
   const keysPerSecond = seconds > 0 ? Math.round(moved / seconds) : 0
   const left = Math.max(0, total - moved)
-  return {keysPerSecond, etaSeconds: keysPerSecond > 0 ? Math.ceil(left / keysPerSecond) : left === 0 ? 0 : null}
+  if (total === 0) return {keysPerSecond, etaSeconds: null}
+  return {keysPerSecond, etaSeconds: keysPerSecond > 0 ? Math.ceil(left / keysPerSecond) : null}
 }
 
 /**

@@ -132,6 +132,7 @@ export class ReshardCoordinator {
     const {plan} = run
     const epoch = plan.next.epoch
     this.publish(plan, 'cutover', this.last?.moved ?? 0, this.last?.total ?? 0, this.last?.startedAt ?? Date.now())
+    const steps = {holdMs: 0, finishMs: 0, commitMs: 0}
     let heldAt = 0
     await this.membership.change(
       (config) => {
@@ -142,13 +143,18 @@ export class ReshardCoordinator {
         heldAt = Date.now()
         const deadline = heldAt + this.limits.cutoverTimeoutMs
         const holds = await Promise.all(nodes.map((n) => this.call<{shard: number | null; clock: VectorClock}>(n, 'hold', {epoch})))
+        steps.holdMs = Date.now() - heldAt
         const need = coverageNeeded(holds)
         await Promise.all(nodes.map((n) => this.call(n, 'finish', {epoch, need}, Math.max(1, deadline - Date.now()))))
+        steps.finishMs = Date.now() - heldAt - steps.holdMs
         if (run.aborted) throw new KvsError('CONFLICT', `Reshard ${run.aborted}`)
         if (Date.now() > deadline) throw new KvsError('UNAVAILABLE', 'The reshard cutover took too long; it was aborted')
       },
     )
-    return Date.now() - heldAt
+    const pause = Date.now() - heldAt
+    steps.commitMs = pause - steps.holdMs - steps.finishMs
+    this.log.info({epoch, ...steps}, 'reshard cutover: writes held until every node installed the new layout')
+    return pause
   }
 
   private publish(plan: ReshardPlan, phase: ReshardPhase, moved: number, total: number, startedAt: number, pauseMs: number | null = null, error?: string): void {

@@ -69,7 +69,10 @@ export async function buildNode(
     seeds: options.view ?? initial?.nodes ?? [],
     localSummary: () => (replicator as Replicator).summary(),
     onInstall: (next, previous) => (replicator as Replicator).install(next, previous),
-    persist: (next) => storage.meta.write({address: options.address, config: next}),
+    persist: async (next) => {
+      await storage.meta.write({address: options.address, config: next})
+      ;(replicator as Replicator).persisted()
+    },
     onPeerAhead: (peer) => replicator?.peerAhead(peer),
     log,
   })

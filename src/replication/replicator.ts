@@ -51,6 +51,8 @@ export interface WriteResult {
 
 /** Keys per message when a shard's data is copied to another node. */
 const transferBatch = 5_000
+/** How long after a cutover the new layout's first snapshot is written (see persisted()). */
+const snapshotAfterCutoverMs = 1000
 /** A full state transfer nobody paged through for this long is dropped. */
 const transferIdleMs = 120_000
 /**
@@ -85,6 +87,8 @@ export class Replicator implements ReplicaAccess {
   private markRecovered!: () => void
   private readonly whenRecovered = new Promise<void>((resolve) => (this.markRecovered = resolve))
   private snapshotting: Promise<void> | null = null
+  /** A reshard swapped in a replica no snapshot holds yet (see persisted()). */
+  private snapshotDue = false
   /** Writes wait on this while a reshard's cutover holds them. */
   private writeGate: Promise<void> | null = null
   private openGate: (() => void) | null = null
@@ -487,10 +491,11 @@ export class Replicator implements ReplicaAccess {
       const built = this.reshard.take(next)
       if (built !== undefined) {
         this.swapIn(built)
-        // In the background: the pause of the cutover must not grow with the data. A restart
-        // before the snapshot is written finds ops of the new layout after an older snapshot,
-        // and copies a peer's whole state (see `incomplete`).
-        void this.snapshot()
+        // Written once the configuration is on disk (persisted()), in the background: the
+        // cutover must not wait for it (it grows with the data), nor the configuration's
+        // fsync behind it. A restart before it finds ops of the new layout after an older
+        // snapshot, and copies a peer's whole state (see `incomplete`).
+        this.snapshotDue = true
         return
       }
     }
@@ -505,6 +510,18 @@ export class Replicator implements ReplicaAccess {
     await this.copyShard(next, myShard)
     this.synced = true
     await this.snapshot()
+  }
+
+  /**
+   * The configuration installed last is on disk: write the snapshot a reshard left due, a
+   * little later. Every node of the cluster snapshots at once after a cutover; on a small
+   * machine that CPU would otherwise delay the last nodes' commits, and so the held writes
+   * (measured: 270 ms instead of 40 ms for 20,000 keys, 6 nodes on 2 cores).
+   */
+  persisted(): void {
+    if (!this.snapshotDue) return
+    this.snapshotDue = false
+    setTimeout(() => void this.snapshot(), snapshotAfterCutoverMs).unref()
   }
 
   /** Puts `state` in force and gives held writes back: they find the new layout (or 'moved'). */
