@@ -111,3 +111,81 @@ describe('recent ops', () => {
     })
   })
 })
+
+describe('recent ops: changes since a clock (a reshard copy)', () => {
+  const version = (origin: string, seq: number, value = `${origin}${seq}`): Version => makeVersion(value, seq, origin, seq, null)
+  /** A ring of `capacity` with these (key, origin, seq) pushed in order. */
+  const ring = (capacity: number, pushes: Array<[string, string, number]>): RecentOps => {
+    const r = new RecentOps(capacity)
+    for (const [key, origin, seq] of pushes) r.push(key, version(origin, seq))
+    return r
+  }
+  const keys = (answer: ReturnType<RecentOps['changesAfter']>) => answer?.entries.map(([k]) => k)
+  const all = () => true
+
+  it('answers the kept ops the clock lacks, oldest first, with the clock they bring it to', () => {
+    const r = ring(10, [['x', A, 1], ['y', B, 1], ['x', A, 2], ['z', B, 2]])
+    const answer = r.changesAfter({[A]: 1}, all, 100, 1 << 20)
+    expect(keys(answer)).to.deep.equal(['y', 'x', 'z'])
+    expect(answer?.clock).to.deep.equal({[A]: 2, [B]: 2})
+    expect(answer?.more).to.equal(false)
+  })
+
+  it('filters by key, and still moves the clock past the ops it filtered out', () => {
+    const r = ring(10, [['x', A, 1], ['y', B, 1], ['x', A, 2]])
+    const answer = r.changesAfter({}, (k) => k === 'x', 100, 1 << 20)
+    expect(keys(answer)).to.deep.equal(['x', 'x'])
+    expect(answer?.clock).to.deep.equal({[A]: 2, [B]: 1})
+  })
+
+  it('stops at the limit with a clock that claims nothing left for the next call', () => {
+    const r = ring(10, [['a', A, 1], ['b', B, 1], ['c', A, 2], ['d', C, 1]])
+    const first = r.changesAfter({}, all, 2, 1 << 20)
+    expect([keys(first), first?.clock, first?.more]).to.deep.equal([['a', 'b'], {[A]: 1, [B]: 1}, true])
+    const second = r.changesAfter(first?.clock ?? {}, all, 2, 1 << 20)
+    expect([keys(second), second?.clock, second?.more]).to.deep.equal([['c', 'd'], {[A]: 2, [B]: 1, [C]: 1}, false])
+  })
+
+  it('stops at about the byte budget', () => {
+    const r = new RecentOps(10)
+    for (let i = 1; i <= 5; i++) r.push(`k${i}`, version(A, i, 'v'.repeat(1000)))
+    const answer = r.changesAfter({}, all, 100, 2500)
+    expect(keys(answer)).to.deep.equal(['k1', 'k2', 'k3'])
+    expect(answer?.more).to.equal(true)
+  })
+
+  it('is null for a clock older than the oldest op kept: the receiver copies a snapshot again', () => {
+    const r = ring(2, [['a', A, 1], ['b', A, 2], ['c', A, 3]])
+    expect(r.changesAfter({}, all, 100, 1 << 20)).to.equal(null)
+    expect(keys(r.changesAfter({[A]: 1}, all, 100, 1 << 20))).to.deep.equal(['b', 'c'])
+  })
+
+  it('brought up to date round by round, a receiver ends with every key at its last version (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom('x', 'y', 'z'), fc.constantFrom(A, B, C)), {minLength: 1, maxLength: 40}),
+        fc.integer({min: 1, max: 5}),
+        (writes, limit) => {
+          const seqs: Record<string, number> = {}
+          const r = new RecentOps(100)
+          const latest = new Map<string, Version>()
+          for (const [key, origin] of writes) {
+            const v = version(origin, (seqs[origin] = (seqs[origin] ?? 0) + 1))
+            r.push(key, v)
+            latest.set(key, v)
+          }
+          const got = new Map<string, Version>()
+          let clock: VectorClock = {}
+          for (let more = true; more; ) {
+            const answer = r.changesAfter(clock, all, limit, 1 << 20)
+            if (!answer) return false
+            for (const [k, v] of answer.entries) got.set(k, v)
+            clock = answer.clock
+            more = answer.more
+          }
+          return covers(clock, seqs) && JSON.stringify([...got].sort()) === JSON.stringify([...latest].sort())
+        },
+      ),
+    )
+  })
+})
