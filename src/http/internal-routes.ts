@@ -16,6 +16,7 @@ import {
   okResponse,
   peerSummary,
   replicateBody,
+  joinPrepare,
   reshardSchemas,
   syncBody,
   transferPageBody,
@@ -80,6 +81,11 @@ export async function internalRoutes(app: FastifyInstance, {services}: {services
 
   app.post<{Body: {id: string; offset: number; limit: number}}>('/transfer', {schema: {body: transferPageBody}}, async (request) =>
     replicator.transferPage(request.body.id, request.body.offset, request.body.limit),
+  )
+
+  // add-member: the newcomer copies the shard before the configuration names it a member.
+  app.post<{Body: {shard: number; layoutEpoch: number; peers: string[]}}>('/join/prepare', {schema: joinPrepare}, async (request) =>
+    replicator.prepareJoin(request.body.shard, request.body.layoutEpoch, request.body.peers),
   )
 
   // The reshard participant (reshard-participant.ts): the coordinator drives it, receivers copy from it.

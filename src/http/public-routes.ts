@@ -181,6 +181,7 @@ export async function publicRoutes(app: FastifyInstance, {services}: {services: 
       const shard = shardParam(services, request, 'PUT')
       if (shard === null) return unknownShard(reply, 'PUT')
       const address = socketAddressOf(request, 'PUT')
+      await services.prepareJoin(address, shard)
       await membership.change((c) => withMember(c, shard, address))
       return {message: 'Member added successfully'}
     },

@@ -380,6 +380,19 @@ export const statusResponse = {
   },
 } as const
 
+export const joinPrepare = {
+  body: {
+    type: 'object',
+    required: ['shard', 'layoutEpoch', 'peers'],
+    properties: {
+      shard: {type: 'integer', minimum: 1},
+      layoutEpoch: {type: 'integer', minimum: 1},
+      peers: {type: 'array', maxItems: 1000, items: {type: 'string', minLength: 1, maxLength: 300}},
+    },
+  },
+  response: {200: {type: 'object', required: ['keys'], properties: {keys: {type: 'integer'}}}},
+} as const
+
 export const reshardAbortResponse = {
   200: {type: 'object', required: ['message', 'aborted'], properties: {message: {type: 'string'}, aborted: {type: 'boolean'}}},
 } as const

@@ -16,6 +16,11 @@ export interface NodeServices {
   readonly log: FastifyBaseLogger
   /** Present only on a node started with fault injection (test only): /admin/faults. */
   readonly faults?: PeerFaults | null
+  /**
+   * Before add-member names `address` a member of `shard`: has it copy the shard while the
+   * shard keeps serving. Best effort: a newcomer that could not copy copies on joining.
+   */
+  prepareJoin(address: string, shard: number): Promise<void>
   /** Runs reshards coordinated by this node, and aborts them. */
   readonly reshard: Pick<ReshardCoordinator, 'run' | 'abort' | 'progress'>
 }

@@ -17,6 +17,9 @@ import {FaultyTransport, PeerFaults} from '../transport/fault-injection.js'
 import type {Transport} from '../transport/transport.js'
 import type {NodeOptions} from './options.js'
 
+/** Longest a newcomer may take to copy a shard before add-member goes on without its copy. */
+const joinCopyTimeoutMs = 120_000
+
 /** Small metadata kept beside the op log. */
 export interface NodeMeta {
   address: string
@@ -80,7 +83,26 @@ export async function buildNode(
   replicator = local
   const keys = new KeyService(membership, local, transport)
   const reshard = new ReshardCoordinator(membership, transport, local.reshard, log)
-  const app = buildApp({membership, replicator: local, keys, transport, faults, log, reshard})
+  const prepareJoin = async (address: string, shard: number): Promise<void> => {
+    const layoutEpoch = membership.config?.layoutEpoch ?? 0
+    const peers = membership.route(shard).members.filter((m) => m !== address)
+    if (peers.length === 0 || layoutEpoch === 0) return
+    try {
+      if (address === options.address) await local.prepareJoin(shard, layoutEpoch, peers)
+      else {
+        const res = await transport.request(address, {
+          method: 'POST',
+          path: '/internal/join/prepare',
+          body: JSON.stringify({shard, layoutEpoch, peers}),
+          timeoutMs: joinCopyTimeoutMs,
+        })
+        if (res.status !== 200) throw new KvsError('PEER_UNAVAILABLE', `${address} could not copy the shard (${res.status})`)
+      }
+    } catch (error) {
+      log.warn({address, shard, err: String(error)}, 'the newcomer could not copy the shard ahead; it copies on joining')
+    }
+  }
+  const app = buildApp({membership, replicator: local, keys, transport, faults, log, reshard, prepareJoin})
 
   let closing: Promise<void> | undefined
   return {

@@ -87,6 +87,8 @@ export class Replicator implements ReplicaAccess {
   private markRecovered!: () => void
   private readonly whenRecovered = new Promise<void>((resolve) => (this.markRecovered = resolve))
   private snapshotting: Promise<void> | null = null
+  /** A shard copied ahead of joining it (add-member), taken by install() once this node is its member. */
+  private joining: ShardState | null = null
   /** A reshard swapped in a replica no snapshot holds yet (see persisted()). */
   private snapshotDue = false
   /** Writes wait on this while a reshard's cutover holds them. */
@@ -429,25 +431,34 @@ export class Replicator implements ReplicaAccess {
       return
     }
     this.catchUp.transfers++
+    if (!(await this.fetchTransfer(peer, answer, s, () => this.state === s))) return
+    this.incomplete = false
+    this.applied()
+    this.opts.log.info({peer, keys: s.liveKeys}, 'copied shard state from peer')
+    await this.snapshot()
+  }
+
+  /**
+   * Pages a peer's state transfer into `s`, then takes its clock. False (and stops) as soon
+   * as `wanted()` says `s` is no longer the replica being filled.
+   */
+  private async fetchTransfer(peer: string, transfer: {transfer: string; clock: VectorClock}, s: ShardState, wanted: () => boolean): Promise<boolean> {
     for (let offset = 0; ; offset += transferBatch) {
       const page = await this.opts.transport.request(peer, {
         method: 'POST',
         path: '/internal/transfer',
-        body: JSON.stringify({id: answer.transfer, offset, limit: transferBatch}),
+        body: JSON.stringify({id: transfer.transfer, offset, limit: transferBatch}),
         timeoutMs: this.peerTimeoutMs * 5,
       })
       if (page.status !== 200) throw new KvsError('PEER_UNAVAILABLE', `transfer refused by ${peer}`)
       const {entries, done} = JSON.parse(page.text) as {entries: Array<[string, Version]>; done: boolean}
-      if (this.state !== s) return
+      if (!wanted()) return false
       s.mergeState(entries, {})
       for (const [, v] of entries) this.hlc.observe(v.ts)
       if (done) break
     }
-    s.mergeState([], answer.clock)
-    if (this.state === s) this.incomplete = false
-    this.applied()
-    this.opts.log.info({peer, keys: s.liveKeys}, 'copied shard state from peer')
-    await this.snapshot()
+    s.mergeState([], transfer.clock)
+    return true
   }
 
   /** Answers a peer's sync request: the ops it lacks, or a state transfer to page through. */
@@ -504,8 +515,12 @@ export class Replicator implements ReplicaAccess {
       return
     }
     if (this.state && this.state.shard === myShard && this.state.epoch === next.layoutEpoch) return
-    // A new member, or a node that missed a reshard: start empty and copy before serving.
-    this.swapIn(new ShardState(myShard, next.layoutEpoch))
+    // A new member: start from the copy made before it joined (then only the writes since
+    // are pulled), else empty. A node that missed a reshard starts empty. Either copies
+    // from the shard's members before it counts as ready.
+    const copied = this.joining?.shard === myShard && this.joining.epoch === next.layoutEpoch ? this.joining : null
+    this.joining = null
+    this.swapIn(copied ?? new ShardState(myShard, next.layoutEpoch))
     this.synced = false
     await this.copyShard(next, myShard)
     this.synced = true
@@ -543,6 +558,46 @@ export class Replicator implements ReplicaAccess {
         this.opts.log.warn({peer, err: String(error)}, 'could not copy the shard from this peer')
       }
     }
+  }
+
+  /**
+   * Copies `shard` from one of `peers` before this node joins it (add-member): the shard
+   * keeps serving meanwhile, and on joining only the writes made since are pulled. The copy
+   * is not logged: the replica is snapshotted once it is in force.
+   */
+  async prepareJoin(shard: number, layoutEpoch: number, peers: readonly string[]): Promise<{keys: number}> {
+    await this.whenRecovered
+    const target = new ShardState(shard, layoutEpoch)
+    this.joining = target
+    const wanted = () => this.joining === target
+    for (const peer of peers.filter((p) => p !== this.self)) {
+      try {
+        const res = await this.opts.transport.request(peer, {
+          method: 'POST',
+          path: '/internal/sync',
+          body: JSON.stringify({shard, epoch: layoutEpoch, clock: {}, full: true}),
+          timeoutMs: this.peerTimeoutMs,
+        })
+        if (res.status !== 200) throw new KvsError('PEER_UNAVAILABLE', `sync refused by ${peer}`, {status: res.status})
+        const answer = JSON.parse(res.text) as {ops: Op[]} | {transfer: string; clock: VectorClock}
+        if ('transfer' in answer) {
+          if (!(await this.fetchTransfer(peer, answer, target, wanted))) break
+        } else {
+          const blocked = drainDeliverable(answer.ops, target.clock, (op) => {
+            target.apply(op)
+            this.hlc.observe(op.ts)
+            return target.clock
+          })
+          if (blocked.length > 0) throw new KvsError('PEER_UNAVAILABLE', `${peer} sent ops that do not follow each other`)
+        }
+        this.opts.log.info({peer, shard, keys: target.liveKeys}, 'copied the shard before joining it')
+        return {keys: target.liveKeys}
+      } catch (error) {
+        this.opts.log.warn({peer, err: String(error)}, 'could not copy the shard from this peer before joining')
+      }
+    }
+    if (this.joining === target) this.joining = null
+    throw new KvsError('UNAVAILABLE', 'Could not copy the shard from any of its members', {shard})
   }
 
   // ---- what a reshard needs of this replica (ReplicaAccess) ------------------------------

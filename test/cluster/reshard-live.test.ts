@@ -4,7 +4,7 @@
  * history checker judges every answer. A reshard must cost them no failed request, no
  * stale read and no lost write, and leave key counts that add up exactly. The same with a
  * SIGKILL of the coordinator or of a receiving node in the middle of the copy, and with an
- * operator's abort: the old layout stays in force, nothing is lost, and a reshard after it
+ * operator's abort; and an add-member, whose newcomer copies the shard before it joins: the old layout stays in force, nothing is lost, and a reshard after it
  * works. The copy is slowed through the test-only fault seam (slowCalls) so that the kills
  * and the abort land in the middle of it.
  */
@@ -139,7 +139,7 @@ async function nothingLost(node: string, acknowledged: ReadonlyMap<string, strin
 const slowCopy = (c: Cluster, ms: number) =>
   Promise.all(c.live.map((a) => http(a, 'POST', '/admin/faults', {slowCalls: ms > 0 ? {path: '/internal/reshard/snapshot', ms} : null})))
 
-describe('reshard while clients run (real processes)', function () {
+describe('reshard and add-member while clients run (real processes)', function () {
   this.timeout(180_000)
   let cluster: Cluster | undefined
 
@@ -243,5 +243,29 @@ describe('reshard while clients run (real processes)', function () {
     const again = await http(survivors[3], 'PUT', '/key-value-store-shard/reshard', {'shard-count': 3}, {timeoutMs: 60_000})
     expect(again.status, JSON.stringify(again.body)).to.equal(200)
     await settled(c.addresses, 3, keys)
+  })
+
+  it('adds a member under causal sessions: it copies before joining, no failed request, no violation', async () => {
+    const c = (cluster = await startCluster({nodes, shards: 2, spares: 1}))
+    const history = await preload(c)
+    const newcomer = c.spares[0]
+    await c.startNode(newcomer, {view: [...c.addresses, newcomer]})
+    const traffic = runTraffic(c.addresses, history)
+    await waitFor(() => traffic.history.operations.length > preloaded + 200, {timeoutMs: 30_000, what: '200 operations before add-member'})
+    const added = await http(c.addresses[4], 'PUT', '/key-value-store-shard/add-member/1', {'socket-address': newcomer}, {timeoutMs: 60_000})
+    expect(added.status, JSON.stringify(added.body)).to.equal(200)
+    const after = traffic.history.operations.length
+    await waitFor(() => traffic.history.operations.length > after + 200, {timeoutMs: 30_000, what: '200 operations after add-member'})
+    await traffic.stop()
+    console.log(`      ${traffic.history.operations.length - preloaded} requests; longest ${Math.round(traffic.longestMs)} ms`)
+
+    expect(traffic.failures).to.deep.equal([])
+    expect(checkHistory(traffic.history.operations).map((v) => `${v.guarantee}: ${v.explanation}`)).to.deep.equal([])
+    await settled([...c.addresses, newcomer], 2, preloaded + traffic.acknowledged.size)
+    await nothingLost(newcomer, traffic.acknowledged)
+    // On joining it pulled only the writes made since its copy, not the shard's history.
+    const {catchUp} = (await http(newcomer, 'GET', '/admin/status')).body as {catchUp: {ops: number; transfers: number}}
+    expect(catchUp.transfers).to.equal(0)
+    expect(catchUp.ops, 'ops pulled on joining').to.be.below(preloaded)
   })
 })
