@@ -118,8 +118,10 @@ function scalingSection(s: ScalingReport, options: BenchOptions): string[] {
     rows.push([
       'reshard',
       `${r.inputs.keys} keys; ${r.inputs.nodes} nodes, ${r.inputs.fromShards} -> ${r.inputs.toShards} shards`,
-      `${r.keysMoved} keys moved in ${seconds(r.settledMs)} (${Math.round(r.keysMovedPerSec)} keys/s); ` +
-        `request answered after ${seconds(r.responseMs)}${retried(r.loadRetries)}`,
+      `answered after ${seconds(r.responseMs)} (${Math.round(r.keysPerSec)} keys/s of the data set); ` +
+        `${r.keysMoved} keys changed shard, settled after ${seconds(r.settledMs)} (${Math.round(r.keysMovedPerSec)} keys/s); ` +
+        `writes held ${r.pauseMs === null ? '?' : `${r.pauseMs} ms`}; during it ${r.traffic.requests} client requests, ` +
+        `${r.traffic.failed} failed, longest ${Math.round(r.traffic.longestMs)} ms${retried(r.loadRetries)}`,
     ])
   }
   return [

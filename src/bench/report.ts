@@ -103,6 +103,12 @@ export interface ReshardFigure {
   /** Until every node reports the new shard count and the key counts add up to all keys. */
   settledMs: number
   keysMovedPerSec: number
+  /** Keys of the data set per second of the reshard request: how fast a data set of this size is resharded. */
+  keysPerSec: number
+  /** How long the cutover held writes, as the coordinator reported it (ms); null if it did not. */
+  pauseMs: number | null
+  /** Client requests (GET and PUT of loaded keys) sent while the reshard ran, one each at a time per lane. */
+  traffic: {requests: number; failed: number; longestMs: number}
   /** Load PUTs answered 503 (or not at all) and sent again. */
   loadRetries: number
 }

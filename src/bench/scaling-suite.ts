@@ -144,7 +144,8 @@ async function measureReshard(ctx: BenchContext, keys: number): Promise<ReshardF
   const keysMoved = countMovedKeys(keyNames(0, keys), cluster.addresses, reshardFrom, reshardTo)
   const expected = expectedLayout(cluster.addresses, keys)
 
-  ctx.progress(`scaling: resharding ${keys} keys from ${reshardFrom} to ${reshardTo} shards`)
+  ctx.progress(`scaling: resharding ${keys} keys from ${reshardFrom} to ${reshardTo} shards, with client traffic`)
+  const traffic = clientTraffic(ctx, cluster.addresses, keys)
   const started = performance.now()
   const answer = await api.call(
     cluster.addresses[0],
@@ -154,6 +155,9 @@ async function measureReshard(ctx: BenchContext, keys: number): Promise<ReshardF
     reshardTimeoutMs,
   )
   const responseMs = performance.now() - started
+  const during = await traffic.stop()
+  const coordinator = (await api.call(cluster.addresses[0], 'GET', '/admin/status')).body as {reshard?: {pauseMs?: unknown}}
+  const pauseMs = typeof coordinator.reshard?.pauseMs === 'number' ? coordinator.reshard.pauseMs : null
   if (answer.status !== 200) {
     throw new KvsError('INTERNAL', `reshard to ${reshardTo} answered ${answer.status}`, {body: answer.body})
   }
@@ -178,7 +182,49 @@ async function measureReshard(ctx: BenchContext, keys: number): Promise<ReshardF
     responseMs,
     settledMs,
     keysMovedPerSec: rate(keysMoved, settledMs / 1000),
+    keysPerSec: rate(keys, responseMs / 1000),
+    pauseMs,
+    traffic: during,
     loadRetries: loaded.retries,
+  }
+}
+
+/** Lanes of client requests sent one after another while a reshard runs. */
+const trafficLanes = 4
+
+/**
+ * Clients that keep working during a reshard: each lane alternates a GET and a PUT (same
+ * value size) of loaded keys on every node in turn, without retries, until stopped. A
+ * request fails when it gets no answer, a 5xx, or a 404 (every key it asks for exists).
+ */
+function clientTraffic(ctx: BenchContext, nodes: readonly string[], keys: number): {stop(): Promise<{requests: number; failed: number; longestMs: number}>} {
+  let running = true
+  const figures = {requests: 0, failed: 0, longestMs: 0}
+  const value = 'x'.repeat(ctx.options.valueBytes)
+  const lane = async (n: number) => {
+    for (let i = n; running; i += trafficLanes) {
+      const key = keyName((i * 7919) % keys)
+      const node = nodes[i % nodes.length]
+      const put = i % 2 === 1
+      const sent = performance.now()
+      let status = 0
+      try {
+        status = (await ctx.api.call(node, put ? 'PUT' : 'GET', `/key-value-store/${key}`, put ? {value, 'causal-metadata': ''} : {'causal-metadata': ''})).status
+      } catch {
+        // No answer: counted as failed below.
+      }
+      figures.requests++
+      figures.longestMs = Math.max(figures.longestMs, performance.now() - sent)
+      if (status !== 200) figures.failed++
+    }
+  }
+  const lanes = Array.from({length: trafficLanes}, (_, n) => lane(n))
+  return {
+    stop: async () => {
+      running = false
+      await Promise.all(lanes)
+      return figures
+    },
   }
 }
 

@@ -57,7 +57,17 @@ function report(): BenchReport {
       restart: {inputs: {keysOnDisk: 1_000_000, valueBytes: 100}, node: '127.0.0.3:9', answerMs: 800, readyMs: 3200},
       catchUp: [{inputs: {nodes: 2, shards: 1, missedWrites: 10_000}, node: '127.0.0.3:9', answerMs: 500, caughtUpMs: 1250, writesPerSec: 8000, loadRetries: 0}],
       reshard: [
-        {inputs: {nodes: 6, fromShards: 2, toShards: 3, keys: 100_000}, keysMoved: 100_000, responseMs: 3900, settledMs: 4000, keysMovedPerSec: 25_000, loadRetries: 3},
+        {
+          inputs: {nodes: 6, fromShards: 2, toShards: 3, keys: 100_000},
+          keysMoved: 100_000,
+          responseMs: 3900,
+          settledMs: 4000,
+          keysMovedPerSec: 25_000,
+          keysPerSec: 25_641,
+          pauseMs: 48,
+          traffic: {requests: 5000, failed: 0, longestMs: 120.4},
+          loadRetries: 3,
+        },
       ],
     },
     targets: summarizeTargets(t),
@@ -141,8 +151,9 @@ describe('bench report', () => {
     expect(text).to.contain('| restart | 127.0.0.3:9 with 1000000 keys of 100 B on disk | answers after 0.80 s; all keys served after 3.20 s |')
     expect(text).to.contain('| catch-up | 127.0.0.3:9 missed 10000 writes; 2 nodes, 1 shard(s) | answers after 0.50 s; caught up after 1.25 s (8000 writes/s) |')
     expect(text).to.contain(
-      '| reshard | 100000 keys; 6 nodes, 2 -> 3 shards | 100000 keys moved in 4.00 s (25000 keys/s); ' +
-        'request answered after 3.90 s; 3 load PUTs retried |',
+      '| reshard | 100000 keys; 6 nodes, 2 -> 3 shards | answered after 3.90 s (25641 keys/s of the data set); ' +
+        '100000 keys changed shard, settled after 4.00 s (25000 keys/s); writes held 48 ms; ' +
+        'during it 5000 client requests, 0 failed, longest 120 ms; 3 load PUTs retried |',
     )
     expect(text).to.contain('(kvs 2.50 s, baseline 0.40 s)')
   })
