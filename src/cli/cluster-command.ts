@@ -1,7 +1,7 @@
 /**
- * The base of commands that talk to a cluster: owns `--node` and builds the client with
- * node selection (--node, KVS_NODE, the local cluster) and, for key commands, the causal
- * session.
+ * The base of commands that talk to a cluster: owns `--node` and `--timeout` and builds the
+ * client with node selection (--node, KVS_NODE, the local cluster) and, for key commands,
+ * the causal session.
  */
 import {Flags} from '@oclif/core'
 import {KvsClient} from '../client/kvs-client.js'
@@ -18,6 +18,18 @@ export const nodeFlag = Flags.string({
   helpValue: '<ip:port>',
 })
 
+/** The largest --timeout (one day), well inside what a timer can hold. */
+export const maxTimeoutMs = 86_400_000
+
+export const timeoutFlag = Flags.integer({
+  summary: 'Milliseconds to wait for a node to answer before trying the next.',
+  description:
+    'Default: 10000 (30000 for view changes and add-member, 120000 for reshard). A node that does not acknowledge the request at all (a paused one) is left after at most 1000 ms, whatever this says.',
+  helpValue: '<ms>',
+  min: 1,
+  max: maxTimeoutMs,
+})
+
 export const sessionFlag = Flags.boolean({
   summary: 'Keep causal metadata across invocations.',
   description: 'On by default. --no-session sends no history and records nothing; `kvs session reset` forgets it.',
@@ -26,10 +38,10 @@ export const sessionFlag = Flags.boolean({
 })
 
 export abstract class ClusterCommand<T extends object> extends KvsCommand<T> {
-  static baseFlags = {node: nodeFlag}
+  static baseFlags = {node: nodeFlag, timeout: timeoutFlag}
 
   /** A client for the selected nodes; with `session`, key requests read and extend the causal session. */
-  protected async connect(options: {node: string | undefined; session?: boolean}): Promise<KvsClient> {
+  protected async connect(options: {node: string | undefined; timeout?: number; session?: boolean}): Promise<KvsClient> {
     const paths = kvsPaths()
     const registry = LocalRegistry.at(paths)
     const registered = (await registry.list()).map((n) => n.address)
@@ -45,6 +57,7 @@ export abstract class ClusterCommand<T extends object> extends KvsCommand<T> {
         await store?.record(sessionKey, metadata)
       },
       onNote: (text) => this.note(text),
+      timeoutMs: options.timeout,
     })
     this.onClose(() => client.close())
     return client

@@ -96,6 +96,8 @@ describe('kvs CLI end to end', function () {
       ['shard', 'members', 'one'],
       ['view', 'add', 'not-an-address'],
       ['get', 'k', '--node', 'localhost:8085'],
+      ['get', 'k', '--timeout', '0'],
+      ['status', '--timeout', '1s'],
       ['get', 'k', '-o', 'everything'],
       ['cluster', 'up', '--first-address', '10.0.0.2'],
       ['cluster', 'up', '--nodes', '3', '--shards', '2'],
@@ -377,6 +379,47 @@ describe('kvs CLI end to end', function () {
       expect(healthy, (await cli.run(['status'])).stdout).to.equal(true)
       const get = await cli.json<GetResult>(['get', 'greeting', '--node', at(2)])
       expect([get.code, get.doc.value]).to.deep.equal([0, 'hi'])
+    })
+  })
+
+  describe('a node paused (SIGSTOP)', () => {
+    let pid: number | null = null
+    const resume = () => {
+      if (pid !== null) process.kill(pid, 'SIGCONT')
+      pid = null
+    }
+    after(resume)
+
+    it('is left after the acknowledgement deadline: reads and writes go to the next node, said on stderr', async () => {
+      const list = await cli.json<{nodes: LocalNode[]}>(['node', 'list'])
+      pid = list.doc.nodes.find((n) => n.address === at(2))?.pid ?? null
+      expect(pid).to.be.a('number')
+      process.kill(pid as number, 'SIGSTOP')
+      const via = `${at(2)},${at(4)}`
+      const get = await cli.json<GetResult>(['get', 'greeting', '--node', via])
+      expect([get.code, get.doc.value, get.doc.node]).to.deep.equal([0, 'hi', at(4)])
+      expect(get.stderr).to.contain(`${at(2)} did not answer (no acknowledgement within 1000 ms); trying ${at(4)}`)
+      const put = await cli.json<PutResult>(['put', 'while-paused', 'v1', '--node', via])
+      expect([put.code, put.doc.node]).to.deep.equal([0, at(4)])
+      const again = await cli.json<PutResult>(['put', 'while-paused', 'v2', '--node', at(4)])
+      expect(again.code).to.equal(0)
+    })
+
+    it('--timeout bounds the wait too: a write to the paused node alone exits 4', async () => {
+      const {code, doc} = await cli.json<ErrorDoc>(['put', 'never', 'v', '--node', at(2), '--timeout', '300'])
+      expect([code, doc.error.code]).to.deep.equal([4, 'UNAVAILABLE'])
+      expect(doc.error.data.tried).to.deep.equal([{node: at(2), reason: 'no acknowledgement within 300 ms'}])
+    })
+
+    it('once resumed, it never applies the writes it was not sent: the later value stays', async () => {
+      resume()
+      const caughtUp = await eventually(async () => {
+        const get = await cli.json<GetResult>(['get', 'while-paused', '--node', at(2)])
+        return get.code === 0 && get.doc.value === 'v2'
+      }, 30_000)
+      expect(caughtUp).to.equal(true)
+      const never = await cli.json<ErrorDoc>(['get', 'never', '--node', at(2)])
+      expect([never.code, never.doc.error.code]).to.deep.equal([3, 'NOT_FOUND'])
     })
   })
 })
