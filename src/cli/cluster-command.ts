@@ -1,25 +1,17 @@
 /**
  * The base of commands that talk to a cluster: owns `--node` and `--timeout` and builds the
- * client with node selection (--node, KVS_NODE, the local cluster) and, for key commands,
- * the causal session.
+ * client (connect.ts) with node selection and, for key commands, the causal session.
  */
 import {Flags} from '@oclif/core'
-import {KvsClient} from '../client/kvs-client.js'
-import {selectNodes, sessionKeyFor} from '../client/node-selection.js'
-import {noHistory, SessionStore} from '../client/session.js'
-import {HttpTransport} from '../client/transport.js'
+import type {KvsClient} from '../client/kvs-client.js'
+import {connectClient, maxTimeoutMs} from './connect.js'
 import {KvsCommand} from './kvs-command.js'
-import {LocalRegistry} from './local-registry.js'
-import {kvsPaths, sessionFile} from './paths.js'
 
 export const nodeFlag = Flags.string({
   summary: 'Node to talk to (ip:port); a comma-separated list is tried in order.',
   description: 'Default: the KVS_NODE environment variable, else every node of the local cluster (kvs cluster up).',
   helpValue: '<ip:port>',
 })
-
-/** The largest --timeout (one day), well inside what a timer can hold. */
-export const maxTimeoutMs = 86_400_000
 
 export const timeoutFlag = Flags.integer({
   summary: 'Milliseconds to wait for a node to answer before trying the next.',
@@ -42,23 +34,7 @@ export abstract class ClusterCommand<T extends object> extends KvsCommand<T> {
 
   /** A client for the selected nodes; with `session`, key requests read and extend the causal session. */
   protected async connect(options: {node: string | undefined; timeout?: number; session?: boolean}): Promise<KvsClient> {
-    const paths = kvsPaths()
-    const registry = LocalRegistry.at(paths)
-    const registered = (await registry.list()).map((n) => n.address)
-    const selection = selectNodes({flag: options.node, env: process.env.KVS_NODE, local: registered})
-    const record = await registry.cluster()
-    const sessionKey = sessionKeyFor(selection, record && {id: record.id, addresses: registered})
-    const store = options.session ? new SessionStore(sessionFile(paths)) : null
-    const client = new KvsClient({
-      nodes: selection.nodes,
-      transport: new HttpTransport(),
-      metadata: store ? await store.load(sessionKey) : noHistory,
-      onMetadata: async (metadata) => {
-        await store?.record(sessionKey, metadata)
-      },
-      onNote: (text) => this.note(text),
-      timeoutMs: options.timeout,
-    })
+    const client = await connectClient({...options, onNote: (text) => this.note(text)})
     this.onClose(() => client.close())
     return client
   }

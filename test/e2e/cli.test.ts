@@ -201,6 +201,15 @@ describe('kvs CLI end to end', function () {
       expect(result.stderr).to.contain('Key does not exist')
     })
 
+    it('get prints the same, success or failure, whether or not it takes the fast path', async () => {
+      // KVS_CONTENT_TYPE=json is --json to oclif, and keeps kvs get off its fast path.
+      for (const key of ['greeting', 'never-written']) {
+        const fast = await cli.run(['get', key, '--json'])
+        const oclif = await cli.run(['get', key], {env: {KVS_CONTENT_TYPE: 'json'}})
+        expect([oclif.code, oclif.stdout], key).to.deep.equal([fast.code, fast.stdout])
+      }
+    })
+
     it('a key longer than 50 characters is refused by the node (exit 1, BAD_REQUEST)', async () => {
       const {code, doc} = await cli.json<ErrorDoc>(['put', 'k'.repeat(51), 'v'])
       expect([code, doc.error.code, doc.error.message]).to.deep.equal([1, 'BAD_REQUEST', 'Key is too long'])
