@@ -3,8 +3,8 @@
  * (fast-get.ts); everything else runs in oclif, which is loaded only then.
  *
  * Failures no command caught end the way a command's do (failure.ts): under --json one JSON
- * error document on stdout, else one line on stderr. Those are an unknown command and
- * errors of the help and autocomplete plugins.
+ * error document on stdout, else one line on stderr. Those are an unknown command
+ * (command-not-found.ts) and errors of the help and autocomplete plugins.
  */
 import {printFailure} from './failure.js'
 import {parseGetLine, runGet} from './fast-get.js'

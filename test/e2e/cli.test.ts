@@ -5,6 +5,7 @@
  * tests share the cluster and run in order; the cluster is purged afterwards.
  */
 import {expect} from 'chai'
+import {spawnSync} from 'node:child_process'
 import {mkdtemp, readFile, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -124,6 +125,42 @@ describe('kvs CLI end to end', function () {
       expect(result.code).to.equal(2)
       expect(result.stdout).to.equal('')
       expect(result.stderr).to.match(/^Error: Missing 1 required arg/)
+    })
+
+    it('-h is help, for kvs and for a command', async () => {
+      const top = await cli.run(['-h'])
+      expect([top.code, top.stderr]).to.deep.equal([0, ''])
+      expect(top.stdout).to.contain('TOPICS')
+      for (const args of [['get', '-h'], ['get', 'k', '-h'], ['shard', 'members', '-h']]) {
+        const help = await cli.run(args)
+        expect([help.code, help.stderr], args.join(' ')).to.deep.equal([0, ''])
+        expect(help.stdout).to.contain('USAGE')
+      }
+    })
+
+    it('a mistyped command is a usage error naming the command meant; under --json one JSON error', async () => {
+      const {code, doc} = await cli.json<ErrorDoc>(['gett', 'k'])
+      expect([code, doc.error.code, doc.error.exitCode]).to.deep.equal([2, 'USAGE', 2])
+      expect(doc.error.data).to.deep.equal({command: 'gett', suggestion: 'get'})
+      const human = await cli.run(['shard', 'membres', '1'])
+      expect([human.code, human.stdout]).to.deep.equal([2, ''])
+      expect(human.stderr).to.contain('Did you mean `kvs shard members`?')
+    })
+
+    it('the add-member example, pasted into a shell, runs two commands with the whole view', async () => {
+      const help = await cli.run(['shard', 'add-member', '--help'])
+      const examples = help.stdout.slice(help.stdout.indexOf('EXAMPLES'), help.stdout.indexOf('FLAG DESCRIPTIONS'))
+      // What a user copies: every command line without its "$ ", continuation lines included.
+      const pasted = examples
+        .split('\n')
+        .filter((line, i, all) => /^\s+\$ /.test(line) || /\\$/.test(all[i - 1] ?? ''))
+        .map((line) => line.replace(/^\s+\$ /, ''))
+        .join('\n')
+      const shell = spawnSync('bash', ['-c', `kvs() { printf '%s\\n' "$*"; }\n${pasted}`], {encoding: 'utf8'})
+      expect(shell.stdout.trim().split('\n')).to.deep.equal([
+        'node start --detach --address 127.0.0.8:8085 --view 127.0.0.2:8085,127.0.0.3:8085,127.0.0.4:8085,127.0.0.5:8085,127.0.0.6:8085,127.0.0.7:8085,',
+        'shard add-member 2 127.0.0.8:8085',
+      ])
     })
   })
 
