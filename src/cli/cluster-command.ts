@@ -8,9 +8,9 @@ import {connectClient, maxTimeoutMs} from './connect.js'
 import {KvsCommand} from './kvs-command.js'
 
 export const nodeFlag = Flags.string({
-  summary: 'Node to talk to (ip:port); a comma-separated list is tried in order.',
+  summary: 'Node to talk to (host:port); a comma-separated list is tried in order.',
   description: 'Default: the KVS_NODE environment variable, else every node of the local cluster (kvs cluster up).',
-  helpValue: '<ip:port>',
+  helpValue: '<host:port>',
 })
 
 export const timeoutFlag = Flags.integer({

@@ -96,13 +96,12 @@ describe('kvs CLI end to end', function () {
       ['reshard', '0'],
       ['shard', 'members', 'one'],
       ['view', 'add', 'not-an-address'],
-      ['get', 'k', '--node', 'localhost:8085'],
+      ['get', 'k', '--node', 'localhost'],
       ['get', 'k', '--timeout', '0'],
       ['status', '--timeout', '1s'],
       ['get', 'k', '-o', 'everything'],
       ['cluster', 'up', '--first-address', '10.0.0.2'],
       ['cluster', 'up', '--nodes', '3', '--shards', '2'],
-      ['node', 'stop', '127.0.0.99:1'],
       ['node', 'start', '--detach'],
       ['node', 'start'],
     ]
@@ -145,6 +144,11 @@ describe('kvs CLI end to end', function () {
       const human = await cli.run(['shard', 'membres', '1'])
       expect([human.code, human.stdout]).to.deep.equal([2, ''])
       expect(human.stderr).to.contain('Did you mean `kvs shard members`?')
+    })
+
+    it('node stop of an address never started here exits 3 (NOT_FOUND)', async () => {
+      const {code, doc} = await cli.json<ErrorDoc>(['node', 'stop', '127.0.0.99:1'])
+      expect([code, doc.error.code, doc.error.exitCode]).to.deep.equal([3, 'NOT_FOUND', 3])
     })
 
     it('the add-member example, pasted into a shell, runs two commands with the whole view', async () => {
@@ -245,6 +249,12 @@ describe('kvs CLI end to end', function () {
         const oclif = await cli.run(['get', key], {env: {KVS_CONTENT_TYPE: 'json'}})
         expect([oclif.code, oclif.stdout], key).to.deep.equal([fast.code, fast.stdout])
       }
+    })
+
+    it('--node accepts localhost:PORT, as 127.0.0.1', async () => {
+      const {code, doc} = await cli.json<ErrorDoc>(['get', 'greeting', '--node', `localhost:${port}`])
+      expect([code, doc.error.code]).to.deep.equal([4, 'UNAVAILABLE'])
+      expect(doc.error.data.tried).to.deep.equal([{node: `127.0.0.1:${port}`, reason: 'ECONNREFUSED'}])
     })
 
     it('a key longer than 50 characters is refused by the node (exit 1, BAD_REQUEST)', async () => {
