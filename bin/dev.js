@@ -1,5 +1,5 @@
 #!/usr/bin/env -S node --import tsx
 // Runs the TypeScript sources directly (no build); for development only.
-import {execute} from '@oclif/core'
+import {main} from '../src/cli/main.ts'
 
-await execute({development: true, dir: import.meta.url})
+await main({dir: import.meta.url, development: true})

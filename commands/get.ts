@@ -1,7 +1,8 @@
 import {Args, Flags} from '@oclif/core'
 import type {GetResult} from '../src/client/api-types.js'
 import {ClusterCommand, sessionFlag} from '../src/cli/cluster-command.js'
-import {lines, type HumanOutput} from '../src/cli/printer.js'
+import {presentGet} from '../src/cli/fast-get.js'
+import type {HumanOutput} from '../src/cli/printer.js'
 
 export default class Get extends ClusterCommand<GetResult> {
   static summary = 'Read a key.'
@@ -35,7 +36,6 @@ export default class Get extends ClusterCommand<GetResult> {
   }
 
   protected present(result: GetResult): HumanOutput {
-    if (this.rawValue) return {kind: 'raw', text: result.value}
-    return lines(`${result.key} = ${result.value}`)
+    return presentGet(result, this.rawValue)
   }
 }

@@ -5,7 +5,7 @@ import {lines, type HumanOutput} from '../../src/cli/printer.js'
 
 export default class NodeStop extends KvsCommand<StoppedNode> {
   static summary = 'Stop a node started with --detach or kvs cluster up.'
-  static description = `Sends SIGTERM to the pid recorded for the address (SIGKILL after 10 s) and waits for the exit. Only nodes in the local registry can be stopped; processes are never looked up by name. Its data stays.`
+  static description = `Sends SIGTERM to the pid recorded for the address (SIGKILL after 10 s) and waits for the exit. Only nodes in the local registry can be stopped (any other address exits with code 3, NOT_FOUND); processes are never looked up by name. Its data stays.`
 
   static examples = ['<%= config.bin %> node stop 127.0.0.3:8085']
 

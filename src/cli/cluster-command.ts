@@ -1,21 +1,25 @@
 /**
- * The base of commands that talk to a cluster: owns `--node` and builds the client with
- * node selection (--node, KVS_NODE, the local cluster) and, for key commands, the causal
- * session.
+ * The base of commands that talk to a cluster: owns `--node` and `--timeout` and builds the
+ * client (connect.ts) with node selection and, for key commands, the causal session.
  */
 import {Flags} from '@oclif/core'
-import {KvsClient} from '../client/kvs-client.js'
-import {selectNodes, sessionKeyFor} from '../client/node-selection.js'
-import {noHistory, SessionStore} from '../client/session.js'
-import {HttpTransport} from '../client/transport.js'
+import type {KvsClient} from '../client/kvs-client.js'
+import {connectClient, maxTimeoutMs} from './connect.js'
 import {KvsCommand} from './kvs-command.js'
-import {LocalRegistry} from './local-registry.js'
-import {kvsPaths, sessionFile} from './paths.js'
 
 export const nodeFlag = Flags.string({
-  summary: 'Node to talk to (ip:port); a comma-separated list is tried in order.',
+  summary: 'Node to talk to (host:port); a comma-separated list is tried in order.',
   description: 'Default: the KVS_NODE environment variable, else every node of the local cluster (kvs cluster up).',
-  helpValue: '<ip:port>',
+  helpValue: '<host:port>',
+})
+
+export const timeoutFlag = Flags.integer({
+  summary: 'Milliseconds to wait for a node to answer before trying the next.',
+  description:
+    'Default: 10000 (30000 for view changes and add-member, 120000 for reshard). A node that does not acknowledge the request at all (a paused one) is left after at most 1000 ms, whatever this says.',
+  helpValue: '<ms>',
+  min: 1,
+  max: maxTimeoutMs,
 })
 
 export const sessionFlag = Flags.boolean({
@@ -26,26 +30,11 @@ export const sessionFlag = Flags.boolean({
 })
 
 export abstract class ClusterCommand<T extends object> extends KvsCommand<T> {
-  static baseFlags = {node: nodeFlag}
+  static baseFlags = {node: nodeFlag, timeout: timeoutFlag}
 
   /** A client for the selected nodes; with `session`, key requests read and extend the causal session. */
-  protected async connect(options: {node: string | undefined; session?: boolean}): Promise<KvsClient> {
-    const paths = kvsPaths()
-    const registry = LocalRegistry.at(paths)
-    const registered = (await registry.list()).map((n) => n.address)
-    const selection = selectNodes({flag: options.node, env: process.env.KVS_NODE, local: registered})
-    const record = await registry.cluster()
-    const sessionKey = sessionKeyFor(selection, record && {id: record.id, addresses: registered})
-    const store = options.session ? new SessionStore(sessionFile(paths)) : null
-    const client = new KvsClient({
-      nodes: selection.nodes,
-      transport: new HttpTransport(),
-      metadata: store ? await store.load(sessionKey) : noHistory,
-      onMetadata: async (metadata) => {
-        await store?.record(sessionKey, metadata)
-      },
-      onNote: (text) => this.note(text),
-    })
+  protected async connect(options: {node: string | undefined; timeout?: number; session?: boolean}): Promise<KvsClient> {
+    const client = await connectClient({...options, onNote: (text) => this.note(text)})
     this.onClose(() => client.close())
     return client
   }

@@ -13,7 +13,7 @@ import {Command} from '@oclif/core'
 import type {Interfaces} from '@oclif/core'
 import {HttpTransport} from '../client/transport.js'
 import {exitCodes, isKvsError, KvsError} from '../errors.js'
-import {toFailure} from './failure.js'
+import {printFailure} from './failure.js'
 import type {LocalContext} from './local-cluster.js'
 import {LocalRegistry} from './local-registry.js'
 import {kvsPaths} from './paths.js'
@@ -69,10 +69,7 @@ export abstract class KvsCommand<T extends object> extends Command {
 
   protected override async catch(error: Error): Promise<void> {
     this.spinner?.stop()
-    const failure = toFailure(error)
-    process.exitCode = failure.exitCode
-    if (this.jsonEnabled()) process.stdout.write(renderJson({error: failure}))
-    else process.stderr.write(`Error: ${failure.message}\n`)
+    printFailure(error, this.jsonEnabled())
   }
 
   protected override async finally(error: Error | undefined): Promise<void> {

@@ -127,7 +127,7 @@ export async function clusterDown(ctx: LocalContext, purge: boolean): Promise<Cl
 /** Stops one registered node: SIGTERM by its recorded pid, SIGKILL after 10 s. */
 export async function stopNode(ctx: LocalContext, address: string): Promise<StoppedNode> {
   if (!(await ctx.registry.has(address))) {
-    throw new KvsError('USAGE', `No node at ${address} was started from this machine (see \`kvs node list\`)`, {address})
+    throw new KvsError('NOT_FOUND', `No node at ${address} was started from this machine (see \`kvs node list\`)`, {address})
   }
   return stopRegistered(ctx, address)
 }

@@ -4,7 +4,6 @@
  * the node's `data/` directory, plus `cluster.json` naming this incarnation of the cluster.
  * The pid file is the only way the CLI ever finds a process to signal.
  */
-import {randomUUID} from 'node:crypto'
 import {mkdir, readdir, readFile, rename, rm, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {sortAddresses} from '../placement/placement.js'
@@ -104,9 +103,11 @@ export class LocalRegistry {
   async ensureCluster(layout: ClusterLayout | null): Promise<ClusterRecord> {
     const existing = await this.cluster()
     if (existing && (existing.layout || !layout)) return existing
+    // The global crypto rather than an import of node:crypto, which every command that reads
+    // the registry (kvs get among them) would then load.
     const record: ClusterRecord = existing
       ? {...existing, layout}
-      : {id: randomUUID(), createdAt: new Date().toISOString(), layout}
+      : {id: crypto.randomUUID(), createdAt: new Date().toISOString(), layout}
     await mkdir(this.root, {recursive: true})
     await writeAtomically(join(this.root, 'cluster.json'), `${JSON.stringify(record, null, 2)}\n`)
     return record

@@ -4,9 +4,12 @@
  *
  * Failover: nodes are tried in the given order. A node that does not answer, or answers 503
  * (nothing changed, safe to retry), is reported through `onNote` and the next one is
- * tried. Requests that change the configuration move on after a non-answer only when the
- * request surely never reached the node, so a slow reshard is never started twice.
- * When every node failed the call rejects with UNAVAILABLE, `data.tried` naming each.
+ * tried. A node that does not even acknowledge a request (a paused one) is left after at
+ * most a second (transport.ts, `acknowledgeMs`) and never got the request's body, so any
+ * request, writes included, may go on to the next node then. Requests that change the
+ * configuration move on after a non-answer only when the request surely never reached the
+ * node, so a slow reshard is never started twice. When every node failed the call rejects
+ * with UNAVAILABLE, `data.tried` naming each.
  */
 import {isKvsError, KvsError} from '../errors.js'
 import type {
@@ -28,7 +31,7 @@ import type {
 import {assessHealth, type ClusterHealth} from './cluster-health.js'
 import type {HttpMethod, NodeAnswer, NodeRequest, Transport} from './transport.js'
 
-/** Explicit deadlines per kind of request (milliseconds). */
+/** Explicit deadlines per kind of request (milliseconds); `--timeout` replaces them all. */
 export const timeouts = {
   /** A paused node must not stall the CLI; peers answer each other within 2 s. */
   probe: 2_000,
@@ -52,6 +55,8 @@ export interface ClientOptions {
   onMetadata?: (metadata: unknown) => Promise<void>
   /** Human notes for stderr (failover). */
   onNote?: (note: string) => void
+  /** The deadline of every request to one node, instead of the defaults in `timeouts`. */
+  timeoutMs?: number
 }
 
 export interface StatusResult extends ClusterHealth {
@@ -70,6 +75,7 @@ export class KvsClient {
   private metadataValue: unknown
   private readonly onMetadata: (metadata: unknown) => Promise<void>
   private readonly onNote: (note: string) => void
+  private readonly timeoutMs: number | undefined
 
   constructor(options: ClientOptions) {
     if (options.nodes.length === 0) throw new KvsError('USAGE', 'No node to talk to')
@@ -78,6 +84,7 @@ export class KvsClient {
     this.metadataValue = options.metadata ?? ''
     this.onMetadata = options.onMetadata ?? (async () => {})
     this.onNote = options.onNote ?? (() => {})
+    this.timeoutMs = options.timeoutMs
   }
 
   /** The causal metadata the next key request will carry. */
@@ -250,7 +257,7 @@ export class KvsClient {
 
   /** `node`'s own /admin/status; no failover. */
   adminStatus(node: string): Promise<AdminStatus> {
-    return fetchAdminStatus(this.transport, node)
+    return fetchAdminStatus(this.transport, node, this.timeoutMs)
   }
 
   /**
@@ -309,7 +316,7 @@ export class KvsClient {
       const next = this.nodes[index + 1]
       let answer: NodeAnswer
       try {
-        answer = await this.transport.send(node, req)
+        answer = await this.transport.send(node, {...req, timeoutMs: this.timeoutMs ?? req.timeoutMs})
       } catch (error) {
         if (!isKvsError(error) || error.code !== 'PEER_UNAVAILABLE') throw error
         attempts.push({node, reason: String(error.data.reason ?? error.message)})

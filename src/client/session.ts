@@ -10,6 +10,7 @@
 import {existsSync} from 'node:fs'
 import {mkdir} from 'node:fs/promises'
 import {dirname} from 'node:path'
+import {isDeepStrictEqual} from 'node:util'
 import {Low} from 'lowdb'
 import {JSONFile} from 'lowdb/node'
 import {mergeMetadata, parseMetadata} from '../clock/causal-metadata.js'
@@ -43,8 +44,15 @@ export class SessionStore {
     return data.clusters[cluster]?.metadata ?? noHistory
   }
 
-  /** Merges `metadata` into what the file holds for `cluster` (see mergeSessionMetadata). */
+  /**
+   * Merges `metadata` into what the file holds for `cluster` (see mergeSessionMetadata).
+   * Metadata the file already covers (what a read that reveals nothing new returns) is not
+   * written: stored history only grows, so what covers it now covers it under any later
+   * writer too, and most `kvs get`s take no lock and write nothing.
+   */
   async record(cluster: string, metadata: unknown): Promise<void> {
+    const stored = (await this.read()).clusters[cluster]?.metadata ?? noHistory
+    if (isDeepStrictEqual(mergeSessionMetadata(stored, metadata), stored)) return
     await this.update((data) => {
       const merged = mergeSessionMetadata(data.clusters[cluster]?.metadata ?? noHistory, metadata)
       data.clusters[cluster] = {metadata: merged, updatedAt: new Date().toISOString()}

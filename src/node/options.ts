@@ -1,8 +1,8 @@
 /**
  * A node's settings: flags first, then environment (API.md section 1), then defaults.
  */
-import envPaths from 'env-paths'
 import path from 'node:path'
+import {kvsPaths} from '../cli/paths.js'
 import {KvsError} from '../errors.js'
 import {isSocketAddress, sortAddresses} from '../placement/placement.js'
 import type {FsyncPolicy} from '../storage/types.js'
@@ -67,10 +67,11 @@ export function resolveNodeOptions(flags: NodeFlags, env: NodeJS.ProcessEnv): No
   }
   const faultInjection = flags.faultInjection || faultText.trim() === '1'
 
-  const dataDir = flags.dataDir ?? env.KVS_DATA_DIR ?? defaultDataDir(address)
+  const dataDir = flags.dataDir ?? env.KVS_DATA_DIR ?? defaultDataDir(address, env)
   return {address, view, shardCount, dataDir: path.resolve(dataDir), fsync, faultInjection}
 }
 
-export function defaultDataDir(address: string): string {
-  return path.join(envPaths('kvs', {suffix: ''}).data, 'nodes', address.replace(':', '_'))
+/** Under KVS_HOME when it is set, as everything else the CLI keeps (src/cli/paths.ts). */
+export function defaultDataDir(address: string, env: NodeJS.ProcessEnv): string {
+  return path.join(kvsPaths(env).data, 'nodes', address.replace(':', '_'))
 }

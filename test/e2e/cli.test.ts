@@ -5,6 +5,7 @@
  * tests share the cluster and run in order; the cluster is purged afterwards.
  */
 import {expect} from 'chai'
+import {spawnSync} from 'node:child_process'
 import {mkdtemp, readFile, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -97,11 +98,12 @@ describe('kvs CLI end to end', function () {
       ['reshard', '2', '--abort'],
       ['shard', 'members', 'one'],
       ['view', 'add', 'not-an-address'],
-      ['get', 'k', '--node', 'localhost:8085'],
+      ['get', 'k', '--node', 'localhost'],
+      ['get', 'k', '--timeout', '0'],
+      ['status', '--timeout', '1s'],
       ['get', 'k', '-o', 'everything'],
       ['cluster', 'up', '--first-address', '10.0.0.2'],
       ['cluster', 'up', '--nodes', '3', '--shards', '2'],
-      ['node', 'stop', '127.0.0.99:1'],
       ['node', 'start', '--detach'],
       ['node', 'start'],
     ]
@@ -124,6 +126,47 @@ describe('kvs CLI end to end', function () {
       expect(result.code).to.equal(2)
       expect(result.stdout).to.equal('')
       expect(result.stderr).to.match(/^Error: Missing 1 required arg/)
+    })
+
+    it('-h is help, for kvs and for a command', async () => {
+      const top = await cli.run(['-h'])
+      expect([top.code, top.stderr]).to.deep.equal([0, ''])
+      expect(top.stdout).to.contain('TOPICS')
+      for (const args of [['get', '-h'], ['get', 'k', '-h'], ['shard', 'members', '-h']]) {
+        const help = await cli.run(args)
+        expect([help.code, help.stderr], args.join(' ')).to.deep.equal([0, ''])
+        expect(help.stdout).to.contain('USAGE')
+      }
+    })
+
+    it('a mistyped command is a usage error naming the command meant; under --json one JSON error', async () => {
+      const {code, doc} = await cli.json<ErrorDoc>(['gett', 'k'])
+      expect([code, doc.error.code, doc.error.exitCode]).to.deep.equal([2, 'USAGE', 2])
+      expect(doc.error.data).to.deep.equal({command: 'gett', suggestion: 'get'})
+      const human = await cli.run(['shard', 'membres', '1'])
+      expect([human.code, human.stdout]).to.deep.equal([2, ''])
+      expect(human.stderr).to.contain('Did you mean `kvs shard members`?')
+    })
+
+    it('node stop of an address never started here exits 3 (NOT_FOUND)', async () => {
+      const {code, doc} = await cli.json<ErrorDoc>(['node', 'stop', '127.0.0.99:1'])
+      expect([code, doc.error.code, doc.error.exitCode]).to.deep.equal([3, 'NOT_FOUND', 3])
+    })
+
+    it('the add-member example, pasted into a shell, runs two commands with the whole view', async () => {
+      const help = await cli.run(['shard', 'add-member', '--help'])
+      const examples = help.stdout.slice(help.stdout.indexOf('EXAMPLES'), help.stdout.indexOf('FLAG DESCRIPTIONS'))
+      // What a user copies: every command line without its "$ ", continuation lines included.
+      const pasted = examples
+        .split('\n')
+        .filter((line, i, all) => /^\s+\$ /.test(line) || /\\$/.test(all[i - 1] ?? ''))
+        .map((line) => line.replace(/^\s+\$ /, ''))
+        .join('\n')
+      const shell = spawnSync('bash', ['-c', `kvs() { printf '%s\\n' "$*"; }\n${pasted}`], {encoding: 'utf8'})
+      expect(shell.stdout.trim().split('\n')).to.deep.equal([
+        'node start --detach --address 127.0.0.8:8085 --view 127.0.0.2:8085,127.0.0.3:8085,127.0.0.4:8085,127.0.0.5:8085,127.0.0.6:8085,127.0.0.7:8085,',
+        'shard add-member 2 127.0.0.8:8085',
+      ])
     })
   })
 
@@ -199,6 +242,21 @@ describe('kvs CLI end to end', function () {
       expect(result.code).to.equal(3)
       expect(result.stdout).to.equal('')
       expect(result.stderr).to.contain('Key does not exist')
+    })
+
+    it('get prints the same, success or failure, whether or not it takes the fast path', async () => {
+      // KVS_CONTENT_TYPE=json is --json to oclif, and keeps kvs get off its fast path.
+      for (const key of ['greeting', 'never-written']) {
+        const fast = await cli.run(['get', key, '--json'])
+        const oclif = await cli.run(['get', key], {env: {KVS_CONTENT_TYPE: 'json'}})
+        expect([oclif.code, oclif.stdout], key).to.deep.equal([fast.code, fast.stdout])
+      }
+    })
+
+    it('--node accepts localhost:PORT, as 127.0.0.1', async () => {
+      const {code, doc} = await cli.json<ErrorDoc>(['get', 'greeting', '--node', `localhost:${port}`])
+      expect([code, doc.error.code]).to.deep.equal([4, 'UNAVAILABLE'])
+      expect(doc.error.data.tried).to.deep.equal([{node: `127.0.0.1:${port}`, reason: 'ECONNREFUSED'}])
     })
 
     it('a key longer than 50 characters is refused by the node (exit 1, BAD_REQUEST)', async () => {
@@ -386,6 +444,47 @@ describe('kvs CLI end to end', function () {
       expect(healthy, (await cli.run(['status'])).stdout).to.equal(true)
       const get = await cli.json<GetResult>(['get', 'greeting', '--node', at(2)])
       expect([get.code, get.doc.value]).to.deep.equal([0, 'hi'])
+    })
+  })
+
+  describe('a node paused (SIGSTOP)', () => {
+    let pid: number | null = null
+    const resume = () => {
+      if (pid !== null) process.kill(pid, 'SIGCONT')
+      pid = null
+    }
+    after(resume)
+
+    it('is left after the acknowledgement deadline: reads and writes go to the next node, said on stderr', async () => {
+      const list = await cli.json<{nodes: LocalNode[]}>(['node', 'list'])
+      pid = list.doc.nodes.find((n) => n.address === at(2))?.pid ?? null
+      expect(pid).to.be.a('number')
+      process.kill(pid as number, 'SIGSTOP')
+      const via = `${at(2)},${at(4)}`
+      const get = await cli.json<GetResult>(['get', 'greeting', '--node', via])
+      expect([get.code, get.doc.value, get.doc.node]).to.deep.equal([0, 'hi', at(4)])
+      expect(get.stderr).to.contain(`${at(2)} did not answer (no acknowledgement within 1000 ms); trying ${at(4)}`)
+      const put = await cli.json<PutResult>(['put', 'while-paused', 'v1', '--node', via])
+      expect([put.code, put.doc.node]).to.deep.equal([0, at(4)])
+      const again = await cli.json<PutResult>(['put', 'while-paused', 'v2', '--node', at(4)])
+      expect(again.code).to.equal(0)
+    })
+
+    it('--timeout bounds the wait too: a write to the paused node alone exits 4', async () => {
+      const {code, doc} = await cli.json<ErrorDoc>(['put', 'never', 'v', '--node', at(2), '--timeout', '300'])
+      expect([code, doc.error.code]).to.deep.equal([4, 'UNAVAILABLE'])
+      expect(doc.error.data.tried).to.deep.equal([{node: at(2), reason: 'no acknowledgement within 300 ms'}])
+    })
+
+    it('once resumed, it never applies the writes it was not sent: the later value stays', async () => {
+      resume()
+      const caughtUp = await eventually(async () => {
+        const get = await cli.json<GetResult>(['get', 'while-paused', '--node', at(2)])
+        return get.code === 0 && get.doc.value === 'v2'
+      }, 30_000)
+      expect(caughtUp).to.equal(true)
+      const never = await cli.json<ErrorDoc>(['get', 'never', '--node', at(2)])
+      expect([never.code, never.doc.error.code]).to.deep.equal([3, 'NOT_FOUND'])
     })
   })
 })

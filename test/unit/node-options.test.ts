@@ -18,3 +18,16 @@ describe('node options: fault injection (test only)', () => {
     expect(() => resolveNodeOptions({}, {...env, KVS_FAULT_INJECTION: 'yes'})).to.throw(/KVS_FAULT_INJECTION must be 1 \(on\) or 0 \(off\), got "yes"/)
   })
 })
+
+describe('node options: the data directory', () => {
+  const address = '127.0.0.2:8085'
+
+  it('is under KVS_HOME when it is set, as the rest of what the CLI keeps', () => {
+    expect(resolveNodeOptions({address}, {KVS_HOME: '/tmp/kvs-home'}).dataDir).to.equal('/tmp/kvs-home/data/nodes/127.0.0.2_8085')
+  })
+
+  it('KVS_DATA_DIR and --data-dir win over it', () => {
+    expect(resolveNodeOptions({address}, {KVS_HOME: '/tmp/kvs-home', KVS_DATA_DIR: '/tmp/d1'}).dataDir).to.equal('/tmp/d1')
+    expect(resolveNodeOptions({address, dataDir: '/tmp/d2'}, {KVS_HOME: '/tmp/kvs-home', KVS_DATA_DIR: '/tmp/d1'}).dataDir).to.equal('/tmp/d2')
+  })
+})

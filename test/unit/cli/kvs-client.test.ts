@@ -76,6 +76,16 @@ describe('KvsClient', () => {
     expect(result).to.deep.equal({shardCount: 2, message: 'Resharding done successfully', node: 'B'})
   })
 
+  it('timeoutMs (--timeout) replaces the deadline of every kind of request', async () => {
+    const transport = new ScriptedTransport((_node, request) =>
+      request.path.endsWith('reshard') ? ok(200, {message: 'Resharding done successfully'}) : ok(200, {value: 'v'}),
+    )
+    const client = new KvsClient({nodes: ['A'], transport, timeoutMs: 250})
+    await client.get('k')
+    await client.reshard(2)
+    expect(transport.sent.map((s) => s.request.timeoutMs)).to.deep.equal([250, 250])
+  })
+
   it('a missing key is NOT_FOUND (exit 3) with the node message', async () => {
     const transport = new ScriptedTransport(() => ok(404, {doesExist: false, error: 'Key does not exist', message: 'Error in GET'}))
     const error = await failureOf(new KvsClient({nodes: ['A'], transport}).get('k'))

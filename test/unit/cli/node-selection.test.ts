@@ -1,5 +1,5 @@
 import {expect} from 'chai'
-import {localSessionKey, selectNodes, sessionKeyFor} from '../../../src/client/node-selection.js'
+import {localSessionKey, nodeAddress, selectNodes, sessionKeyFor} from '../../../src/client/node-selection.js'
 import {isKvsError} from '../../../src/errors.js'
 
 const local = ['127.0.0.2:8085', '127.0.0.3:8085', '127.0.0.4:8085']
@@ -20,6 +20,8 @@ describe('node selection', () => {
         source: 'flag',
       },
       {name: 'an explicit node is never widened to the local cluster', flag: '127.0.0.2:8085', local, nodes: ['127.0.0.2:8085'], source: 'flag'},
+      {name: 'localhost is 127.0.0.1, duplicates counted after mapping', flag: 'localhost:8085,127.0.0.1:8085', local, nodes: ['127.0.0.1:8085'], source: 'flag'},
+      {name: 'host names and IPv6 as given', env: 'kvs-1.example.org:8085,[::1]:8085', local, nodes: ['kvs-1.example.org:8085', '[::1]:8085'], source: 'env'},
     ]
     for (const c of cases) {
       it(c.name, () => {
@@ -29,7 +31,7 @@ describe('node selection', () => {
 
     const usage: Array<{name: string; flag?: string; env?: string; local: string[]}> = [
       {name: 'nothing to talk to', local: []},
-      {name: 'a flag that is not ip:port', flag: 'localhost:8085', local},
+      {name: 'a flag that is not host:port', flag: 'localhost', local},
       {name: 'a KVS_NODE entry without a port', env: '127.0.0.2', local},
       {name: 'a flag of commas only', flag: ',,', local},
     ]
@@ -43,6 +45,28 @@ describe('node selection', () => {
         }
         expect(isKvsError(caught) && caught.code).to.equal('USAGE')
       })
+    }
+  })
+
+  describe('nodeAddress: host:port to connect to, or null', () => {
+    const cases: Array<[string, string | null]> = [
+      ['127.0.0.2:8085', '127.0.0.2:8085'],
+      ['localhost:8085', '127.0.0.1:8085'],
+      ['LOCALHOST:1', '127.0.0.1:1'],
+      ['node-3:8085', 'node-3:8085'],
+      ['kvs.example.org:443', 'kvs.example.org:443'],
+      ['[::1]:8085', '[::1]:8085'],
+      ['127.0.0.2', null],
+      ['127.0.0.2:0', null],
+      ['127.0.0.2:65536', null],
+      ['999.0.0.1:8085', null],
+      ['[::g]:8085', null],
+      ['-bad-.org:1', null],
+      ['two words:1', null],
+      [':8085', null],
+    ]
+    for (const [text, expected] of cases) {
+      it(`${text} -> ${expected}`, () => expect(nodeAddress(text)).to.equal(expected))
     }
   })
 

@@ -68,6 +68,14 @@ describe('causal session', () => {
       expect(Object.keys(file.clusters['local:x'].metadata.clocks['1'])).to.have.length(20)
     })
 
+    it('metadata the file already covers leaves the file untouched (nothing written, no lock)', async () => {
+      await store.record('local:x', meta(1, {1: {a: 2, b: 1}}))
+      const before = await readFile(store.file, 'utf8')
+      await writeFile(`${store.file}.lock`, 'held by a test')
+      await store.record('local:x', meta(1, {1: {a: 1}}))
+      expect(await readFile(store.file, 'utf8')).to.equal(before)
+    })
+
     it('an unreadable file counts as empty and is replaced on the next record', async () => {
       await store.record('local:x', meta(1, {}))
       await writeFile(store.file, '{"version": 1, "clus')
