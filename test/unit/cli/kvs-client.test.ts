@@ -73,7 +73,26 @@ describe('KvsClient', () => {
   it('does resend a configuration change that surely never left', async () => {
     const transport = new ScriptedTransport((node) => (node === 'A' ? 'refused' : ok(200, {message: 'Resharding done successfully'})))
     const result = await new KvsClient({nodes: ['A', 'B'], transport}).reshard(2)
-    expect(result).to.deep.equal({shardCount: 2, message: 'Resharding done successfully', node: 'B'})
+    expect(result).to.deep.equal({shardCount: 2, message: 'Resharding done successfully', node: 'B', progress: null})
+  })
+
+  it('a reshard result carries the coordinator figures of that reshard, not of an earlier one', async () => {
+    const done = {epoch: 5, phase: 'done', moved: 10, total: 10, keysPerSecond: 100, etaSeconds: 0, pauseMs: 40}
+    for (const [before, expected] of [
+      [4, done],
+      [5, null],
+    ] as const) {
+      let reshardSent = false
+      const transport = new ScriptedTransport((_node, request) => {
+        if (request.path === '/key-value-store-shard/reshard') {
+          reshardSent = true
+          return ok(200, {message: 'Resharding done successfully'})
+        }
+        return ok(200, {epoch: reshardSent ? 5 : before, reshard: reshardSent ? done : null, nodes: []})
+      })
+      const result = await new KvsClient({nodes: ['A'], transport}).reshard(2, () => {})
+      expect(result.progress, `epoch before: ${before}`).to.deep.equal(expected)
+    }
   })
 
   it('timeoutMs (--timeout) replaces the deadline of every kind of request', async () => {
@@ -83,7 +102,12 @@ describe('KvsClient', () => {
     const client = new KvsClient({nodes: ['A'], transport, timeoutMs: 250})
     await client.get('k')
     await client.reshard(2)
-    expect(transport.sent.map((s) => s.request.timeoutMs)).to.deep.equal([250, 250])
+    expect(transport.sent.map((s) => [s.request.path, s.request.timeoutMs])).to.deep.equal([
+      ['/key-value-store/k', 250],
+      ['/key-value-store-shard/reshard', 250],
+      // The coordinator's figures of the reshard, read once it answered.
+      ['/admin/status', 250],
+    ])
   })
 
   it('a missing key is NOT_FOUND (exit 3) with the node message', async () => {
