@@ -27,6 +27,10 @@ With --detach the node runs in the background: its pid file, log file and (by de
     'shard-count': Flags.integer({summary: 'Number of shards of the initial cluster; omit for a newcomer [env: SHARD_COUNT].', min: 1}),
     'data-dir': Flags.string({summary: 'Directory for the node\'s files [env: KVS_DATA_DIR].', helpValue: '<dir>'}),
     fsync: Flags.string({summary: 'When the op log is fsynced [env: KVS_FSYNC].', options: ['always', 'interval', 'never']}),
+    'reshard-timeout': Flags.integer({
+      summary: 'Seconds a reshard coordinated by this node may copy before it is aborted [env: KVS_RESHARD_TIMEOUT; default 600].',
+      min: 1,
+    }),
     detach: Flags.boolean({summary: 'Run in the background, with pid and log files in the local registry.'}),
     'fault-injection': Flags.boolean({
       summary: 'Test only: expose POST /admin/faults, which makes this node refuse peer traffic [env: KVS_FAULT_INJECTION=1].',
@@ -36,7 +40,7 @@ With --detach the node runs in the background: its pid file, log file and (by de
 
   protected async execute(): Promise<NodeStartResult> {
     const {flags} = await this.parse(NodeStart)
-    const nodeFlags = {address: flags.address, view: flags.view, shardCount: flags['shard-count'], dataDir: flags['data-dir'], fsync: flags.fsync, faultInjection: flags['fault-injection']}
+    const nodeFlags = {address: flags.address, view: flags.view, shardCount: flags['shard-count'], dataDir: flags['data-dir'], fsync: flags.fsync, faultInjection: flags['fault-injection'], reshardTimeout: flags['reshard-timeout']}
     if (!flags.detach) {
       if (this.jsonEnabled()) throw new KvsError('USAGE', '--json needs --detach: a foreground node logs to stdout')
       const options = resolveNodeOptions(nodeFlags, process.env)

@@ -15,7 +15,7 @@ import {Replicator} from '../replication/replicator.js'
 import type {MetaStore} from '../storage/types.js'
 import {FaultyTransport, PeerFaults} from '../transport/fault-injection.js'
 import type {Transport} from '../transport/transport.js'
-import type {NodeOptions} from './options.js'
+import {defaultReshardTimeoutSeconds, type NodeOptions} from './options.js'
 
 /** Longest a newcomer may take to copy a shard before add-member goes on without its copy. */
 const joinCopyTimeoutMs = 120_000
@@ -48,7 +48,7 @@ export interface NodeParts {
  * `faultInjection`, every peer call goes through a FaultyTransport and /admin/faults exists.
  */
 export async function buildNode(
-  options: Pick<NodeOptions, 'address' | 'view' | 'shardCount'> & {faultInjection?: boolean},
+  options: Pick<NodeOptions, 'address' | 'view' | 'shardCount'> & Partial<Pick<NodeOptions, 'faultInjection' | 'reshardTimeoutSeconds'>>,
   storage: NodeStorage,
   peerTransport: Transport,
   logger: Logger,
@@ -82,7 +82,9 @@ export async function buildNode(
   const local = new Replicator({cluster: membership, transport, store: storage, log})
   replicator = local
   const keys = new KeyService(membership, local, transport)
-  const reshard = new ReshardCoordinator(membership, transport, local.reshard, log)
+  const reshard = new ReshardCoordinator(membership, transport, local.reshard, log, {
+    copyTimeoutMs: (options.reshardTimeoutSeconds ?? defaultReshardTimeoutSeconds) * 1000,
+  })
   const prepareJoin = async (address: string, shard: number): Promise<void> => {
     const layoutEpoch = membership.config?.layoutEpoch ?? 0
     const peers = membership.route(shard).members.filter((m) => m !== address)

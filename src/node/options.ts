@@ -18,6 +18,8 @@ export interface NodeOptions {
   fsync: FsyncPolicy
   /** Test-only: the /admin/faults route that cuts peer traffic (README, Configuration). */
   faultInjection: boolean
+  /** A reshard this node coordinates is aborted when its copy has not caught up after this long. */
+  reshardTimeoutSeconds: number
 }
 
 export interface NodeFlags {
@@ -27,7 +29,11 @@ export interface NodeFlags {
   dataDir?: string
   fsync?: string
   faultInjection?: boolean
+  reshardTimeout?: number
 }
+
+/** Ten minutes: about a minute per 5 million keys on a small machine, with room to spare. */
+export const defaultReshardTimeoutSeconds = 600
 
 /** The default: written to the OS on every write, fsynced every 100 ms (see README). */
 export const defaultFsync: FsyncPolicy = 'interval'
@@ -67,8 +73,17 @@ export function resolveNodeOptions(flags: NodeFlags, env: NodeJS.ProcessEnv): No
   }
   const faultInjection = flags.faultInjection || faultText.trim() === '1'
 
+  const timeoutText = flags.reshardTimeout ?? env.KVS_RESHARD_TIMEOUT
+  let reshardTimeoutSeconds = defaultReshardTimeoutSeconds
+  if (timeoutText !== undefined && String(timeoutText).trim() !== '') {
+    reshardTimeoutSeconds = Number(timeoutText)
+    if (!Number.isFinite(reshardTimeoutSeconds) || reshardTimeoutSeconds <= 0) {
+      throw new KvsError('USAGE', `KVS_RESHARD_TIMEOUT must be a positive number of seconds, got "${timeoutText}"`)
+    }
+  }
+
   const dataDir = flags.dataDir ?? env.KVS_DATA_DIR ?? defaultDataDir(address, env)
-  return {address, view, shardCount, dataDir: path.resolve(dataDir), fsync, faultInjection}
+  return {address, view, shardCount, dataDir: path.resolve(dataDir), fsync, faultInjection, reshardTimeoutSeconds}
 }
 
 /** Under KVS_HOME when it is set, as everything else the CLI keeps (src/cli/paths.ts). */

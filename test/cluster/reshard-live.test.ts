@@ -245,6 +245,24 @@ describe('reshard and add-member while clients run (real processes)', function (
     await settled(c.addresses, 3, keys)
   })
 
+  it('rolls back a reshard whose copy does not catch up within the timeout, and loses nothing', async () => {
+    const c = (cluster = await startCluster({nodes, shards: 2, env: {KVS_FAULT_INJECTION: '1', KVS_RESHARD_TIMEOUT: '1'}}))
+    const history = await preload(c)
+    await slowCopy(c, 1500)
+    const traffic = runTraffic(c.addresses, history)
+    const res = await http(c.addresses[0], 'PUT', '/key-value-store-shard/reshard', {'shard-count': 3}, {timeoutMs: 60_000})
+    await traffic.stop()
+    expect(res.status).to.equal(503)
+    const status = (await http(c.addresses[0], 'GET', '/admin/status')).body as {reshard: {phase: string; error: string}}
+    expect(status.reshard.phase).to.equal('aborted')
+    expect(status.reshard.error).to.contain('did not finish copying in time')
+    for (const node of c.addresses) expect((await http(node, 'GET', '/admin/status')).body.reshardCopy, node).to.equal(null)
+    expect(traffic.failures).to.deep.equal([])
+    expect(checkHistory(traffic.history.operations).map((v) => `${v.guarantee}: ${v.explanation}`)).to.deep.equal([])
+    await settled(c.addresses, 2, preloaded + traffic.acknowledged.size)
+    await nothingLost(c.addresses[1], traffic.acknowledged)
+  })
+
   it('adds a member under causal sessions: it copies before joining, no failed request, no violation', async () => {
     const c = (cluster = await startCluster({nodes, shards: 2, spares: 1}))
     const history = await preload(c)

@@ -31,3 +31,19 @@ describe('node options: the data directory', () => {
     expect(resolveNodeOptions({address, dataDir: '/tmp/d2'}, {KVS_HOME: '/tmp/kvs-home', KVS_DATA_DIR: '/tmp/d1'}).dataDir).to.equal('/tmp/d2')
   })
 })
+
+describe('node options: the reshard timeout', () => {
+  const env = {SOCKET_ADDRESS: '127.0.0.2:8085', KVS_DATA_DIR: '/tmp/kvs-options-test'}
+
+  it('is 600 s unless KVS_RESHARD_TIMEOUT or --reshard-timeout says otherwise', () => {
+    expect(resolveNodeOptions({}, env).reshardTimeoutSeconds).to.equal(600)
+    expect(resolveNodeOptions({}, {...env, KVS_RESHARD_TIMEOUT: '2.5'}).reshardTimeoutSeconds).to.equal(2.5)
+    expect(resolveNodeOptions({reshardTimeout: 30}, {...env, KVS_RESHARD_TIMEOUT: '2'}).reshardTimeoutSeconds).to.equal(30)
+  })
+
+  it('refuses what is not a positive number of seconds', () => {
+    for (const bad of ['0', '-1', 'soon']) {
+      expect(() => resolveNodeOptions({}, {...env, KVS_RESHARD_TIMEOUT: bad}), bad).to.throw(`KVS_RESHARD_TIMEOUT must be a positive number of seconds, got "${bad}"`)
+    }
+  })
+})
