@@ -221,6 +221,25 @@ const copySource = {
   limit: copyLimit,
 } as const
 
+/** Keys of a reshard copy, by column (src/replication/copy-page.ts). */
+const copyPage = {
+  type: 'object',
+  required: ['keys', 'values', 'ts', 'origins', 'origin'],
+  properties: {
+    keys: {type: 'array', items: {type: 'string'}},
+    values: {type: 'array', items: {type: ['string', 'null']}},
+    ts: {type: 'array', items: {type: 'number'}},
+    origins: {type: 'array', items: {type: 'string'}},
+    origin: {type: 'array', items: {type: 'integer'}},
+  },
+} as const
+
+const changesCursor = {
+  type: 'object',
+  required: ['run', 'at'],
+  properties: {run: {type: 'string', maxLength: 16}, at: {type: 'integer', minimum: 0}},
+} as const
+
 /** The reshard participant's routes (reshard-participant.ts), called by the coordinator and by receivers. */
 export const reshardSchemas = {
   start: {body: clusterConfig, response: okResponse200()},
@@ -263,7 +282,7 @@ export const reshardSchemas = {
     response: {
       200: {
         type: 'object',
-        properties: {id: {type: 'string'}, total: {type: 'integer'}, clock, entries, done: {type: 'boolean'}},
+        properties: {id: {type: 'string'}, total: {type: 'integer'}, clock, page: copyPage, done: {type: 'boolean'}},
       },
     },
   },
@@ -271,12 +290,12 @@ export const reshardSchemas = {
     body: {
       type: 'object',
       required: ['shard', 'layoutEpoch', 'shardCount', 'target', 'since', 'limit'],
-      properties: {...copySource, since: clock, need: clock},
+      properties: {...copySource, since: clock, need: clock, cursor: changesCursor},
     },
     response: {
       200: {
         type: 'object',
-        properties: {entries, clock, more: {type: 'boolean'}, restart: {type: 'boolean'}},
+        properties: {page: copyPage, clock, more: {type: 'boolean'}, cursor: changesCursor, restart: {type: 'boolean'}},
       },
     },
   },

@@ -26,6 +26,9 @@ export class RecentOps {
   /** Index of the oldest op; 0 until the ring is full. */
   private start = 0
   private fromEntries: Record<string, number> = {}
+  /** Ops pushed since the last reset, and a name for this run of them (see ChangesCursor). */
+  private pushed = 0
+  private run = newRunName()
 
   constructor(readonly capacity: number) {
     if (!Number.isSafeInteger(capacity) || capacity < 1) throw new RangeError(`capacity must be a positive integer, not ${capacity}`)
@@ -42,6 +45,7 @@ export class RecentOps {
 
   /** Adds the newest applied op (its key, version and request id); when full, the oldest goes and `from` takes it in. */
   push(key: string, version: Version, rid?: string): void {
+    this.pushed++
     if (this.keys.length < this.capacity) {
       this.keys.push(key)
       this.values.push(version.value)
@@ -76,6 +80,8 @@ export class RecentOps {
     this.rids = []
     this.start = 0
     this.fromEntries = {...from}
+    this.pushed = 0
+    this.run = newRunName()
   }
 
   /**
@@ -105,24 +111,34 @@ export class RecentOps {
    * op looked at. Ops before that point are either in the answer or filtered out, so the
    * clock never claims an op that was left for a later call. At most `limit` entries and
    * about `maxBytes` of keys and values. Null when `theirs` predates the oldest op kept.
+   *
+   * The answer's cursor marks where it stopped: given back with the clock it came with, the
+   * next call starts there instead of scanning every op kept (which a reshard's rounds of
+   * changes would otherwise do many times a second). A cursor of another run of this ring
+   * (it was reset) or of another replica, or one whose ops were dropped, is ignored.
    */
   changesAfter(
     theirs: VectorClock,
     keep: (key: string) => boolean,
     limit: number,
     maxBytes: number,
-  ): {entries: Array<[string, Version]>; clock: VectorClock; more: boolean} | null {
-    for (const m in this.fromEntries) if ((theirs[m] ?? 0) < this.fromEntries[m]) return null
+    cursor?: ChangesCursor,
+  ): {entries: Array<[string, Version]>; clock: VectorClock; more: boolean; cursor: ChangesCursor} | null {
+    const n = this.keys.length
+    const oldest = this.pushed - n
+    // Every op before a valid cursor is covered by the clock the cursor came with.
+    let k = cursor && cursor.run === this.run && cursor.at >= oldest && cursor.at <= this.pushed ? cursor.at - oldest : 0
+    if (k === 0) for (const m in this.fromEntries) if ((theirs[m] ?? 0) < this.fromEntries[m]) return null
     const entries: Array<[string, Version]> = []
     let bytes = 0
     const clock: Record<string, number> = {...theirs}
-    const n = this.keys.length
-    for (let k = 0; k < n; k++) {
+    const at = () => ({run: this.run, at: oldest + k})
+    for (; k < n; k++) {
       const i = (this.start + k) % n
       const origin = this.origins[i]
       const seq = this.seqs[i]
       if (seq <= (clock[origin] ?? 0)) continue
-      if (entries.length === limit || bytes >= maxBytes) return {entries, clock, more: true}
+      if (entries.length === limit || bytes >= maxBytes) return {entries, clock, more: true, cursor: at()}
       clock[origin] = seq
       const key = this.keys[i]
       if (!keep(key)) continue
@@ -130,6 +146,15 @@ export class RecentOps {
       bytes += key.length + (value?.length ?? 0) + 64
       entries.push([key, makeVersion(value, this.ts[i], origin, seq, this.others[i])])
     }
-    return {entries, clock, more: false}
+    return {entries, clock, more: false, cursor: at()}
   }
 }
+
+/** Where a changesAfter() answer stopped in one run of one replica's ring. */
+export interface ChangesCursor {
+  readonly run: string
+  /** Ops pushed in that run before the stopping point. */
+  readonly at: number
+}
+
+const newRunName = (): string => Math.random().toString(36).slice(2, 10)

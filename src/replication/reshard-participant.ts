@@ -13,7 +13,7 @@
  * replica is dropped before that. A pending reshard whose coordinator goes silent is
  * resolved here: installed if a peer has the new layout, else aborted.
  */
-import {mergeClocks, type VectorClock} from '../clock/vector-clock.js'
+import {covers, mergeClocks, type VectorClock} from '../clock/vector-clock.js'
 import {KvsError} from '../errors.js'
 import {shardOfNode, type ClusterConfig} from '../membership/cluster-config.js'
 import {
@@ -26,7 +26,8 @@ import {
   type ReshardPlan,
 } from '../membership/reshard-plan.js'
 import type {Transport} from '../transport/transport.js'
-import {movedVersion, type Version} from './op.js'
+import type {CopyPage} from './copy-page.js'
+import type {ChangesCursor} from './recent-ops.js'
 import {copyPageKeys, ReshardSource, type ChangesAnswer, type ChangesRequest, type SnapshotPage, type SnapshotRequest} from './reshard-source.js'
 import {ShardState} from './shard-state.js'
 
@@ -69,6 +70,8 @@ const roundIdleMs = 50
 interface FeedState {
   readonly feed: Feed
   covered: VectorClock | null
+  /** Where the last round of changes stopped at the source, valid with `covered`. */
+  cursor: ChangesCursor | undefined
   copied: number
   total: number
   lastDelta: number
@@ -129,7 +132,7 @@ export class ReshardParticipant {
     const plan: ReshardPlan = {base, next}
     const target = shardOfNode(next, this.self)
     const feeds = feedsOf(plan, this.self, (shard) => this.opts.cluster.route(shard).members).map(
-      (feed): FeedState => ({feed, covered: null, copied: 0, total: 0, lastDelta: 0, rounds: 0, failures: 0}),
+      (feed): FeedState => ({feed, covered: null, cursor: undefined, copied: 0, total: 0, lastDelta: 0, rounds: 0, failures: 0}),
     )
     const pending: Pending = {
       plan,
@@ -279,11 +282,12 @@ export class ReshardParticipant {
       if (p.stopped) return
       id = page.id
       f.total = page.total
-      this.install(p, page.entries)
-      f.copied += page.entries.length
-      offset += page.entries.length
+      this.install(p, page.page)
+      f.copied += page.page.keys.length
+      offset += page.page.keys.length
       if (page.done) {
         f.covered = f.covered ? mergeClocks(f.covered, page.clock) : page.clock
+        f.cursor = undefined
         return
       }
     }
@@ -298,6 +302,7 @@ export class ReshardParticipant {
       target: p.target as number,
       since,
       ...(need ? {need} : {}),
+      ...(f.cursor ? {cursor: f.cursor} : {}),
       limit: copyPageKeys,
     })
     if (p.stopped) return {more: false}
@@ -305,29 +310,28 @@ export class ReshardParticipant {
       // The source no longer keeps the ops since our clock: copy its snapshot again
       // (merging is idempotent), then go on from its clock.
       f.covered = null
+      f.cursor = undefined
       await this.copySnapshot(p, f)
       return {more: true}
     }
-    this.install(p, answer.entries)
-    f.copied += answer.entries.length
-    f.total += answer.entries.length
-    f.lastDelta = answer.entries.length
+    this.install(p, answer.page)
+    const n = answer.page.keys.length
+    f.copied += n
+    f.total += n
+    f.lastDelta = n
     f.rounds++
-    f.covered = mergeClocks(f.covered ?? {}, answer.clock)
+    // The cursor stands for the answer's clock exactly; a merge with anything newer voids it.
+    const merged = mergeClocks(f.covered ?? {}, answer.clock)
+    f.cursor = covers(answer.clock, merged) ? answer.cursor : undefined
+    f.covered = merged
     return {more: answer.more}
   }
 
-  /** Installs copied versions as moved ones: the new layout is a barrier, they keep no dependencies. */
-  private install(p: Pending, entries: ReadonlyArray<[string, Version]>): void {
-    if (!p.state || entries.length === 0) return
-    const moved: Array<[string, Version]> = new Array(entries.length)
-    for (let i = 0; i < entries.length; i++) {
-      const [key, version] = entries[i]
-      moved[i] = [key, movedVersion(version)]
-      // New writes must order after every copied one (last-writer-wins on the timestamp).
-      this.opts.replica.observeTimestamp(version.ts)
-    }
-    p.state.mergeState(moved, {})
+  /** Installs copied keys as moved versions (see ShardState.mergeMoved). */
+  private install(p: Pending, page: CopyPage): void {
+    if (!p.state || page.keys.length === 0) return
+    // New writes must order after every copied one (last-writer-wins on the timestamp).
+    this.opts.replica.observeTimestamp(p.state.mergeMoved(page))
   }
 
   /** This node when it replicates the feed's shard; else a member, another one after each failure. */

@@ -1,21 +1,24 @@
 /**
  * A reshard's source side: what a receiver building the new layout's replica pages
  * through (reshard-participant.ts). A snapshot of the keys of one old shard that go to one
- * new shard, frozen at its first page with the replica's clock then; and the changes since
- * a clock, from the replica's recent ops. Both are bounded in keys and bytes per answer.
- * The replica keeps serving meanwhile: a frozen snapshot is unaffected by later writes.
+ * new shard, and the changes since a clock, from the replica's recent ops. Both are
+ * bounded in keys and bytes per answer.
+ *
+ * The snapshot is read from the live replica a page at a time, never copied whole: a
+ * freeze of 500,000 keys would hold the event loop for hundreds of milliseconds, and
+ * requests with it. Its clock is the replica's clock when it began; a key written since
+ * may be read at a newer version than that clock, which is harmless: the changes since the
+ * clock bring that version (or a newer one) again, and installing is last-writer-wins.
  */
 import type {VectorClock} from '../clock/vector-clock.js'
 import {KvsError} from '../errors.js'
 import {shardForKey} from '../placement/placement.js'
-import type {Version} from './op.js'
+import {copyPageBytes, CopyPageBuilder, type CopyPage} from './copy-page.js'
+import type {ChangesCursor} from './recent-ops.js'
 import type {ShardState} from './shard-state.js'
-import type {FrozenVersions} from './version-table.js'
 
 /** Keys per snapshot page and per round of changes. */
 export const copyPageKeys = 10_000
-/** Bytes of keys and values per page or round, so that one answer stays bounded whatever the values. */
-export const copyPageBytes = 8 * 1024 * 1024
 /** A snapshot nobody asked for a page of since this long is dropped. */
 const snapshotIdleMs = 60_000
 
@@ -36,7 +39,7 @@ export interface SnapshotPage {
   total: number
   /** The source replica's clock when it froze the snapshot. */
   clock: VectorClock
-  entries: Array<[string, Version]>
+  page: CopyPage
   done: boolean
 }
 
@@ -49,10 +52,22 @@ export interface ChangesRequest {
   since: VectorClock
   /** The source first waits until its replica covers this (the cutover's coverage). */
   need?: VectorClock
+  /** Where the previous answer stopped, given back with its clock (see RecentOps.changesAfter). */
+  cursor?: ChangesCursor
   limit: number
 }
 
-export type ChangesAnswer = {entries: Array<[string, Version]>; clock: VectorClock; more: boolean} | {restart: true}
+export type ChangesAnswer = {page: CopyPage; clock: VectorClock; more: boolean; cursor: ChangesCursor} | {restart: true}
+
+/** A snapshot being paged through: the replica read, where the reading got, the last page sent. */
+interface Snapshot {
+  readonly state: ShardState
+  readonly keys: Iterator<string>
+  readonly clock: VectorClock
+  served: number
+  last: {offset: number; answer: SnapshotPage} | null
+  at: number
+}
 
 /** What the source needs of the node's replica. */
 export interface SourceReplica {
@@ -61,7 +76,7 @@ export interface SourceReplica {
 }
 
 export class ReshardSource {
-  private readonly snapshots = new Map<string, {frozen: FrozenVersions; indices: Uint32Array; clock: VectorClock; at: number}>()
+  private readonly snapshots = new Map<string, Snapshot>()
 
   constructor(private readonly replica: SourceReplica) {}
 
@@ -70,46 +85,50 @@ export class ReshardSource {
     return this.snapshots.size
   }
 
-  /** A page of the keys of `shard` that go to `target`, frozen at the first page. */
+  /** A page of the keys of `shard` that go to `target` (see the head of this file). */
   snapshotPage(req: SnapshotRequest): SnapshotPage {
     const now = Date.now()
     for (const [id, s] of this.snapshots) if (now - s.at > snapshotIdleMs) this.snapshots.delete(id)
     let id = req.id
     let snap = id === undefined ? undefined : this.snapshots.get(id)
     if (!snap) {
-      if (id !== undefined && req.offset > 0) throw new KvsError('NOT_FOUND', 'Snapshot expired')
+      if (id !== undefined || req.offset > 0) throw new KvsError('NOT_FOUND', 'Snapshot expired')
       const state = this.replica.stateOf(req.shard, req.layoutEpoch)
-      const frozen = state.frozen()
-      const picked: number[] = []
-      for (let i = 0; i < frozen.length; i++) if (shardForKey(frozen.keyAt(i), req.shardCount) === req.target) picked.push(i)
-      snap = {frozen, indices: Uint32Array.from(picked), clock: state.clock, at: now}
       id = `${now.toString(36)}-${Math.random().toString(36).slice(2)}`
+      snap = {state, keys: state.versions.keys(), clock: state.clock, served: 0, last: null, at: now}
       this.snapshots.set(id, snap)
     }
     snap.at = now
-    const end = Math.min(snap.indices.length, req.offset + req.limit)
-    const entries: Array<[string, Version]> = []
-    let bytes = 0
-    let i = req.offset
-    for (; i < end && bytes < copyPageBytes; i++) {
-      const entry = snap.frozen.entry(snap.indices[i])
-      bytes += entryBytes(entry)
-      entries.push(entry)
+    // A receiver that did not get the last page asks for it again.
+    if (snap.last && req.offset === snap.last.offset) return snap.last.answer
+    if (req.offset !== snap.served) throw new KvsError('NOT_FOUND', 'Snapshot expired')
+    if (this.replica.stateOf(req.shard, req.layoutEpoch) !== snap.state) throw new KvsError('CONFLICT', 'The replica changed under the snapshot')
+    const builder = new CopyPageBuilder()
+    let done = false
+    while (builder.page.keys.length < req.limit && !builder.full) {
+      const next = snap.keys.next()
+      if (next.done) {
+        done = true
+        break
+      }
+      if (shardForKey(next.value, req.shardCount) === req.target) snap.state.addToPage(builder, next.value)
     }
-    const done = i >= snap.indices.length
-    if (done) this.snapshots.delete(id as string)
-    return {id: id as string, total: snap.indices.length, clock: snap.clock, entries, done}
+    // An estimate for progress: keys spread evenly over the new shards.
+    const total = Math.max(snap.served + builder.page.keys.length, Math.round(snap.state.versions.size / req.shardCount))
+    const answer: SnapshotPage = {id: id as string, total, clock: snap.clock, page: builder.page, done}
+    snap.last = {offset: req.offset, answer}
+    snap.served += builder.page.keys.length
+    return answer
   }
 
   /** The changes to the keys of `shard` that go to `target` since `since` (after covering `need`). */
   async changes(req: ChangesRequest): Promise<ChangesAnswer> {
     if (req.need) await this.replica.awaitClock(req.shard, req.layoutEpoch, req.need)
     const state = this.replica.stateOf(req.shard, req.layoutEpoch)
-    const found = state.changesAfter(req.since, (key) => shardForKey(key, req.shardCount) === req.target, req.limit, copyPageBytes)
-    return found ?? {restart: true}
+    const found = state.changesAfter(req.since, (key) => shardForKey(key, req.shardCount) === req.target, req.limit, copyPageBytes, req.cursor)
+    if (!found) return {restart: true}
+    const builder = new CopyPageBuilder()
+    for (const [key, version] of found.entries) builder.addVersion(key, version)
+    return {page: builder.page, clock: found.clock, more: found.more, cursor: found.cursor}
   }
 }
-
-/** What an entry weighs in a page: its key and value, and a little for the rest. */
-export const entryBytes = ([key, version]: readonly [string, Version]): number => key.length + (version.value?.length ?? 0) + 64
-

@@ -6,9 +6,10 @@
 import type {CausalMetadata} from '../clock/causal-metadata.js'
 import {covers, type VectorClock} from '../clock/vector-clock.js'
 import {deliveryOf} from './delivery.js'
-import {opOf, toVersion, versionMetadata, versionOf, type LegacyVersion, type Op, type Version} from './op.js'
+import {checkCopyPage, type CopyPage, type CopyPageBuilder} from './copy-page.js'
+import {makeVersion, opOf, toVersion, versionMetadata, versionOf, type LegacyVersion, type Op, type Version} from './op.js'
 import {AppliedRequests, type AppliedRequest} from './applied-requests.js'
-import {RecentOps} from './recent-ops.js'
+import {RecentOps, type ChangesCursor} from './recent-ops.js'
 import {VersionTable, type FrozenVersions} from './version-table.js'
 
 /** Ops kept in memory for catch-up; older ones are served as a state transfer instead. */
@@ -48,6 +49,11 @@ export class ShardState {
 
   get(key: string): Version | undefined {
     return this.table.get(key)
+  }
+
+  /** Adds the current version of `key` to a copy page (a reshard's snapshot, see reshard-source.ts). */
+  addToPage(builder: CopyPageBuilder, key: string): void {
+    this.table.addTo(builder, key)
   }
 
   /** Every (key, version) as of now, unaffected by later writes: for snapshots and transfers. */
@@ -104,6 +110,24 @@ export class ShardState {
   }
 
   /**
+   * Installs a reshard copy's keys as moved versions (no dependencies: the new layout is a
+   * barrier), last writer wins as for any merge. Returns the highest timestamp installed, for
+   * the hybrid clock: new writes must order after every copied one.
+   */
+  mergeMoved(page: CopyPage): number {
+    checkCopyPage(page)
+    const origins = page.origins.map((o) => this.table.intern(o))
+    let highest = 0
+    for (let i = 0; i < page.keys.length; i++) {
+      const ts = page.ts[i]
+      this.table.install(page.keys[i], makeVersion(page.values[i], ts, origins[page.origin[i]], 0, null))
+      if (ts > highest) highest = ts
+    }
+    if (page.keys.length > 0) this.transferred = true
+    return highest
+  }
+
+  /**
    * Every op a replica at `theirs` lacks, in causal order, or null when ops cannot tell it
    * everything: some were trimmed, or the asking replica is empty (`empty`) while this one
    * holds data that came by state transfer (a reshard), which is in no op. Each op's own
@@ -116,8 +140,14 @@ export class ShardState {
   }
 
   /** What a replica at `theirs` lacks of the keys that pass `keep`, bounded (see RecentOps.changesAfter). */
-  changesAfter(theirs: VectorClock, keep: (key: string) => boolean, limit: number, maxBytes: number): ReturnType<RecentOps['changesAfter']> {
-    return this.recent.changesAfter(theirs, keep, limit, maxBytes)
+  changesAfter(
+    theirs: VectorClock,
+    keep: (key: string) => boolean,
+    limit: number,
+    maxBytes: number,
+    cursor?: ChangesCursor,
+  ): ReturnType<RecentOps['changesAfter']> {
+    return this.recent.changesAfter(theirs, keep, limit, maxBytes, cursor)
   }
 
   /** Drops keys for which `keep` is false (used when a reshard moves them away). */

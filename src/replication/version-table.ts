@@ -11,6 +11,7 @@
  */
 import type {CausalMetadata} from '../clock/causal-metadata.js'
 import {isLater} from './delivery.js'
+import type {CopyPageBuilder} from './copy-page.js'
 import {makeVersion, type Version} from './op.js'
 
 const pageBits = 12
@@ -106,6 +107,15 @@ export class VersionTable implements ReadonlyMap<string, Version> {
 
   keys(): MapIterator<string> {
     return this.slots.keys()
+  }
+
+  /** Adds the current version of `key` (if any) to a copy page, without building a Version. */
+  addTo(builder: CopyPageBuilder, key: string): void {
+    const slot = this.slots.get(key)
+    if (slot === undefined) return
+    const p = slot >>> pageBits
+    const i = slot & pageMask
+    builder.add(key, this.valuePages[p][i], this.tsPages[p][i], this.originNames[this.originPages[p][i]])
   }
 
   *values(): MapIterator<Version> {
@@ -207,12 +217,7 @@ export class FrozenVersions implements Iterable<[string, Version]> {
     return out
   }
 
-  /** The key of entry `i`, without building its version. */
-  keyAt(i: number): string {
-    return this.keys[i]
-  }
-
-  entry(i: number): [string, Version] {
+  private entry(i: number): [string, Version] {
     return [this.keys[i], makeVersion(this.values[i], this.ts[i], this.originNames[this.origin[i]], this.seq[i], this.other.get(i) ?? null)]
   }
 }

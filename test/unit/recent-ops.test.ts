@@ -3,7 +3,7 @@ import fc from 'fast-check'
 
 import {covers, type VectorClock} from '../../src/clock/vector-clock.js'
 import {makeVersion, opClock, type Op, type Version} from '../../src/replication/op.js'
-import {RecentOps} from '../../src/replication/recent-ops.js'
+import {RecentOps, type ChangesCursor} from '../../src/replication/recent-ops.js'
 import {ShardState} from '../../src/replication/shard-state.js'
 
 import {A, B, C, historyArb} from './causal-history.js'
@@ -160,6 +160,28 @@ describe('recent ops: changes since a clock (a reshard copy)', () => {
     expect(keys(r.changesAfter({[A]: 1}, all, 100, 1 << 20))).to.deep.equal(['b', 'c'])
   })
 
+  it('starts at the cursor of the previous answer, and ignores one from another run of the ring', () => {
+    const r = ring(10, [['a', A, 1], ['b', B, 1]])
+    const first = r.changesAfter({}, all, 100, 1 << 20)
+    r.push('c', version(A, 2))
+    // With the cursor the scan starts after a and b: the clock it is given is trusted for them.
+    expect(keys(r.changesAfter({}, all, 100, 1 << 20, first?.cursor))).to.deep.equal(['c'])
+    expect(keys(r.changesAfter({}, all, 100, 1 << 20))).to.deep.equal(['a', 'b', 'c'])
+    r.reset({[A]: 2, [B]: 1})
+    r.push('d', version(C, 1))
+    expect(keys(r.changesAfter({[A]: 2, [B]: 1}, all, 100, 1 << 20, first?.cursor))).to.deep.equal(['d'])
+    expect(r.changesAfter({}, all, 100, 1 << 20, first?.cursor)).to.equal(null)
+  })
+
+  it('ignores a cursor whose ops were dropped from the ring', () => {
+    const r = ring(2, [['a', A, 1]])
+    const first = r.changesAfter({}, all, 100, 1 << 20)
+    r.push('b', version(A, 2))
+    r.push('c', version(A, 3))
+    r.push('d', version(A, 4))
+    expect(r.changesAfter({[A]: 1}, all, 100, 1 << 20, first?.cursor)).to.equal(null)
+  })
+
   it('brought up to date round by round, a receiver ends with every key at its last version (property)', () => {
     fc.assert(
       fc.property(
@@ -176,11 +198,13 @@ describe('recent ops: changes since a clock (a reshard copy)', () => {
           }
           const got = new Map<string, Version>()
           let clock: VectorClock = {}
+          let cursor: ChangesCursor | undefined
           for (let more = true; more; ) {
-            const answer = r.changesAfter(clock, all, limit, 1 << 20)
+            const answer = r.changesAfter(clock, all, limit, 1 << 20, cursor)
             if (!answer) return false
             for (const [k, v] of answer.entries) got.set(k, v)
             clock = answer.clock
+            cursor = answer.cursor
             more = answer.more
           }
           return covers(clock, seqs) && JSON.stringify([...got].sort()) === JSON.stringify([...latest].sort())
