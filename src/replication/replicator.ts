@@ -17,7 +17,8 @@ import {drainDeliverable} from './delivery.js'
 import {PeerChannel} from './peer-channel.js'
 import {ReshardParticipant, type ReplicaAccess, type ReshardClusterView} from './reshard-participant.js'
 import {ShardState} from './shard-state.js'
-import type {FrozenVersions} from './version-table.js'
+import {StateTransfers, type TransferOffer} from './state-transfers.js'
+import {WriteGate} from './write-gate.js'
 import type {Op, Version} from './op.js'
 import type {ReplicaStore, SnapshotHeader, SnapshotRecord} from './replica-store.js'
 
@@ -53,8 +54,6 @@ export interface WriteResult {
 const transferBatch = 5_000
 /** How long after a cutover the new layout's first snapshot is written (see persisted()). */
 const snapshotAfterCutoverMs = 1000
-/** A full state transfer nobody paged through for this long is dropped. */
-const transferIdleMs = 120_000
 /**
  * The log is compacted into a snapshot once it outgrows both this floor and a multiple of
  * the live data, so disk use stays proportional to the data, not to the write history.
@@ -91,12 +90,9 @@ export class Replicator implements ReplicaAccess {
   private joining: ShardState | null = null
   /** A reshard swapped in a replica no snapshot holds yet (see persisted()). */
   private snapshotDue = false
-  /** Writes wait on this while a reshard's cutover holds them. */
-  private writeGate: Promise<void> | null = null
-  private openGate: (() => void) | null = null
-  private inflight = 0
-  private drained: Array<() => void> = []
-  private readonly transfers = new Map<string, {entries: FrozenVersions; clock: VectorClock; at: number}>()
+  /** Held closed by a reshard's cutover. */
+  private readonly gate = new WriteGate()
+  private readonly transfers = new StateTransfers()
   /** What catch-up fetched from peers since start: single ops, and whole-state transfers. */
   readonly catchUp = {ops: 0, transfers: 0}
   private readonly causalWaitMs: number
@@ -250,9 +246,9 @@ export class Replicator implements ReplicaAccess {
     // Re-check the gate after every wait: a cutover may have begun meanwhile, and from
     // the last check to `inflight++` nothing else can run.
     do {
-      await this.awaitWritable()
+      await this.gate.passed()
       s = await this.covered(shard, layoutEpoch, meta)
-    } while (this.writeGate)
+    } while (this.gate.isClosed)
     const done = rid === undefined ? undefined : s.appliedRequest(rid)
     if (done) {
       // Answered only once the op is in this replica's log too, as a write of its own would be.
@@ -267,7 +263,7 @@ export class Replicator implements ReplicaAccess {
     const existed = current !== undefined && current.value !== null
     const base = meta ?? noHistory(s.epoch)
     if (value === null && !existed) return {existed, meta: current ? mergeMetadata(base, s.metadataOf(current)) : base}
-    this.inflight++
+    this.gate.enter()
     try {
       const seq = (s.clock[this.self] ?? 0) + 1
       const clock = {...s.clock, [this.self]: seq}
@@ -280,8 +276,7 @@ export class Replicator implements ReplicaAccess {
       await Promise.all([durable, this.replicate(op)])
       return {existed, meta: deps}
     } finally {
-      this.inflight--
-      if (this.inflight === 0) for (const d of this.drained.splice(0)) d()
+      this.gate.leave()
     }
   }
 
@@ -467,25 +462,15 @@ export class Replicator implements ReplicaAccess {
     epoch: number,
     theirs: VectorClock,
     full: boolean,
-  ): {ops: Op[]} | {transfer: string; clock: VectorClock; total: number} {
+  ): {ops: Op[]} | TransferOffer {
     const s = this.state
     if (!s || s.shard !== shard || s.epoch !== epoch) throw new KvsError('CONFLICT', 'This node holds another shard or epoch')
     const ops = s.opsAfter(theirs, full)
-    if (ops) return {ops}
-    const id = `${Date.now()}-${Math.random().toString(36).slice(2)}`
-    const entries = s.frozen()
-    this.transfers.set(id, {entries, clock: s.clock, at: Date.now()})
-    for (const [k, t] of this.transfers) if (Date.now() - t.at > transferIdleMs) this.transfers.delete(k)
-    return {transfer: id, clock: s.clock, total: entries.length}
+    return ops ? {ops} : this.transfers.offer(s)
   }
 
   transferPage(id: string, offset: number, limit: number): {entries: Array<[string, Version]>; done: boolean} {
-    const t = this.transfers.get(id)
-    if (!t) throw new KvsError('NOT_FOUND', 'Transfer expired')
-    const entries = t.entries.slice(offset, offset + limit)
-    const done = offset + limit >= t.entries.length
-    if (done) this.transfers.delete(id)
-    return {entries, done}
+    return this.transfers.page(id, offset, limit)
   }
 
   // ---- configuration changes -------------------------------------------------------------
@@ -619,30 +604,17 @@ export class Replicator implements ReplicaAccess {
   }
 
   async holdWrites(): Promise<{shard: number | null; clock: VectorClock}> {
-    if (!this.writeGate) this.writeGate = new Promise((resolve) => (this.openGate = resolve))
-    if (this.inflight > 0) await new Promise<void>((resolve) => this.drained.push(resolve))
+    await this.gate.close()
     return {shard: this.state?.shard ?? null, clock: this.state?.clock ?? {}}
   }
 
   releaseWrites(): void {
-    this.openGate?.()
-    this.writeGate = null
-    this.openGate = null
+    this.gate.open()
   }
 
   /** Resolves once no cutover is holding writes (503 after 30 s). */
-  async awaitWritable(): Promise<void> {
-    const gate = this.writeGate
-    if (!gate) return
-    let timer: NodeJS.Timeout | undefined
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new KvsError('UNAVAILABLE', 'Unable to satisfy request', {reason: 'resharding'})), 30_000)
-    })
-    try {
-      await Promise.race([gate, timeout])
-    } finally {
-      clearTimeout(timer)
-    }
+  awaitWritable(): Promise<void> {
+    return this.gate.passed()
   }
 
   // ---- persistence -----------------------------------------------------------------------
