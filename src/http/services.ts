@@ -1,6 +1,7 @@
 /** What the HTTP layer calls into; the daemon (src/node) provides it. */
 import type {FastifyBaseLogger} from 'fastify'
 import type {Membership} from '../membership/membership.js'
+import type {NodeMetrics} from '../metrics/node-metrics.js'
 import type {KeyService} from '../replication/key-service.js'
 import type {Replicator} from '../replication/replicator.js'
 import type {PeerFaults} from '../transport/fault-injection.js'
@@ -15,6 +16,18 @@ export interface NodeServices {
   readonly log: FastifyBaseLogger
   /** Present only on a node started with fault injection (test only): /admin/faults. */
   readonly faults?: PeerFaults | null
+  /** The node's life cycle as GET /readyz needs it (src/node sets it). */
+  readonly health: NodeHealth
+  /** Present when the node keeps metrics: GET /metrics and the request duration histogram. */
+  readonly metrics?: NodeMetrics | null
   /** Runs a whole reshard to `shardCount` shards, coordinated by this node. */
   reshard(shardCount: number): Promise<void>
+}
+
+/** Where the node is in its life, beyond what membership and replication say. */
+export interface NodeHealth {
+  /** False until the replica has been rebuilt from the data directory. */
+  readonly recovered: boolean
+  /** True from SIGTERM on, while the node finishes its work before it exits. */
+  readonly draining: boolean
 }

@@ -18,7 +18,18 @@ export interface NodeOptions {
   fsync: FsyncPolicy
   /** Test-only: the /admin/faults route that cuts peer traffic (README, Configuration). */
   faultInjection: boolean
+  /** What SIGTERM does (README, Configuration): environment only, orchestrators set it. */
+  drain: DrainOptions
 }
+
+/** SIGTERM: /readyz turns 503 at once; requests are still served for `delayMs` (time for load balancers to notice), then the server closes and waits for requests in flight up to `timeoutMs` before it cuts them. */
+export interface DrainOptions {
+  delayMs: number
+  timeoutMs: number
+}
+
+/** Below the 10 s after which harnesses and Kubernetes's default grace period follow SIGTERM with SIGKILL. */
+export const defaultDrain: DrainOptions = {delayMs: 0, timeoutMs: 8000}
 
 export interface NodeFlags {
   address?: string
@@ -67,8 +78,21 @@ export function resolveNodeOptions(flags: NodeFlags, env: NodeJS.ProcessEnv): No
   }
   const faultInjection = flags.faultInjection || faultText.trim() === '1'
 
+  const drain = {
+    delayMs: milliseconds(env, 'KVS_DRAIN_DELAY_MS', defaultDrain.delayMs),
+    timeoutMs: milliseconds(env, 'KVS_DRAIN_TIMEOUT_MS', defaultDrain.timeoutMs),
+  }
+
   const dataDir = flags.dataDir ?? env.KVS_DATA_DIR ?? defaultDataDir(address)
-  return {address, view, shardCount, dataDir: path.resolve(dataDir), fsync, faultInjection}
+  return {address, view, shardCount, dataDir: path.resolve(dataDir), fsync, faultInjection, drain}
+}
+
+function milliseconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const text = env[name]?.trim() ?? ''
+  if (text === '') return fallback
+  const ms = Number(text)
+  if (!Number.isSafeInteger(ms) || ms < 0) throw new KvsError('USAGE', `${name} must be a whole number of milliseconds >= 0, got "${text}"`)
+  return ms
 }
 
 export function defaultDataDir(address: string): string {
