@@ -53,12 +53,16 @@ function defaultLogger(): Logger {
 export async function runNode(options: NodeOptions, logger: Logger = defaultLogger()): Promise<void> {
   const node = await startNode(options, logger)
   await new Promise<void>((resolve) => {
+    let stopping = false
+    // Kept installed: a second SIGTERM (an orchestrator's preStop hook and then the kubelet) must not end the drain early.
     const stop = (signal: string) => {
+      if (stopping) return logger.info({signal}, 'already draining')
+      stopping = true
       logger.info({signal, ...options.drain}, 'stopping: draining')
       resolve()
     }
-    process.once('SIGTERM', stop)
-    process.once('SIGINT', stop)
+    process.on('SIGTERM', stop)
+    process.on('SIGINT', stop)
   })
   // Flushing the log is local and quick; if even that hangs, exit non-zero rather than hang the orchestrator.
   const watchdog = setTimeout(() => {
