@@ -22,6 +22,10 @@ export interface NodeGauges {
   peers(): ReadonlyArray<{address: string; up: boolean}>
   /** Peers holding the same shard, with the shard clock their last heartbeat showed (null: never heard). */
   shardPeers(): ReadonlyArray<{address: string; clock: VectorClock | null}>
+  /** Keys moved and to move by the reshard this node takes part in; null when none runs. */
+  reshard(): {moved: number; total: number} | null
+  /** What catch-up has fetched from peers since the node started. */
+  catchUp(): {ops: number; transfers: number}
 }
 
 export interface NodeMetricsOptions {
@@ -116,6 +120,42 @@ export class NodeMetrics {
         for (const p of self.gauges?.shardPeers() ?? []) {
           if (p.clock) this.set({peer: p.address}, opsMissing(r.clock, p.clock))
         }
+      },
+    })
+    new Gauge({
+      name: 'kvs_reshard_active',
+      help: '1 while this node takes part in a reshard (preparing, moving keys or committing)',
+      registers,
+      collect() {
+        this.set(self.gauges?.reshard() ? 1 : 0)
+      },
+    })
+    new Gauge({
+      name: 'kvs_reshard_progress_ratio',
+      help: 'Share of the keys this node sends to their new owners that it has sent, while a reshard runs (1 when it has none to send); 0 when none runs (see kvs_reshard_active)',
+      registers,
+      collect() {
+        const r = self.gauges?.reshard()
+        this.set(!r ? 0 : r.total === 0 ? 1 : r.moved / r.total)
+      },
+    })
+    // Totals kept by the replicator: set, not incremented, at each scrape.
+    new Counter({
+      name: 'kvs_catchup_ops_total',
+      help: 'Single writes catch-up fetched from shard peers since the node started',
+      registers,
+      collect() {
+        this.reset()
+        this.inc(self.gauges?.catchUp().ops ?? 0)
+      },
+    })
+    new Counter({
+      name: 'kvs_catchup_transfers_total',
+      help: 'Whole-replica copies catch-up fetched from shard peers since the node started (the peer had compacted past what was missing)',
+      registers,
+      collect() {
+        this.reset()
+        this.inc(self.gauges?.catchUp().transfers ?? 0)
       },
     })
     if (opts.processMetrics) collectDefaultMetrics({register: this.registry, prefix: 'kvs_'})

@@ -125,6 +125,8 @@ export async function buildNode(
         .filter((m) => m !== options.address)
         .map((address) => ({address, clock: shardClockOf(membership, address, shard)}))
     },
+    reshard: () => local.reshardProgress,
+    catchUp: () => local.catchUp,
   })
   const app = buildApp({
     membership,
