@@ -46,12 +46,12 @@ export function buildApp(services: NodeServices, opts: AppOptions = {}): Fastify
 
   const metrics = services.metrics
   if (metrics) {
-    // One onResponse hook per route, closing over its pattern: the route label costs no
+    // One onResponse hook per route, closing over its series: the route label costs no
     // lookup per request (request.routeOptions builds a fresh object on every read).
     app.addHook('onRoute', (route) => {
-      const pattern = route.url
+      const series = metrics.requestSeries(route.url)
       const observe: onResponseHookHandler = (request, reply, done) => {
-        metrics.observeRequest(request.method, pattern, reply.statusCode, reply.elapsedTime / 1000)
+        series.observe(request.method, reply.statusCode, reply.elapsedTime / 1000)
         done()
       }
       route.onResponse = route.onResponse ? [...[route.onResponse].flat(), observe] : observe

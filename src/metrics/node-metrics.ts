@@ -10,6 +10,7 @@
 import {collectDefaultMetrics, Counter, Gauge, Histogram, Registry} from 'prom-client'
 import type {VectorClock} from '../clock/vector-clock.js'
 import type {OpLogObserver} from '../storage/types.js'
+import {RequestHistogram, type RouteSeries} from './request-histogram.js'
 
 /** What the scrape-time gauges read from the running node (src/node connects them). */
 export interface NodeGauges {
@@ -41,7 +42,7 @@ const diskBuckets = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.0
 export class NodeMetrics {
   readonly registry = new Registry()
   readonly contentType = this.registry.contentType
-  private readonly requests: Histogram<'method' | 'route' | 'code'>
+  private readonly requests: RequestHistogram
   private readonly appends: Histogram
   private readonly fsyncs: Histogram
   private readonly missed: Counter<'peer'>
@@ -49,13 +50,13 @@ export class NodeMetrics {
 
   constructor(opts: NodeMetricsOptions = {}) {
     const registers = [this.registry]
-    this.requests = new Histogram({
-      name: 'kvs_http_request_duration_seconds',
-      help: 'HTTP requests answered by this node, by method, route pattern and status code (seconds from request to response end)',
-      labelNames: ['method', 'route', 'code'],
-      buckets: requestBuckets,
-      registers,
-    })
+    this.requests = new RequestHistogram(
+      'kvs_http_request_duration_seconds',
+      'HTTP requests answered by this node, by method, route pattern and status code (seconds from request to response end)',
+      requestBuckets,
+    )
+    // A custom metric with prom-client's get() shape; its types only name prom-client's own classes.
+    this.registry.registerMetric(this.requests as never)
     this.appends = new Histogram({
       name: 'kvs_oplog_append_duration_seconds',
       help: 'From an op log append to its resolution: written to the file (and fsynced under fsync=always), group commit wait included',
@@ -166,9 +167,14 @@ export class NodeMetrics {
     this.gauges = gauges
   }
 
-  /** One answered HTTP request; `route` is the route pattern (bounded cardinality), never the URL. */
+  /** The request duration series of one route pattern (bounded cardinality), never of a URL: each route's hook keeps its own. */
+  requestSeries(route: string): RouteSeries {
+    return this.requests.route(route)
+  }
+
+  /** One answered HTTP request; `route` is the route pattern. Route hooks use requestSeries(), which skips the lookup. */
   observeRequest(method: string, route: string, code: number, seconds: number): void {
-    this.requests.observe({method, route, code: String(code)}, seconds)
+    this.requests.route(route).observe(method, code, seconds)
   }
 
   /** A heartbeat to `peer` failed or timed out. */
