@@ -85,12 +85,18 @@ export async function buildNode(
   if (!saved?.config && initial) await storage.meta.write({address: options.address, config: initial})
 
   let replicator: Replicator | undefined
+  const health = {recovered: false, draining: false}
   const membership = new Membership({
     self: options.address,
     transport: new HeartbeatWatch(transport, metrics),
     initial,
     seeds: options.view ?? initial?.nodes ?? [],
-    localSummary: () => (replicator as Replicator).summary(),
+    // A draining node says it is not ready, as a copying one does: peers stop choosing it as
+    // primary and read elsewhere first within a heartbeat, before it closes its port.
+    localSummary: () => {
+      const summary = (replicator as Replicator).summary()
+      return health.draining ? {...summary, ready: false} : summary
+    },
     onInstall: async (next, previous) => {
       await (replicator as Replicator).install(next, previous)
       await storage.meta.write({address: options.address, config: next})
@@ -101,7 +107,6 @@ export async function buildNode(
   const local = new Replicator({cluster: membership, transport, store: storage, log})
   replicator = local
   const keys = new KeyService(membership, local, transport)
-  const health = {recovered: false, draining: false}
   const ready = () =>
     notReadyReason({
       draining: health.draining,

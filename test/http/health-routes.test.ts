@@ -101,6 +101,19 @@ describe('health and metrics routes', function () {
         cluster.network.register(b, cluster.nodes.get(b)!.app)
       }
     })
+
+    // Last: it drains node a.
+    it('a draining node tells its peers it is not ready, so they stop choosing it as primary', async () => {
+      const b = '127.0.0.3:8085'
+      const peer = cluster.nodes.get(b)!
+      expect(peer.membership.isReady(a)).to.equal(true)
+      const drained = node().drain({delayMs: 2000, timeoutMs: 1000})
+      await waitUntil('b to see a as not ready', () => !peer.membership.isReady(a))
+      expect(peer.membership.primaryOf(1)).to.equal(b)
+      await drained
+      cluster.network.unregister(a)
+      cluster.nodes.delete(a)
+    })
   })
 
   describe('503 answers', () => {
