@@ -2,9 +2,10 @@
  * The Fastify app of a node, built without listening (tests use inject()). Public routes
  * (API.md), peer routes (/internal) and operator routes (/admin) are separate plugins.
  */
-import Fastify, {type FastifyError, type FastifyInstance} from 'fastify'
+import Fastify, {type FastifyError, type FastifyInstance, type onResponseHookHandler} from 'fastify'
 import {errorAnswer} from './error-answer.js'
 import {faultRoutes, refusePeerTraffic} from './fault-routes.js'
+import {healthRoutes} from './health-routes.js'
 import {internalRoutes} from './internal-routes.js'
 import {operatorRoutes} from './operator-routes.js'
 import {publicRoutes} from './public-routes.js'
@@ -43,7 +44,23 @@ export function buildApp(services: NodeServices, opts: AppOptions = {}): Fastify
     return reply.code(status).send(body)
   })
 
+  const metrics = services.metrics
+  if (metrics) {
+    // One onResponse hook per route, closing over its series: the route label costs no
+    // lookup per request (request.routeOptions builds a fresh object on every read).
+    app.addHook('onRoute', (route) => {
+      const series = metrics.requestSeries(route.url)
+      const observe: onResponseHookHandler = (request, reply, done) => {
+        series.observe(request.method, reply.statusCode, reply.elapsedTime / 1000)
+        done()
+      }
+      route.onResponse = route.onResponse ? [...[route.onResponse].flat(), observe] : observe
+    })
+  }
+
   app.setNotFoundHandler((request, reply) => {
+    // No route, so no per-route hook: counted here, with the time taken so far.
+    metrics?.observeRequest(request.method, 'unmatched', 404, reply.elapsedTime / 1000)
     reply.code(404).send({message: `Error in ${request.method}`, error: `No route ${request.method} ${request.url.split('?')[0]}`})
   })
 
@@ -52,6 +69,7 @@ export function buildApp(services: NodeServices, opts: AppOptions = {}): Fastify
     app.addHook('onRequest', refusePeerTraffic(services.faults))
     app.register(faultRoutes, {faults: services.faults, log: services.log, prefix: '/admin'})
   }
+  app.register(healthRoutes, {services})
   app.register(publicRoutes, {services})
   app.register(internalRoutes, {services, prefix: '/internal'})
   app.register(operatorRoutes, {services, prefix: '/admin'})

@@ -451,3 +451,36 @@ export const faultsResponse = {
   '4xx': errorAnswer,
   '5xx': errorAnswer,
 } as const
+
+/** Why GET /readyz answers 503 (health-routes.ts), in the order they are checked. */
+export const notReadyReasons = ['draining', 'recovering', 'not in configuration', 'catching up'] as const
+
+/** GET /livez: the process serves requests. */
+export const livezResponse = {
+  200: {type: 'object', properties: {status: {type: 'string', enum: ['live']}}},
+  '5xx': errorAnswer,
+} as const
+
+const readiness = {
+  type: 'object',
+  properties: {
+    status: {type: 'string', enum: ['ready', 'not ready']},
+    reason: {type: 'string', enum: notReadyReasons},
+    message: {type: 'string'},
+    address: {type: 'string'},
+    epoch: {type: 'integer'},
+    shardId: {type: ['integer', 'null']},
+  },
+} as const
+
+/** GET /readyz: 200 when the node can serve, 503 with the first reason it cannot. */
+export const readyzResponse = {
+  200: readiness,
+  503: readiness,
+} as const
+
+/** GET /metrics: Prometheus text exposition format 0.0.4, not JSON. */
+export const metricsResponse = {
+  200: {type: 'string', description: 'Prometheus text format (text/plain; version=0.0.4)'},
+  '5xx': errorAnswer,
+} as const

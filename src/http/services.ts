@@ -2,6 +2,7 @@
 import type {FastifyBaseLogger} from 'fastify'
 import type {Membership} from '../membership/membership.js'
 import type {ReshardCoordinator} from '../membership/reshard.js'
+import type {NodeMetrics} from '../metrics/node-metrics.js'
 import type {KeyService} from '../replication/key-service.js'
 import type {Replicator} from '../replication/replicator.js'
 import type {PeerFaults} from '../transport/fault-injection.js'
@@ -16,6 +17,10 @@ export interface NodeServices {
   readonly log: FastifyBaseLogger
   /** Present only on a node started with fault injection (test only): /admin/faults. */
   readonly faults?: PeerFaults | null
+  /** The node's life cycle as GET /readyz needs it (src/node sets it). */
+  readonly health: NodeHealth
+  /** Present when the node keeps metrics: GET /metrics and the request duration histogram. */
+  readonly metrics?: NodeMetrics | null
   /**
    * Before add-member names `address` a member of `shard`: has it copy the shard while the
    * shard keeps serving. Best effort: a newcomer that could not copy copies on joining.
@@ -23,4 +28,12 @@ export interface NodeServices {
   prepareJoin(address: string, shard: number): Promise<void>
   /** Runs reshards coordinated by this node, and aborts them. */
   readonly reshard: Pick<ReshardCoordinator, 'run' | 'abort' | 'progress'>
+}
+
+/** Where the node is in its life, beyond what membership and replication say. */
+export interface NodeHealth {
+  /** False until the replica has been rebuilt from the data directory. */
+  readonly recovered: boolean
+  /** True from SIGTERM on, while the node finishes its work before it exits. */
+  readonly draining: boolean
 }

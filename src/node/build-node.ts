@@ -6,16 +6,19 @@ import type {FastifyInstance} from 'fastify'
 import type {Logger} from 'pino'
 import {KvsError} from '../errors.js'
 import {buildApp} from '../http/app.js'
-import {initialConfig, type ClusterConfig} from '../membership/cluster-config.js'
+import {notReadyReason} from '../http/health-routes.js'
+import {initialConfig, membersOf, type ClusterConfig} from '../membership/cluster-config.js'
 import {Membership} from '../membership/membership.js'
 import {ReshardCoordinator} from '../membership/reshard.js'
 import {KeyService} from '../replication/key-service.js'
+import {HeartbeatWatch} from '../metrics/heartbeat-watch.js'
+import {NodeMetrics} from '../metrics/node-metrics.js'
 import type {ReplicaStore} from '../replication/replica-store.js'
 import {Replicator} from '../replication/replicator.js'
 import type {MetaStore} from '../storage/types.js'
 import {FaultyTransport, PeerFaults} from '../transport/fault-injection.js'
 import type {Transport} from '../transport/transport.js'
-import {defaultReshardTimeoutSeconds, type NodeOptions} from './options.js'
+import {defaultReshardTimeoutSeconds, type DrainOptions, type NodeOptions} from './options.js'
 
 /** Longest a newcomer may take to copy a shard before add-member goes on without its copy. */
 const joinCopyTimeoutMs = 120_000
@@ -34,13 +37,31 @@ export interface NodeParts {
   readonly replicator: Replicator
   /** The faults in force, when the node runs with fault injection (test only). */
   readonly faults: PeerFaults | null
+  readonly metrics: NodeMetrics
+  /** True from drain() on: GET /readyz answers 503 'draining'. */
+  readonly draining: boolean
   /**
    * Recovers the replica from disk, then starts heartbeats, the announcement and the
    * catch-up. Called once the app answers, so a large data set does not keep the node
    * silent: until recovered, it counts as not ready and forwards key requests to peers.
    */
   start(): Promise<void>
+  /**
+   * The graceful stop (SIGTERM): /readyz turns 503 at once; requests are still served for
+   * `delayMs`; then heartbeats stop and the server closes: requests in flight finish, new
+   * ones get 503 and idle connections are closed. Connections still busy after `timeoutMs`
+   * are cut. Last, the op log is flushed (and fsynced) and the data directory released.
+   * Idempotent, and shares its end with close().
+   */
+  drain(opts: DrainOptions): Promise<void>
+  /** drain() without the delay and with a 1 s bound on requests in flight. */
   close(): Promise<void>
+}
+
+/** What the daemon passes in beyond the seams. */
+export interface NodeExtras {
+  /** The node's metrics (the daemon makes them first, so storage can report to them); default: new ones without process metrics. */
+  metrics?: NodeMetrics
 }
 
 /**
@@ -52,7 +73,9 @@ export async function buildNode(
   storage: NodeStorage,
   peerTransport: Transport,
   logger: Logger,
+  extras: NodeExtras = {},
 ): Promise<NodeParts> {
+  const metrics = extras.metrics ?? new NodeMetrics()
   const log = logger.child({node: options.address})
   const faults = options.faultInjection ? new PeerFaults(options.address) : null
   const transport = faults ? new FaultyTransport(peerTransport, faults) : peerTransport
@@ -65,12 +88,18 @@ export async function buildNode(
   if (!saved?.config && initial) await storage.meta.write({address: options.address, config: initial})
 
   let replicator: Replicator | undefined
+  const health = {recovered: false, draining: false}
   const membership = new Membership({
     self: options.address,
-    transport,
+    transport: new HeartbeatWatch(transport, metrics),
     initial,
     seeds: options.view ?? initial?.nodes ?? [],
-    localSummary: () => (replicator as Replicator).summary(),
+    // A draining node says it is not ready, as a copying one does: peers stop choosing it as
+    // primary and read elsewhere first within a heartbeat, before it closes its port.
+    localSummary: () => {
+      const summary = (replicator as Replicator).summary()
+      return health.draining ? {...summary, ready: false} : summary
+    },
     onInstall: (next, previous) => (replicator as Replicator).install(next, previous),
     persist: async (next) => {
       await storage.meta.write({address: options.address, config: next})
@@ -84,6 +113,35 @@ export async function buildNode(
   const keys = new KeyService(membership, local, transport)
   const reshard = new ReshardCoordinator(membership, transport, local.reshard, log, {
     copyTimeoutMs: (options.reshardTimeoutSeconds ?? defaultReshardTimeoutSeconds) * 1000,
+  })
+  const ready = () =>
+    notReadyReason({
+      draining: health.draining,
+      recovered: health.recovered,
+      inConfiguration: membership.config?.nodes.includes(options.address) ?? false,
+      caughtUp: local.ready,
+    }) === null
+  metrics.watch({
+    replica: () => {
+      const s = local.summary()
+      return {shard: s.shard, keys: local.liveKeys, clock: s.clock}
+    },
+    ready,
+    epoch: () => membership.config?.epoch ?? 0,
+    peers: () => (membership.config?.nodes ?? []).filter((n) => n !== options.address).map((address) => ({address, up: membership.isUp(address)})),
+    shardPeers: () => {
+      const config = membership.config
+      const shard = local.shard
+      if (!config || shard === null) return []
+      return membersOf(config, shard)
+        .filter((m) => m !== options.address)
+        .map((address) => ({address, clock: shardClockOf(membership, address, shard)}))
+    },
+    reshard: () => {
+      const copy = local.reshard.status
+      return copy ? {moved: copy.copied, total: copy.total} : null
+    },
+    catchUp: () => local.catchUp,
   })
   const prepareJoin = async (address: string, shard: number): Promise<void> => {
     const layoutEpoch = membership.config?.layoutEpoch ?? 0
@@ -104,27 +162,56 @@ export async function buildNode(
       log.warn({address, shard, err: String(error)}, 'the newcomer could not copy the shard ahead; it copies on joining')
     }
   }
-  const app = buildApp({membership, replicator: local, keys, transport, faults, log, reshard, prepareJoin})
+  const app = buildApp({membership, replicator: local, keys, transport, faults, log, health, metrics, reshard, prepareJoin})
 
   let closing: Promise<void> | undefined
+  const drain = ({delayMs, timeoutMs}: DrainOptions): Promise<void> =>
+    (closing ??= (async () => {
+      health.draining = true
+      if (delayMs > 0) {
+        log.info({delayMs}, 'draining: /readyz answers 503, requests are still served')
+        await new Promise((resolve) => setTimeout(resolve, delayMs))
+      }
+      membership.stop()
+      const closed = app.close()
+      // app.close() resolves once every connection has ended; a request that outlives the bound is cut.
+      const cut = setTimeout(() => {
+        log.warn({timeoutMs}, 'drain timeout: closing connections with requests still in flight')
+        app.server.closeAllConnections()
+      }, timeoutMs)
+      try {
+        await closed
+      } finally {
+        clearTimeout(cut)
+      }
+      await transport.close()
+      await storage.close()
+      log.info('drained: op log flushed, data directory released')
+    })())
   return {
     app,
     membership,
     replicator: local,
     faults,
+    metrics,
+    get draining() {
+      return health.draining
+    },
     async start() {
       await local.recover(initial)
+      health.recovered = true
       membership.start()
       if (options.view) membership.announce()
       void local.syncOnStart(3000)
     },
-    close: () =>
-      (closing ??= (async () => {
-        membership.stop()
-        await app.close()
-        await transport.close()
-        await storage.close()
-      })()),
+    drain,
+    close: () => drain({delayMs: 0, timeoutMs: 1000}),
   }
+}
+
+/** The peer's clock for `shard` as its last heartbeat showed it; null when none showed that shard. */
+function shardClockOf(membership: Membership, address: string, shard: number) {
+  const summary = membership.peerSummary(address)
+  return summary && summary.shard === shard ? summary.clock : null
 }
 

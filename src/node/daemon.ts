@@ -5,6 +5,7 @@
 import {pino, type Logger} from 'pino'
 import type {Op} from '../replication/op.js'
 import type {SnapshotHeader, SnapshotRecord} from '../replication/replica-store.js'
+import {NodeMetrics} from '../metrics/node-metrics.js'
 import {openStorage} from '../storage/storage.js'
 import {UndiciTransport} from '../transport/undici-transport.js'
 import {buildNode, type NodeMeta, type NodeParts} from './build-node.js'
@@ -12,10 +13,17 @@ import type {NodeOptions} from './options.js'
 
 /** Opens the data directory, builds the node, listens on its address. */
 export async function startNode(options: NodeOptions, logger: Logger = defaultLogger()): Promise<NodeParts> {
-  const storage = await openStorage<SnapshotHeader, SnapshotRecord, Op, NodeMeta>({dir: options.dataDir, fsync: options.fsync, log: logger})
+  // Made before storage so the op log reports its append and fsync durations to it.
+  const metrics = new NodeMetrics({processMetrics: true})
+  const storage = await openStorage<SnapshotHeader, SnapshotRecord, Op, NodeMeta>({
+    dir: options.dataDir,
+    fsync: options.fsync,
+    log: logger,
+    observer: metrics.opLog,
+  })
   let node: NodeParts
   try {
-    node = await buildNode(options, storage, new UndiciTransport(), logger)
+    node = await buildNode(options, storage, new UndiciTransport(), logger, {metrics})
   } catch (error) {
     await storage.close()
     throw error
@@ -41,16 +49,27 @@ function defaultLogger(): Logger {
   return pino({level: process.env.KVS_LOG_LEVEL ?? 'info'})
 }
 
-/** Runs a node in the foreground until SIGTERM or SIGINT, then closes it gracefully. */
+/** Runs a node in the foreground until SIGTERM or SIGINT, then drains it (NodeParts.drain). */
 export async function runNode(options: NodeOptions, logger: Logger = defaultLogger()): Promise<void> {
   const node = await startNode(options, logger)
   await new Promise<void>((resolve) => {
+    let stopping = false
+    // Kept installed: a second SIGTERM (an orchestrator's preStop hook and then the kubelet) must not end the drain early.
     const stop = (signal: string) => {
-      logger.info({signal}, 'stopping')
+      if (stopping) return logger.info({signal}, 'already draining')
+      stopping = true
+      logger.info({signal, ...options.drain}, 'stopping: draining')
       resolve()
     }
-    process.once('SIGTERM', stop)
-    process.once('SIGINT', stop)
+    process.on('SIGTERM', stop)
+    process.on('SIGINT', stop)
   })
-  await node.close()
+  // Flushing the log is local and quick; if even that hangs, exit non-zero rather than hang the orchestrator.
+  const watchdog = setTimeout(() => {
+    logger.error('drain did not finish in time: exiting without a clean close')
+    process.exit(1)
+  }, options.drain.delayMs + options.drain.timeoutMs + 5000)
+  watchdog.unref()
+  await node.drain(options.drain)
+  clearTimeout(watchdog)
 }

@@ -20,7 +20,18 @@ export interface NodeOptions {
   faultInjection: boolean
   /** A reshard this node coordinates is aborted when its copy has not caught up after this long. */
   reshardTimeoutSeconds: number
+  /** What SIGTERM does (README, Configuration): environment only, orchestrators set it. */
+  drain: DrainOptions
 }
+
+/** SIGTERM: /readyz turns 503 at once; requests are still served for `delayMs` (time for load balancers to notice), then the server closes and waits for requests in flight up to `timeoutMs` before it cuts them. */
+export interface DrainOptions {
+  delayMs: number
+  timeoutMs: number
+}
+
+/** Below the 10 s after which harnesses and Kubernetes's default grace period follow SIGTERM with SIGKILL. */
+export const defaultDrain: DrainOptions = {delayMs: 0, timeoutMs: 8000}
 
 export interface NodeFlags {
   address?: string
@@ -82,8 +93,21 @@ export function resolveNodeOptions(flags: NodeFlags, env: NodeJS.ProcessEnv): No
     }
   }
 
+  const drain = {
+    delayMs: milliseconds(env, 'KVS_DRAIN_DELAY_MS', defaultDrain.delayMs),
+    timeoutMs: milliseconds(env, 'KVS_DRAIN_TIMEOUT_MS', defaultDrain.timeoutMs),
+  }
+
   const dataDir = flags.dataDir ?? env.KVS_DATA_DIR ?? defaultDataDir(address, env)
-  return {address, view, shardCount, dataDir: path.resolve(dataDir), fsync, faultInjection, reshardTimeoutSeconds}
+  return {address, view, shardCount, dataDir: path.resolve(dataDir), fsync, faultInjection, reshardTimeoutSeconds, drain}
+}
+
+function milliseconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const text = env[name]?.trim() ?? ''
+  if (text === '') return fallback
+  const ms = Number(text)
+  if (!Number.isSafeInteger(ms) || ms < 0) throw new KvsError('USAGE', `${name} must be a whole number of milliseconds >= 0, got "${text}"`)
+  return ms
 }
 
 /** Under KVS_HOME when it is set, as everything else the CLI keeps (src/cli/paths.ts). */

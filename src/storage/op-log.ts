@@ -13,7 +13,7 @@ import {KvsError} from '../errors.js'
 import {readAll, syncDir, writeAllSync} from './durable-fs.js'
 import {FrameReader} from './frame-reader.js'
 import {findFrame, FrameBuffer, parseRecord, type FrameStop} from './record-frame.js'
-import type {FsyncPolicy, OpLog, StorageLog} from './types.js'
+import type {FsyncPolicy, OpLog, OpLogObserver, StorageLog} from './types.js'
 
 const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024
 const INTERVAL_SYNC_MS = 100
@@ -29,6 +29,7 @@ export interface FileOpLogOptions {
   log?: StorageLog
   /** coversIndex of the snapshot recovery starts from (0 for none): entries up to it are not replayed. */
   after?: number
+  observer?: OpLogObserver
 }
 
 /** Counters for tests and benchmarks: every write and fsync of a segment file. */
@@ -52,6 +53,8 @@ interface Waiter {
   index: number
   /** Where this entry's frame ends in its batch buffer. */
   end: number
+  /** performance.now() at append(), when an observer is told durations. */
+  at: number
   resolve(index: number): void
   reject(error: Error): void
 }
@@ -81,6 +84,7 @@ export class FileOpLog<Entry> implements OpLog<Entry> {
   #closing: Promise<void> | null = null
   readonly #timer: NodeJS.Timeout | null
   readonly #stats: OpLogStats = {writes: 0, fsyncs: 0}
+  readonly #observer: OpLogObserver | null
 
   private constructor(opts: FileOpLogOptions, segments: Segment[], active: FileHandle | null, lastIndex: number, covered: number) {
     this.#dir = opts.dir
@@ -91,6 +95,7 @@ export class FileOpLog<Entry> implements OpLog<Entry> {
     this.#active = active
     this.#lastIndex = lastIndex
     this.#covered = covered
+    this.#observer = opts.observer ?? null
     this.#timer = opts.fsync === 'interval' ? setInterval(() => this.#syncSoon(), INTERVAL_SYNC_MS).unref() : null
   }
 
@@ -217,8 +222,9 @@ export class FileOpLog<Entry> implements OpLog<Entry> {
     }
     const index = ++this.#lastIndex
     const end = this.#batch.length
+    const at = this.#observer ? performance.now() : 0
     return new Promise((resolve, reject) => {
-      this.#waiters.push({index, end, resolve, reject})
+      this.#waiters.push({index, end, at, resolve, reject})
       this.#kick()
     })
   }
@@ -293,6 +299,7 @@ export class FileOpLog<Entry> implements OpLog<Entry> {
           this.#waiters = []
           await this.#writeBatch(this.#batch.take(), writing)
           for (const w of writing) w.resolve(w.index)
+          if (this.#observer) this.#observeAppends(writing)
           writing = []
         } else if (this.#syncDue && this.#dirty && this.#active) {
           this.#syncDue = false
@@ -356,8 +363,16 @@ export class FileOpLog<Entry> implements OpLog<Entry> {
 
   async #sync(fh: FileHandle): Promise<void> {
     this.#dirty = false
+    const started = this.#observer ? performance.now() : 0
     await fh.sync()
     this.#stats.fsyncs++
+    this.#observer?.synced((performance.now() - started) / 1000)
+  }
+
+  /** One clock read per batch: the appends of a batch all resolve at the same moment. */
+  #observeAppends(written: Waiter[]): void {
+    const now = performance.now()
+    for (const w of written) (this.#observer as OpLogObserver).appended((now - w.at) / 1000)
   }
 
   #fail(error: unknown, writing: Waiter[]): void {

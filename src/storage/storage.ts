@@ -25,7 +25,7 @@ export async function openStorage<Header, Rec, Entry, Meta>(opts: StorageOptions
     const snapshotDir = join(opts.dir, 'snapshots')
     const snapshot = await FileSnapshots.readNewest<Header, Rec>(snapshotDir, log)
     const after = snapshot?.coversIndex ?? 0
-    const opened = await FileOpLog.open<Entry>({dir: join(opts.dir, 'log'), fsync: opts.fsync, segmentBytes: opts.segmentBytes, log, after})
+    const opened = await FileOpLog.open<Entry>({dir: join(opts.dir, 'log'), fsync: opts.fsync, segmentBytes: opts.segmentBytes, log, after, observer: opts.observer})
     const snapshots = new FileSnapshots<Header, Rec>(snapshotDir, opened.log, after, log)
     let closing: Promise<void> | null = null
     const close = async (): Promise<void> => {

@@ -19,6 +19,16 @@ export interface StorageOptions {
   log?: StorageLog
   /** A segment file is not grown past this size (bytes), unless one batch of appends is larger; default 64 MiB. */
   segmentBytes?: number
+  /** Told how long appends and fsyncs take (metrics); called on the writer's path, so it must be cheap and must not throw. */
+  observer?: OpLogObserver
+}
+
+/** Durations the op log reports as it works, in seconds. */
+export interface OpLogObserver {
+  /** One append, from append() to its promise resolving (group commit wait, write, and fsync under 'always'). */
+  appended(seconds: number): void
+  /** One fsync of a segment file. */
+  synced(seconds: number): void
 }
 
 /**

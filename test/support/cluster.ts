@@ -55,6 +55,8 @@ export interface NodeInfo {
   readonly logFile: string
   readonly running: boolean
   readonly paused: boolean
+  /** The exit code once the process has exited by itself (null while running or when ended by a signal). */
+  readonly exitCode: number | null
 }
 
 interface ManagedNode {
@@ -120,7 +122,7 @@ export class Cluster {
 
   node(address: string): NodeInfo {
     const n = this.managed(address)
-    return {address, pid: n.child.pid as number, dataDir: n.dataDir, logFile: n.logFile, running: n.running, paused: n.paused}
+    return {address, pid: n.child.pid as number, dataDir: n.dataDir, logFile: n.logFile, running: n.running, paused: n.paused, exitCode: n.child.exitCode}
   }
 
   /** Addresses whose process is running and not paused. */

@@ -47,3 +47,21 @@ describe('node options: the reshard timeout', () => {
     }
   })
 })
+
+describe('node options: drain on SIGTERM', () => {
+  const env = {SOCKET_ADDRESS: '127.0.0.2:8085', KVS_DATA_DIR: '/tmp/kvs-options-test'}
+
+  it('defaults to no delay and an 8 s bound on requests in flight (below the 10 s before SIGKILL)', () => {
+    expect(resolveNodeOptions({}, env).drain).to.deep.equal({delayMs: 0, timeoutMs: 8000})
+  })
+
+  it('reads KVS_DRAIN_DELAY_MS and KVS_DRAIN_TIMEOUT_MS', () => {
+    expect(resolveNodeOptions({}, {...env, KVS_DRAIN_DELAY_MS: '5000', KVS_DRAIN_TIMEOUT_MS: ' 20000 '}).drain).to.deep.equal({delayMs: 5000, timeoutMs: 20000})
+  })
+
+  it('refuses what is not a whole number of milliseconds', () => {
+    for (const bad of ['-1', '1.5', '5s', 'NaN']) {
+      expect(() => resolveNodeOptions({}, {...env, KVS_DRAIN_DELAY_MS: bad}), bad).to.throw(/KVS_DRAIN_DELAY_MS must be a whole number of milliseconds/)
+    }
+  })
+})
