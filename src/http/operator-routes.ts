@@ -34,7 +34,7 @@ export async function operatorRoutes(app: FastifyInstance, {services}: {services
       }),
       reshard: services.reshard.progress,
       reshardCopy: replicator.reshard.status,
-      catchUp: replicator.catchUp,
+      catchUp: replicator.fetched,
       process: await processStatus(app, services, request.query.gc === 'true'),
     }
   })

@@ -141,7 +141,7 @@ export async function buildNode(
       const copy = local.reshard.status
       return copy ? {moved: copy.copied, total: copy.total} : null
     },
-    catchUp: () => local.catchUp,
+    catchUp: () => local.fetched,
   })
   const prepareJoin = async (address: string, shard: number): Promise<void> => {
     const layoutEpoch = membership.config?.layoutEpoch ?? 0

@@ -15,12 +15,14 @@ import {membersOf, shardOfNode, type ClusterConfig} from '../membership/cluster-
 import type {Transport} from '../transport/transport.js'
 import {drainDeliverable} from './delivery.js'
 import {PeerChannel} from './peer-channel.js'
+import {CatchUp, type CatchUpHost} from './catch-up.js'
+import {rebuildReplica} from './recovery.js'
 import {ReshardParticipant, type ReplicaAccess, type ReshardClusterView} from './reshard-participant.js'
 import {ShardState} from './shard-state.js'
 import {StateTransfers, type TransferOffer} from './state-transfers.js'
 import {WriteGate} from './write-gate.js'
 import type {Op, Version} from './op.js'
-import type {ReplicaStore, SnapshotHeader, SnapshotRecord} from './replica-store.js'
+import type {ReplicaStore, SnapshotHeader} from './replica-store.js'
 
 /** What the replicator needs to know about the cluster (implemented by Membership). */
 export interface ClusterView extends ReshardClusterView {
@@ -50,8 +52,6 @@ export interface WriteResult {
   meta: CausalMetadata
 }
 
-/** Keys per message when a shard's data is copied to another node. */
-const transferBatch = 5_000
 /** How long after a cutover the new layout's first snapshot is written (see persisted()). */
 const snapshotAfterCutoverMs = 1000
 /**
@@ -63,16 +63,13 @@ const compactDataFactor = 4
 /** A rough size of one key's snapshot record, to compare the log against. */
 const approxRecordBytes = 160
 
-export class Replicator implements ReplicaAccess {
+export class Replicator implements ReplicaAccess, CatchUpHost {
   private state: ShardState | null = null
   private readonly hlc = new HybridClock()
   private readonly channels = new Map<string, PeerChannel>()
   private pending: Op[] = []
   /** Requests waiting for their causal past, woken by every applied op (and by their timer). */
   private readonly waiters = new Set<() => void>()
-  private readonly pulls = new Map<string, Promise<void>>()
-  /** Each peer's shard clock as its last heartbeat showed it (see peerAhead). */
-  private readonly peerClocks = new Map<string, {epoch: number; clock: VectorClock}>()
   /** The newest op log append: appends resolve in order, so it covers every earlier one. */
   private lastAppend: Promise<unknown> = Promise.resolve()
   private synced = false
@@ -80,21 +77,19 @@ export class Replicator implements ReplicaAccess {
    * The replica was rebuilt from a log that began a new layout after the last snapshot:
    * the keys that arrived by reshard are in no op, so it copies a peer's whole state.
    */
-  private incomplete = false
+  private replicaIncomplete = false
   /** False until recover() has loaded the disk; installs wait for it. */
   private recovered = false
   private markRecovered!: () => void
   private readonly whenRecovered = new Promise<void>((resolve) => (this.markRecovered = resolve))
   private snapshotting: Promise<void> | null = null
-  /** A shard copied ahead of joining it (add-member), taken by install() once this node is its member. */
-  private joining: ShardState | null = null
   /** A reshard swapped in a replica no snapshot holds yet (see persisted()). */
   private snapshotDue = false
   /** Held closed by a reshard's cutover. */
   private readonly gate = new WriteGate()
   private readonly transfers = new StateTransfers()
-  /** What catch-up fetched from peers since start: single ops, and whole-state transfers. */
-  readonly catchUp = {ops: 0, transfers: 0}
+  /** Fetches what this replica lacks from its shard's peers. */
+  private readonly catchUp: CatchUp
   private readonly causalWaitMs: number
   private readonly replicationTimeoutMs: number
   private readonly peerTimeoutMs: number
@@ -106,9 +101,15 @@ export class Replicator implements ReplicaAccess {
     this.replicationTimeoutMs = opts.replicationTimeoutMs ?? 800
     this.peerTimeoutMs = opts.peerTimeoutMs ?? 2000
     this.reshard = new ReshardParticipant({cluster: opts.cluster, replica: this, transport: opts.transport, log: opts.log})
+    this.catchUp = new CatchUp({host: this, transport: opts.transport, log: opts.log, peerTimeoutMs: this.peerTimeoutMs})
   }
 
-  private get self(): string {
+  /** What catch-up fetched from peers since start: single ops, and whole-state transfers. */
+  get fetched(): {ops: number; transfers: number} {
+    return this.catchUp.fetched
+  }
+
+  get self(): string {
     return this.opts.cluster.self
   }
 
@@ -133,49 +134,17 @@ export class Replicator implements ReplicaAccess {
 
   /** Sizes of the queues that grow under faults and must shrink again (operator status). */
   get backlog(): {pendingOps: number; pulls: number; waiters: number; transfers: number} {
-    return {pendingOps: this.pending.length, pulls: this.pulls.size, waiters: this.waiters.size, transfers: this.transfers.size}
+    return {pendingOps: this.pending.length, pulls: this.catchUp.pullsRunning, waiters: this.waiters.size, transfers: this.transfers.size}
   }
 
   // ---- start-up ------------------------------------------------------------------------
 
   /** Rebuilds the replica from the snapshot and log recovered from disk. */
   async recover(config: ClusterConfig | null): Promise<void> {
-    const {recovered} = this.opts.store
     // Built aside and installed at the end: requests meanwhile see no replica and go to peers.
-    let state: ShardState | null = null
-    if (recovered.snapshot && recovered.snapshot.header.shard !== 0) {
-      const {header} = recovered.snapshot
-      state = new ShardState(header.shard, header.epoch)
-      // In chunks: the parsed records become garbage as they are installed, not all at the end.
-      let chunk: SnapshotRecord[] = []
-      for await (const record of recovered.snapshot.records) {
-        chunk.push(record)
-        if (chunk.length >= transferBatch) {
-          state.mergeState(chunk, {})
-          chunk = []
-        }
-      }
-      state.mergeState(chunk, header.clock)
-    }
-    let replayed = 0
-    for await (const {entry} of recovered.entries) {
-      if (!state || entry.shard !== state.shard || entry.epoch !== state.epoch) {
-        // Ops of a newer layout than the snapshot: the keys it got by reshard were never logged.
-        this.incomplete = entry.epoch > (state?.epoch ?? 1)
-        state = new ShardState(entry.shard, entry.epoch)
-      }
-      state.apply(entry)
-      this.hlc.observe(entry.ts)
-      replayed++
-    }
-    for (const v of state?.versions.values() ?? []) this.hlc.observe(v.ts)
-    const myShard = config ? shardOfNode(config, this.self) : null
-    if (config && myShard !== null && (!state || state.shard !== myShard || state.epoch !== config.layoutEpoch)) {
-      state = new ShardState(myShard, config.layoutEpoch)
-      this.incomplete = true
-    } else if (config && myShard === null) {
-      state = null
-    }
+    const {state, incomplete, replayed, highestTs} = await rebuildReplica(this.opts.store.recovered, config, this.self)
+    this.hlc.observe(highestTs)
+    this.replicaIncomplete = incomplete
     this.state = state
     this.recovered = true
     this.markRecovered()
@@ -193,16 +162,9 @@ export class Replicator implements ReplicaAccess {
     const peers = config ? membersOf(config, s.shard).filter((m) => m !== this.self) : []
     const until = Date.now() + deadlineMs
     while (Date.now() < until && !this.synced) {
-      for (const peer of peers) {
-        try {
-          await this.pullFrom(peer, true)
-          this.synced = true
-          break
-        } catch {
-          // Try the next peer, then try again until the deadline.
-        }
-      }
-      if (!this.synced) await new Promise((r) => setTimeout(r, 100))
+      // Else try again until the deadline.
+      if (await this.catchUp.pullFromAny(peers)) this.synced = true
+      else await new Promise((r) => setTimeout(r, 100))
     }
     this.synced = true
   }
@@ -311,7 +273,7 @@ export class Replicator implements ReplicaAccess {
     if (covers(s.clock, need)) return
     const {shard} = s
     const until = Date.now() + this.causalWaitMs
-    for (const peer of this.opts.cluster.livePeers(shard)) void this.pullFrom(peer).catch(() => undefined)
+    for (const peer of this.opts.cluster.livePeers(shard)) void this.catchUp.pullFrom(peer).catch(() => undefined)
     while (!covers(s.clock, need)) {
       const left = until - Date.now()
       if (left <= 0) throw new KvsError('UNAVAILABLE', 'Unable to satisfy request', {shard, need})
@@ -350,8 +312,7 @@ export class Replicator implements ReplicaAccess {
     if (this.pending.some((p) => ops.includes(p))) {
       // A pull from `from` already running may have been answered before `from` wrote what
       // these ops depend on (one pull per peer at a time): then wait for it and pull again.
-      const running = this.pulls.get(from)
-      await (running ? running.catch(() => undefined).then(() => this.pullFrom(from)) : this.pullFrom(from))
+      await this.catchUp.pullAgain(from)
       this.deliverPending(appends)
     }
     await Promise.all(appends)
@@ -361,6 +322,39 @@ export class Replicator implements ReplicaAccess {
     // Some ops may have been applied by another delivery (a pull, a late batch) whose
     // appends are still under way: acknowledge only once they are logged too.
     await this.lastAppend
+  }
+
+  /**
+   * A heartbeat showed `peer`'s clock in our shard: catch-up decides whether to pull.
+   */
+  peerAhead(peer: {address: string; shard: number | null; layoutEpoch: number; clock: VectorClock}): void {
+    this.catchUp.peerAhead(peer)
+  }
+
+  // ---- what catch-up needs of this replica (CatchUpHost) -------------------------------
+
+  current(): ShardState | null {
+    return this.state
+  }
+
+  async deliverOps(ops: readonly Op[]): Promise<number> {
+    const appends: Promise<number>[] = []
+    this.pending.push(...ops)
+    this.deliverPending(appends)
+    await Promise.all(appends)
+    return appends.length
+  }
+
+  /** The replica in force lacks keys that came by reshard (see replicaIncomplete). */
+  get incomplete(): boolean {
+    return this.replicaIncomplete
+  }
+
+  async stateCopied(s: ShardState, peer: string): Promise<void> {
+    this.replicaIncomplete = false
+    this.applied()
+    this.opts.log.info({peer, keys: s.liveKeys}, 'copied shard state from peer')
+    await this.snapshot()
   }
 
   private deliverPending(appends: Promise<number>[]): void {
@@ -375,86 +369,6 @@ export class Replicator implements ReplicaAccess {
     })
   }
 
-
-  /**
-   * A heartbeat showed `peer`'s clock in our shard. Under write load a peer is nearly always
-   * a little ahead (its replication to us is on the wire), so we pull only what it already
-   * had one heartbeat ago and still has not reached us: writes we really missed, not the
-   * ones replication is about to deliver.
-   */
-  peerAhead(peer: {address: string; shard: number | null; layoutEpoch: number; clock: VectorClock}): void {
-    const s = this.state
-    const previous = this.peerClocks.get(peer.address)
-    this.peerClocks.set(peer.address, {epoch: peer.layoutEpoch, clock: peer.clock})
-    if (!s || peer.shard !== s.shard || peer.layoutEpoch !== s.epoch || covers(s.clock, peer.clock)) return
-    if (previous && previous.epoch === s.epoch && !covers(s.clock, previous.clock)) void this.pullFrom(peer.address).catch(() => undefined)
-  }
-
-  /**
-   * Fetches from `peer` every op this replica lacks (or, when the peer no longer keeps them,
-   * a copy of its whole state) and applies it. One pull per peer at a time.
-   */
-  pullFrom(peer: string, strict = false): Promise<void> {
-    const running = this.pulls.get(peer)
-    if (running && !strict) return running
-    const run: Promise<void> = this.doPull(peer).finally(() => {
-      if (this.pulls.get(peer) === run) this.pulls.delete(peer)
-    })
-    this.pulls.set(peer, run)
-    return run
-  }
-
-  private async doPull(peer: string): Promise<void> {
-    const s = this.state
-    if (!s) return
-    const res = await this.opts.transport.request(peer, {
-      method: 'POST',
-      path: '/internal/sync',
-      // An empty replica asks for the whole state: data that arrived by reshard is in no op.
-      body: JSON.stringify({shard: s.shard, epoch: s.epoch, clock: s.clock, full: s.versions.size === 0 || this.incomplete}),
-      timeoutMs: this.peerTimeoutMs,
-    })
-    if (res.status !== 200) throw new KvsError('PEER_UNAVAILABLE', `sync refused by ${peer}`, {status: res.status})
-    const answer = JSON.parse(res.text) as {ops: Op[]} | {transfer: string; clock: VectorClock; total: number}
-    if (this.state !== s) return
-    if ('ops' in answer) {
-      const appends: Promise<number>[] = []
-      this.pending.push(...answer.ops)
-      this.deliverPending(appends)
-      this.catchUp.ops += appends.length
-      await Promise.all(appends)
-      return
-    }
-    this.catchUp.transfers++
-    if (!(await this.fetchTransfer(peer, answer, s, () => this.state === s))) return
-    this.incomplete = false
-    this.applied()
-    this.opts.log.info({peer, keys: s.liveKeys}, 'copied shard state from peer')
-    await this.snapshot()
-  }
-
-  /**
-   * Pages a peer's state transfer into `s`, then takes its clock. False (and stops) as soon
-   * as `wanted()` says `s` is no longer the replica being filled.
-   */
-  private async fetchTransfer(peer: string, transfer: {transfer: string; clock: VectorClock}, s: ShardState, wanted: () => boolean): Promise<boolean> {
-    for (let offset = 0; ; offset += transferBatch) {
-      const page = await this.opts.transport.request(peer, {
-        method: 'POST',
-        path: '/internal/transfer',
-        body: JSON.stringify({id: transfer.transfer, offset, limit: transferBatch}),
-        timeoutMs: this.peerTimeoutMs * 5,
-      })
-      if (page.status !== 200) throw new KvsError('PEER_UNAVAILABLE', `transfer refused by ${peer}`)
-      const {entries, done} = JSON.parse(page.text) as {entries: Array<[string, Version]>; done: boolean}
-      if (!wanted()) return false
-      s.mergeState(entries, {})
-      for (const [, v] of entries) this.hlc.observe(v.ts)
-      if (done) break
-    }
-    s.mergeState([], transfer.clock)
-    return true
-  }
 
   /** Answers a peer's sync request: the ops it lacks, or a state transfer to page through. */
   syncFor(
@@ -490,7 +404,7 @@ export class Replicator implements ReplicaAccess {
         // Written once the configuration is on disk (persisted()), in the background: the
         // cutover must not wait for it (it grows with the data), nor the configuration's
         // fsync behind it. A restart before it finds ops of the new layout after an older
-        // snapshot, and copies a peer's whole state (see `incomplete`).
+        // snapshot, and copies a peer's whole state (see `replicaIncomplete`).
         this.snapshotDue = true
         return
       }
@@ -503,11 +417,9 @@ export class Replicator implements ReplicaAccess {
     // A new member: start from the copy made before it joined (then only the writes since
     // are pulled), else empty. A node that missed a reshard starts empty. Either copies
     // from the shard's members before it counts as ready.
-    const copied = this.joining?.shard === myShard && this.joining.epoch === next.layoutEpoch ? this.joining : null
-    this.joining = null
-    this.swapIn(copied ?? new ShardState(myShard, next.layoutEpoch))
+    this.swapIn(this.catchUp.takeJoined(myShard, next.layoutEpoch) ?? new ShardState(myShard, next.layoutEpoch))
     this.synced = false
-    await this.copyShard(next, myShard)
+    await this.catchUp.pullFromAny(membersOf(next, myShard).filter((m) => m !== this.self))
     this.synced = true
     await this.snapshot()
   }
@@ -533,56 +445,10 @@ export class Replicator implements ReplicaAccess {
     if (this.waiters.size > 0) for (const w of [...this.waiters]) w()
   }
 
-  /** Copies the shard from the first member that answers (a new member before it serves). */
-  private async copyShard(config: ClusterConfig, shard: number): Promise<void> {
-    for (const peer of membersOf(config, shard).filter((m) => m !== this.self)) {
-      try {
-        await this.pullFrom(peer, true)
-        return
-      } catch (error) {
-        this.opts.log.warn({peer, err: String(error)}, 'could not copy the shard from this peer')
-      }
-    }
-  }
-
-  /**
-   * Copies `shard` from one of `peers` before this node joins it (add-member): the shard
-   * keeps serving meanwhile, and on joining only the writes made since are pulled. The copy
-   * is not logged: the replica is snapshotted once it is in force.
-   */
+  /** Copies `shard` before this node joins it (add-member): see CatchUp.prepareJoin. */
   async prepareJoin(shard: number, layoutEpoch: number, peers: readonly string[]): Promise<{keys: number}> {
     await this.whenRecovered
-    const target = new ShardState(shard, layoutEpoch)
-    this.joining = target
-    const wanted = () => this.joining === target
-    for (const peer of peers.filter((p) => p !== this.self)) {
-      try {
-        const res = await this.opts.transport.request(peer, {
-          method: 'POST',
-          path: '/internal/sync',
-          body: JSON.stringify({shard, epoch: layoutEpoch, clock: {}, full: true}),
-          timeoutMs: this.peerTimeoutMs,
-        })
-        if (res.status !== 200) throw new KvsError('PEER_UNAVAILABLE', `sync refused by ${peer}`, {status: res.status})
-        const answer = JSON.parse(res.text) as {ops: Op[]} | {transfer: string; clock: VectorClock}
-        if ('transfer' in answer) {
-          if (!(await this.fetchTransfer(peer, answer, target, wanted))) break
-        } else {
-          const blocked = drainDeliverable(answer.ops, target.clock, (op) => {
-            target.apply(op)
-            this.hlc.observe(op.ts)
-            return target.clock
-          })
-          if (blocked.length > 0) throw new KvsError('PEER_UNAVAILABLE', `${peer} sent ops that do not follow each other`)
-        }
-        this.opts.log.info({peer, shard, keys: target.liveKeys}, 'copied the shard before joining it')
-        return {keys: target.liveKeys}
-      } catch (error) {
-        this.opts.log.warn({peer, err: String(error)}, 'could not copy the shard from this peer before joining')
-      }
-    }
-    if (this.joining === target) this.joining = null
-    throw new KvsError('UNAVAILABLE', 'Could not copy the shard from any of its members', {shard})
+    return this.catchUp.prepareJoin(shard, layoutEpoch, peers)
   }
 
   // ---- what a reshard needs of this replica (ReplicaAccess) ------------------------------

@@ -92,8 +92,9 @@ describe('in-process causal delivery of replicated batches (2 nodes, 1 shard)', 
       return deliver()
     })
 
-    // A pull of b, as a heartbeat showing a ahead starts one; a answers it at once.
-    void replicaOf(b).pullFrom(a).catch(() => undefined)
+    // A pull of b, started as by two heartbeats that show a ahead; a answers it at once.
+    const {shard, layoutEpoch} = replicaOf(b).summary()
+    for (let beat = 0; beat < 2; beat++) replicaOf(b).peerAhead({address: a, shard, layoutEpoch, clock: {[a]: 2}})
     await waitUntil('a to answer b\'s pull', () => pulls.held > 0)
     await put('k2', 'v2')
     await put('k3', 'v3')

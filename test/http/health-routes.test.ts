@@ -81,7 +81,7 @@ describe('health and metrics routes', function () {
       expect(after.types.get('kvs_heartbeats_missed_total')).to.equal('counter')
       expect(sampleValue(after, 'kvs_reshard_active'), 'no reshard runs').to.equal(0)
       expect(sampleValue(after, 'kvs_reshard_progress_ratio')).to.equal(0)
-      expect(sampleValue(after, 'kvs_catchup_ops_total')).to.equal(node().replicator.catchUp.ops)
+      expect(sampleValue(after, 'kvs_catchup_ops_total')).to.equal(node().replicator.fetched.ops)
       expect(after.types.get('kvs_catchup_transfers_total')).to.equal('counter')
       // Replication lag is read from heartbeats, so it settles at 0 once they carry the writes.
       await waitUntil('lag 0 towards the peer', async () => sampleValue(await scrape(), 'kvs_replication_lag_ops', {peer: '127.0.0.3:8085'}) === 0)
