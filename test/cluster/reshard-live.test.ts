@@ -136,6 +136,20 @@ async function nothingLost(node: string, acknowledged: ReadonlyMap<string, strin
   expect(wrong, 'acknowledged writes that read back wrong').to.deep.equal([])
 }
 
+/** No request failed and the history checker finds no causal violation. */
+function expectServedWell(traffic: Traffic): void {
+  expect(traffic.failures).to.deep.equal([])
+  expect(checkHistory(traffic.history.operations).map((v) => `${v.guarantee}: ${v.explanation}`)).to.deep.equal([])
+}
+
+/** Every `live` node sees `shardCount` shards holding every key written, and `reader` reads each back; returns the key count. */
+async function expectEveryKey(live: readonly string[], shardCount: number, traffic: Traffic, reader: string): Promise<number> {
+  const keys = preloaded + traffic.acknowledged.size
+  await settled(live, shardCount, keys)
+  await nothingLost(reader, traffic.acknowledged)
+  return keys
+}
+
 const slowCopy = (c: Cluster, ms: number) =>
   Promise.all(c.live.map((a) => http(a, 'POST', '/admin/faults', {slowCalls: ms > 0 ? {path: '/internal/reshard/snapshot', ms} : null})))
 
@@ -169,10 +183,8 @@ describe('reshard and add-member while clients run (real processes)', function (
       `      ${traffic.history.operations.length} requests; longest ${Math.round(traffic.longestMs)} ms; last reshard: ${status.moved} keys, pause ${status.pauseMs} ms`,
     )
     expect(status).to.include({phase: 'done'})
-    expect(traffic.failures).to.deep.equal([])
-    expect(checkHistory(traffic.history.operations).map((v) => `${v.guarantee}: ${v.explanation}`)).to.deep.equal([])
-    await settled(c.addresses, 2, preloaded + traffic.acknowledged.size)
-    await nothingLost(c.addresses[0], traffic.acknowledged)
+    expectServedWell(traffic)
+    await expectEveryKey(c.addresses, 2, traffic, c.addresses[0])
   })
 
   it('rolls back when a receiving node is killed mid-copy, loses nothing, and reshards afterwards', async () => {
@@ -189,11 +201,8 @@ describe('reshard and add-member while clients run (real processes)', function (
     expect(res.status, JSON.stringify(res.body)).to.be.at.least(400)
     await traffic.stop()
 
-    expect(traffic.failures).to.deep.equal([])
-    expect(checkHistory(traffic.history.operations).map((v) => `${v.guarantee}: ${v.explanation}`)).to.deep.equal([])
-    const keys = preloaded + traffic.acknowledged.size
-    await settled(survivors, 2, keys)
-    await nothingLost(survivors[0], traffic.acknowledged)
+    expectServedWell(traffic)
+    const keys = await expectEveryKey(survivors, 2, traffic, survivors[0])
 
     await c.startNode(victim)
     await slowCopy(c, 0)
@@ -233,11 +242,8 @@ describe('reshard and add-member while clients run (real processes)', function (
     expect((await second).status).to.equal(409)
     await traffic.stop()
 
-    expect(traffic.failures).to.deep.equal([])
-    expect(checkHistory(traffic.history.operations).map((v) => `${v.guarantee}: ${v.explanation}`)).to.deep.equal([])
-    const keys = preloaded + traffic.acknowledged.size
-    await settled(survivors, 2, keys)
-    await nothingLost(survivors[0], traffic.acknowledged)
+    expectServedWell(traffic)
+    const keys = await expectEveryKey(survivors, 2, traffic, survivors[0])
     await c.startNode(coordinator)
     await slowCopy(c, 0)
     const again = await http(survivors[3], 'PUT', '/key-value-store-shard/reshard', {'shard-count': 3}, {timeoutMs: 60_000})
@@ -257,10 +263,8 @@ describe('reshard and add-member while clients run (real processes)', function (
     expect(status.reshard.phase).to.equal('aborted')
     expect(status.reshard.error).to.contain('did not finish copying in time')
     for (const node of c.addresses) expect((await http(node, 'GET', '/admin/status')).body.reshardCopy, node).to.equal(null)
-    expect(traffic.failures).to.deep.equal([])
-    expect(checkHistory(traffic.history.operations).map((v) => `${v.guarantee}: ${v.explanation}`)).to.deep.equal([])
-    await settled(c.addresses, 2, preloaded + traffic.acknowledged.size)
-    await nothingLost(c.addresses[1], traffic.acknowledged)
+    expectServedWell(traffic)
+    await expectEveryKey(c.addresses, 2, traffic, c.addresses[1])
   })
 
   it('adds a member under causal sessions: it copies before joining, no failed request, no violation', async () => {
@@ -277,10 +281,8 @@ describe('reshard and add-member while clients run (real processes)', function (
     await traffic.stop()
     console.log(`      ${traffic.history.operations.length - preloaded} requests; longest ${Math.round(traffic.longestMs)} ms`)
 
-    expect(traffic.failures).to.deep.equal([])
-    expect(checkHistory(traffic.history.operations).map((v) => `${v.guarantee}: ${v.explanation}`)).to.deep.equal([])
-    await settled([...c.addresses, newcomer], 2, preloaded + traffic.acknowledged.size)
-    await nothingLost(newcomer, traffic.acknowledged)
+    expectServedWell(traffic)
+    await expectEveryKey([...c.addresses, newcomer], 2, traffic, newcomer)
     // On joining it pulled only the writes made since its copy, not the shard's history.
     const {catchUp} = (await http(newcomer, 'GET', '/admin/status')).body as {catchUp: {ops: number; transfers: number}}
     expect(catchUp.transfers).to.equal(0)

@@ -2,7 +2,7 @@ import {createServer, type Server} from 'node:http'
 import {createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket} from 'node:net'
 import {expect} from 'chai'
 import {HttpTransport} from '../../src/client/transport.js'
-import {isKvsError, type KvsError} from '../../src/errors.js'
+import {failureOf} from '../support/failure-of.js'
 
 /**
  * The CLI's transport against real sockets on loopback: a running node acknowledges and
@@ -30,16 +30,6 @@ describe('HttpTransport (the CLI client)', () => {
     server.on('connection', (socket: Socket) => sockets.add(socket))
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     return `127.0.0.1:${(server.address() as AddressInfo).port}`
-  }
-
-  async function failureOf(promise: Promise<unknown>): Promise<KvsError> {
-    try {
-      await promise
-    } catch (error) {
-      if (isKvsError(error)) return error
-      throw error
-    }
-    throw new Error('expected a failure')
   }
 
   it('sends the JSON body once the node acknowledged, and returns status and JSON answer', async () => {

@@ -1,7 +1,8 @@
 import {expect} from 'chai'
 import {KvsClient} from '../../../src/client/kvs-client.js'
 import type {NodeAnswer, NodeRequest, Transport} from '../../../src/client/transport.js'
-import {isKvsError, KvsError} from '../../../src/errors.js'
+import {KvsError} from '../../../src/errors.js'
+import {failureOf} from '../../support/failure-of.js'
 
 type Script = (node: string, request: NodeRequest) => NodeAnswer | 'refused' | 'silent'
 
@@ -22,16 +23,6 @@ class ScriptedTransport implements Transport {
 }
 
 const ok = (status: number, body: Record<string, unknown>): NodeAnswer => ({status, body})
-
-async function failureOf(promise: Promise<unknown>): Promise<KvsError> {
-  try {
-    await promise
-  } catch (error) {
-    if (isKvsError(error)) return error
-    throw error
-  }
-  throw new Error('expected a failure')
-}
 
 describe('KvsClient', () => {
   it('tries nodes in order, notes each failover, and reports who answered', async () => {
