@@ -136,6 +136,8 @@ export class ShardState {
    */
   opsAfter(theirs: VectorClock, empty = false): Op[] | null {
     if (!covers(theirs, this.recent.from) || (empty && this.transferred)) return null
+    // Nothing to send, the common answer to a pull a heartbeat started: no scan of the ring.
+    if (covers(theirs, this.clockEntries)) return []
     return this.recent.missing(theirs, (key, version, clock, rid) => opOf(key, version, clock, this.shard, this.epoch, rid))
   }
 
