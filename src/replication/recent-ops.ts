@@ -12,7 +12,7 @@
  * before it, so the peer can apply the ops in the order given, none before its causal past.
  */
 import type {CausalMetadata} from '../clock/causal-metadata.js'
-import type {VectorClock} from '../clock/vector-clock.js'
+import {covers, type VectorClock} from '../clock/vector-clock.js'
 import {makeVersion, type Version} from './op.js'
 
 export class RecentOps {
@@ -29,8 +29,20 @@ export class RecentOps {
   /** Ops pushed since the last reset, and a name for this run of them (see ChangesCursor). */
   private pushed = 0
   private run = newRunName()
+  /** `from` with every op kept folded in: this replica's clock. */
+  private latest: Record<string, number> = {}
+  /**
+   * Every `checkpointEvery` pushes, the clock just after that push. A peer's clock that
+   * covers a checkpoint lacks none of the ops before it, so a scan for what it lacks starts
+   * at the last such checkpoint instead of at the oldest op kept (a pull answered from a
+   * full ring of 100,000 ops scanned them all, measured at several ms per pull).
+   */
+  private checkpoints: Array<{at: number; clock: Record<string, number>}> = []
 
-  constructor(readonly capacity: number) {
+  constructor(
+    readonly capacity: number,
+    private readonly checkpointEvery = 1024,
+  ) {
     if (!Number.isSafeInteger(capacity) || capacity < 1) throw new RangeError(`capacity must be a positive integer, not ${capacity}`)
   }
 
@@ -46,6 +58,12 @@ export class RecentOps {
   /** Adds the newest applied op (its key, version and request id); when full, the oldest goes and `from` takes it in. */
   push(key: string, version: Version, rid?: string): void {
     this.pushed++
+    if (version.seq > (this.latest[version.origin] ?? 0)) this.latest[version.origin] = version.seq
+    if (this.pushed % this.checkpointEvery === 0) {
+      this.checkpoints.push({at: this.pushed, clock: {...this.latest}})
+      const oldest = this.pushed - Math.min(this.pushed, this.capacity)
+      while (this.checkpoints.length > 0 && this.checkpoints[0].at < oldest) this.checkpoints.shift()
+    }
     if (this.keys.length < this.capacity) {
       this.keys.push(key)
       this.values.push(version.value)
@@ -82,6 +100,28 @@ export class RecentOps {
     this.fromEntries = {...from}
     this.pushed = 0
     this.run = newRunName()
+    this.latest = {...from}
+    this.checkpoints = []
+  }
+
+  /** Where a scan for what a replica at `theirs` lacks may start: the ring offset, and the clock there. */
+  private scanStart(theirs: VectorClock): {k: number; clock: Record<string, number>} {
+    const oldest = this.pushed - this.keys.length
+    // Checkpoint clocks only grow along the ring: find the last one `theirs` covers.
+    let lo = 0
+    let hi = this.checkpoints.length - 1
+    let found = -1
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1
+      if (covers(theirs, this.checkpoints[mid].clock)) {
+        found = mid
+        lo = mid + 1
+      } else {
+        hi = mid - 1
+      }
+    }
+    const c = found >= 0 ? this.checkpoints[found] : null
+    return c && c.at >= oldest ? {k: c.at - oldest, clock: {...c.clock}} : {k: 0, clock: {...this.fromEntries}}
   }
 
   /**
@@ -91,9 +131,9 @@ export class RecentOps {
    */
   missing<T>(theirs: VectorClock, build: (key: string, version: Version, clock: VectorClock, rid: string | undefined) => T): T[] {
     const out: T[] = []
-    const clock: Record<string, number> = {...this.fromEntries}
     const n = this.keys.length
-    for (let k = 0; k < n; k++) {
+    let {k, clock} = this.scanStart(theirs)
+    for (; k < n; k++) {
       const i = (this.start + k) % n
       const origin = this.origins[i]
       const seq = this.seqs[i]
@@ -127,8 +167,11 @@ export class RecentOps {
     const n = this.keys.length
     const oldest = this.pushed - n
     // Every op before a valid cursor is covered by the clock the cursor came with.
-    let k = cursor && cursor.run === this.run && cursor.at >= oldest && cursor.at <= this.pushed ? cursor.at - oldest : 0
-    if (k === 0) for (const m in this.fromEntries) if ((theirs[m] ?? 0) < this.fromEntries[m]) return null
+    let k = cursor && cursor.run === this.run && cursor.at >= oldest && cursor.at <= this.pushed ? cursor.at - oldest : -1
+    if (k < 0) {
+      for (const m in this.fromEntries) if ((theirs[m] ?? 0) < this.fromEntries[m]) return null
+      k = this.scanStart(theirs).k
+    }
     const entries: Array<[string, Version]> = []
     let bytes = 0
     const clock: Record<string, number> = {...theirs}

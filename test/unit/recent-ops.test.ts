@@ -213,3 +213,30 @@ describe('recent ops: changes since a clock (a reshard copy)', () => {
     )
   })
 })
+
+describe('recent ops: checkpoints', () => {
+  it('answer exactly what a scan from the oldest op answers, for any clock (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom('x', 'y', 'z'), fc.constantFrom(A, B, C)), {maxLength: 60}),
+        fc.integer({min: 1, max: 40}),
+        fc.dictionary(fc.constantFrom(A, B, C), fc.integer({min: 0, max: 25})),
+        (writes, capacity, theirs) => {
+          const seqs: Record<string, number> = {}
+          const often = new RecentOps(capacity, 3)
+          const never = new RecentOps(capacity, Number.MAX_SAFE_INTEGER)
+          for (const [key, origin] of writes) {
+            const v = makeVersion(key, 1, origin, (seqs[origin] = (seqs[origin] ?? 0) + 1), null)
+            often.push(key, v)
+            never.push(key, v)
+          }
+          const a = everything(often, theirs)
+          const b = everything(never, theirs)
+          const changes = (r: RecentOps) => r.changesAfter(theirs, () => true, 1000, 1 << 20)
+          return JSON.stringify(a) === JSON.stringify(b) && JSON.stringify(changes(often)?.entries) === JSON.stringify(changes(never)?.entries)
+        },
+      ),
+      {numRuns: 500},
+    )
+  })
+})
