@@ -18,6 +18,9 @@ export interface CopyPage {
   readonly origin: number[]
 }
 
+/** Origins one page may name: the members a shard ever had, with room to spare. */
+const maxPageOrigins = 1024
+
 /** Bytes of keys and values per page, so one answer stays bounded whatever the values. */
 export const copyPageBytes = 8 * 1024 * 1024
 
@@ -61,6 +64,8 @@ export function checkCopyPage(page: CopyPage): void {
   if (![page.keys, page.values, page.ts, page.origins, page.origin].every(Array.isArray)) throw bad('a column is not an array')
   const n = page.keys.length
   if (page.values.length !== n || page.ts.length !== n || page.origin.length !== n) throw bad('columns of different lengths')
+  // A replica tells apart at most 65,536 origins (version-table.ts); a page names a shard's members.
+  if (page.origins.length > maxPageOrigins) throw bad(`more than ${maxPageOrigins} origins`)
   if (!page.origins.every((o) => typeof o === 'string')) throw bad('an origin is not a string')
   for (let i = 0; i < n; i++) {
     const value = page.values[i]
