@@ -18,7 +18,7 @@ import type {ChangesCursor} from './recent-ops.js'
 import type {ShardState} from './shard-state.js'
 
 /** Keys per snapshot page and per round of changes. */
-export const copyPageKeys = 10_000
+export const copyPageKeys = 2_000
 /** A snapshot nobody asked for a page of since this long is dropped. */
 const snapshotIdleMs = 60_000
 
