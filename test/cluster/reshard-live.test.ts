@@ -251,6 +251,30 @@ describe('reshard and add-member while clients run (real processes)', function (
     await settled(c.addresses, 3, keys)
   })
 
+  it('rolls back by itself when the coordinator dies mid-copy and nobody aborts', async () => {
+    const c = (cluster = await startCluster({nodes, shards: 2, env: {KVS_FAULT_INJECTION: '1'}}))
+    const history = await preload(c)
+    await slowCopy(c, 1500)
+    const coordinator = c.addresses[4]
+    const survivors = c.addresses.filter((a) => a !== coordinator)
+    const traffic = runTraffic(survivors, history)
+    void http(coordinator, 'PUT', '/key-value-store-shard/reshard', {'shard-count': 3}, {timeoutMs: 60_000}).catch(() => undefined)
+    await waitFor(async () => (await http(survivors[0], 'GET', '/admin/status')).body.reshardCopy, {timeoutMs: 10_000, what: 'the copy to begin'})
+    await c.kill(coordinator, 'SIGKILL')
+    // Each node resolves alone once the coordinator has been silent for 15 s: no peer has
+    // the new layout, so it aborts.
+    await waitFor(
+      async () => {
+        for (const node of survivors) if ((await http(node, 'GET', '/admin/status')).body.reshardCopy !== null) return false
+        return true
+      },
+      {timeoutMs: 40_000, intervalMs: 500, what: 'every survivor to drop its pending copy'},
+    )
+    await traffic.stop()
+    expectServedWell(traffic)
+    await expectEveryKey(survivors, 2, traffic, survivors[1])
+  })
+
   it('rolls back a reshard whose copy does not catch up within the timeout, and loses nothing', async () => {
     const c = (cluster = await startCluster({nodes, shards: 2, env: {KVS_FAULT_INJECTION: '1', KVS_RESHARD_TIMEOUT: '1'}}))
     const history = await preload(c)
