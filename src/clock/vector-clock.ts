@@ -38,23 +38,9 @@ export function compareClocks(a: VectorClock, b: VectorClock): Ordering {
   return 'concurrent'
 }
 
-export function increment(clock: VectorClock, member: string): VectorClock {
-  return {...clock, [member]: (clock[member] ?? 0) + 1}
-}
-
 /** Sum of all entries: how many writes this clock has seen. */
 export function clockTotal(clock: VectorClock): number {
   let total = 0
   for (const k in clock) total += clock[k]
   return total
-}
-
-/** Entries where `a` is ahead of `b`: what `b` lacks, as (member, from, to] ranges. */
-export function missingRanges(have: VectorClock, want: VectorClock): Array<{member: string; after: number; upTo: number}> {
-  const out: Array<{member: string; after: number; upTo: number}> = []
-  for (const member in want) {
-    const mine = have[member] ?? 0
-    if (want[member] > mine) out.push({member, after: mine, upTo: want[member]})
-  }
-  return out
 }

@@ -152,8 +152,4 @@ export class ShardState {
     return this.recent.changesAfter(theirs, keep, limit, maxBytes, cursor)
   }
 
-  /** Drops keys for which `keep` is false (used when a reshard moves them away). */
-  retain(keep: (key: string) => boolean): void {
-    for (const key of [...this.table.keys()]) if (!keep(key)) this.table.delete(key)
-  }
 }

@@ -7,9 +7,7 @@ import {
   compareClocks,
   covers,
   emptyClock,
-  increment,
   mergeClocks,
-  missingRanges,
   type Ordering,
   type VectorClock,
 } from '../../src/clock/vector-clock.js'
@@ -144,26 +142,6 @@ describe('vector clock', () => {
     })
   })
 
-  describe('increment', () => {
-    it('bumps one entry, leaves the rest, and does not mutate its input', () => {
-      const clock = {[A]: 1, [B]: 3}
-      expect(increment(clock, A)).to.deep.equal({[A]: 2, [B]: 3})
-      expect(increment(clock, C)).to.deep.equal({[A]: 1, [B]: 3, [C]: 1})
-      expect(clock).to.deep.equal({[A]: 1, [B]: 3})
-    })
-
-    it('makes a clock strictly after the one it came from', () => {
-      fc.assert(
-        fc.property(clockArb, fc.constantFrom(A, B, C), (clock, m) => {
-          const next = increment(clock, m)
-          expect(compareClocks(next, clock)).to.equal('after')
-          expect(clockTotal(next)).to.equal(clockTotal(clock) + 1)
-        }),
-        {numRuns: 100},
-      )
-    })
-  })
-
   describe('clockTotal', () => {
     const cases: Array<{clock: VectorClock; total: number}> = [
       {clock: {}, total: 0},
@@ -177,42 +155,6 @@ describe('vector clock', () => {
     }
   })
 
-  describe('missingRanges', () => {
-    const cases: Array<{have: VectorClock; want: VectorClock; missing: Array<{member: string; after: number; upTo: number}>}> = [
-      {have: {}, want: {}, missing: []},
-      {have: {[A]: 3}, want: {[A]: 3}, missing: []},
-      {have: {[A]: 5}, want: {[A]: 3}, missing: []},
-      {have: {}, want: {[A]: 2}, missing: [{member: A, after: 0, upTo: 2}]},
-      {have: {[A]: 1, [B]: 4}, want: {[A]: 3, [B]: 4, [C]: 1}, missing: [
-        {member: A, after: 1, upTo: 3},
-        {member: C, after: 0, upTo: 1},
-      ]},
-    ]
-    for (const {have, want, missing} of cases) {
-      it(`have ${JSON.stringify(have)}, want ${JSON.stringify(want)}`, () => {
-        const sorted = (r: typeof missing) => [...r].sort((x, y) => x.member.localeCompare(y.member))
-        expect(sorted(missingRanges(have, want))).to.deep.equal(sorted(missing))
-      })
-    }
-
-    it('is empty exactly when have covers want, and filling the ranges makes it cover', () => {
-      fc.assert(
-        fc.property(clockArb, clockArb, (have, want) => {
-          const ranges = missingRanges(have, want)
-          expect(ranges.length === 0).to.equal(covers(have, want))
-          let filled: VectorClock = have
-          for (const r of ranges) {
-            expect(r.after).to.equal(entry(have, r.member))
-            expect(r.upTo).to.be.greaterThan(r.after)
-            filled = {...filled, [r.member]: r.upTo}
-          }
-          expect(covers(filled, want)).to.equal(true)
-          expect(filled).to.deep.equal(mergeClocks(have, want))
-        }),
-        {numRuns: 200},
-      )
-    })
-  })
 })
 
 describe('hybrid clock', () => {

@@ -253,34 +253,6 @@ describe('shard state', () => {
     })
   })
 
-  describe('retain', () => {
-    it('drops the keys it is told to and recounts live keys', () => {
-      const state = replicaWith([
-        write(A, 1, 'keep', 'v', 1),
-        write(A, 2, 'drop', 'v', 2),
-        write(A, 3, 'gone', 'v', 3),
-        write(A, 4, 'gone', null, 4),
-        write(A, 5, 'dropdead', 'v', 5),
-        write(A, 6, 'dropdead', null, 6),
-      ])
-      expect(state.liveKeys).to.equal(2)
-      state.retain((key) => !key.startsWith('drop'))
-      expect([...state.versions.keys()].sort()).to.deep.equal(['gone', 'keep'])
-      expect(state.liveKeys).to.equal(1)
-      expect(state.clock).to.deep.equal({[A]: 6})
-    })
-
-    it('keeping everything changes nothing, keeping nothing leaves no keys', () => {
-      const state = replicaWith([write(A, 1, 'a', 'v', 1), write(A, 2, 'b', 'v', 2), write(A, 3, 'c', null, 3)])
-      const before = snapshot(state)
-      state.retain(() => true)
-      expect(snapshot(state)).to.deep.equal(before)
-      state.retain(() => false)
-      expect(state.versions.size).to.equal(0)
-      expect(state.liveKeys).to.equal(0)
-    })
-  })
-
   describe('convergence (properties)', () => {
     it('two replicas receiving the same ops in different orders converge to identical versions and clocks', () => {
       const arb = historyArb.chain((h) => fc.tuple(fc.constant(h), permutationOf(h.ops), permutationOf(h.ops)))
