@@ -9,7 +9,7 @@
 import {spawnSync} from 'node:child_process'
 import {join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
-import {median} from '../src/bench/stats.js'
+import {median} from './stats.js'
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)))
 const runScript = join(root, 'bin', 'run.js')

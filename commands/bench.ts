@@ -2,11 +2,11 @@ import {join, resolve} from 'node:path'
 import {Flags} from '@oclif/core'
 import {KvsCommand} from '../src/cli/kvs-command.js'
 import type {HumanOutput} from '../src/cli/printer.js'
-import {renderMarkdown} from '../src/bench/markdown.js'
-import {fsyncPolicies, fullDefaults as full, resolveOptions, smokeDefaults as smoke, suites} from '../src/bench/options.js'
-import type {BenchReport} from '../src/bench/report.js'
-import {writeReport} from '../src/bench/report-files.js'
-import {runBench} from '../src/bench/run-bench.js'
+import {renderMarkdown} from '../bench/markdown.js'
+import {fsyncPolicies, fullDefaults as full, resolveOptions, smokeDefaults as smoke, suites} from '../bench/options.js'
+import type {BenchReport} from '../bench/report.js'
+import {writeReport} from '../bench/report-files.js'
+import {KvsError} from '../src/errors.js'
 
 export default class Bench extends KvsCommand<BenchReport> {
   static override summary = 'Benchmark a local kvs cluster against bare Fastify, and measure scaling'
@@ -51,6 +51,7 @@ export default class Bench extends KvsCommand<BenchReport> {
     const {flags} = await this.parse(Bench)
     const options = resolveOptions({...flags, 'cpu-prof': flags['cpu-prof'] && resolve(flags['cpu-prof'])})
     const spinner = await this.spin('Starting the bench')
+    const {runBench} = await loadHarness()
     const report = await runBench(options, {
       repoRoot: this.config.root,
       command: ['kvs bench', ...this.argv].join(' '),
@@ -61,5 +62,15 @@ export default class Bench extends KvsCommand<BenchReport> {
 
   protected present(report: BenchReport): HumanOutput {
     return {kind: 'raw', text: `${renderMarkdown(report)}\nReport: ${report.files?.json}, ${report.files?.markdown}\n`}
+  }
+}
+
+/** The harness loads its load generator, a dev dependency: say so instead of a stack trace. */
+async function loadHarness(): Promise<typeof import('../bench/run-bench.js')> {
+  try {
+    return await import('../bench/run-bench.js')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error
+    throw new KvsError('USAGE', `kvs bench needs the development dependencies (npm ci without --omit=dev): ${(error as Error).message}`)
   }
 }

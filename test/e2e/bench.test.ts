@@ -5,7 +5,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import type {BenchReport} from '../../src/bench/report.js'
+import type {BenchReport} from '../../bench/report.js'
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
 

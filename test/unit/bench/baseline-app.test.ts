@@ -1,7 +1,7 @@
 import {expect} from 'chai'
 import type {FastifyInstance} from 'fastify'
 
-import {buildBaselineApp} from '../../../src/bench/baseline-app.js'
+import {buildBaselineApp} from '../../../bench/baseline-app.js'
 
 describe('bench baseline app', () => {
   let app: FastifyInstance

@@ -1,7 +1,7 @@
 import {expect} from 'chai'
 
-import {candidatePort, isLoopbackAddress, nodeAddresses, nodeEnv, referenceAddresses} from '../../../src/bench/cluster-plan.js'
-import {createRng} from '../../../src/bench/workload.js'
+import {candidatePort, isLoopbackAddress, nodeAddresses, nodeEnv, referenceAddresses} from '../../../bench/cluster-plan.js'
+import {createRng} from '../../../bench/workload.js'
 
 describe('bench cluster plan', () => {
   it('puts nodes on 127.0.0.2 and up, one port for all', () => {

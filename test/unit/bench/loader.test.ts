@@ -2,9 +2,9 @@ import {expect} from 'chai'
 
 import {KvsError} from '../../../src/errors.js'
 import type {PeerRequest, PeerResponse, Transport} from '../../../src/transport/transport.js'
-import {loadKeys} from '../../../src/bench/loader.js'
-import {NodeApi, pollUntil} from '../../../src/bench/node-api.js'
-import {putBody, valueFor} from '../../../src/bench/workload.js'
+import {loadKeys} from '../../../bench/loader.js'
+import {NodeApi, pollUntil} from '../../../bench/node-api.js'
+import {putBody, valueFor} from '../../../bench/workload.js'
 
 /** A transport that answers from a script and records what it was sent. */
 class ScriptedTransport implements Transport {

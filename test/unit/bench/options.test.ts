@@ -1,7 +1,7 @@
 import {expect} from 'chai'
 
 import {KvsError, exitCodes} from '../../../src/errors.js'
-import {intList, resolveOptions} from '../../../src/bench/options.js'
+import {intList, resolveOptions} from '../../../bench/options.js'
 
 describe('bench options', () => {
   it('defaults to the issue run: 4 s x 3 runs at 1 and 64 connections over 10,000 keys', () => {

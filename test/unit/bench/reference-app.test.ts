@@ -1,7 +1,7 @@
 import {expect} from 'chai'
 import type {FastifyInstance} from 'fastify'
 
-import {buildReferenceApp} from '../../../src/bench/reference-app.js'
+import {buildReferenceApp} from '../../../bench/reference-app.js'
 import {initialConfig, membersOf} from '../../../src/membership/cluster-config.js'
 import {shardForKey} from '../../../src/placement/placement.js'
 import {InMemoryNetwork} from '../../../src/transport/in-memory-transport.js'

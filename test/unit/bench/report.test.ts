@@ -1,10 +1,10 @@
 import {expect} from 'chai'
 
-import {renderMarkdown} from '../../../src/bench/markdown.js'
-import {resolveOptions} from '../../../src/bench/options.js'
-import {compareScenario, summarizeTargets, type BenchReport, type ThroughputReport} from '../../../src/bench/report.js'
-import {reportFileStem} from '../../../src/bench/report-files.js'
-import type {RunFigures} from '../../../src/bench/stats.js'
+import {renderMarkdown} from '../../../bench/markdown.js'
+import {resolveOptions} from '../../../bench/options.js'
+import {compareScenario, summarizeTargets, type BenchReport, type ThroughputReport} from '../../../bench/report.js'
+import {reportFileStem} from '../../../bench/report-files.js'
+import type {RunFigures} from '../../../bench/stats.js'
 
 const run = (requestsPerSec: number, p50Ms: number, p99Ms: number, errors = 0): RunFigures => ({
   requestsPerSec,

@@ -1,7 +1,7 @@
 import {expect} from 'chai'
 
-import {bytesPerKey, countMovedKeys, keysPerShard, parseVmRssBytes, waitBudgetMs} from '../../../src/bench/scaling-math.js'
-import {keyNames} from '../../../src/bench/workload.js'
+import {bytesPerKey, countMovedKeys, keysPerShard, parseVmRssBytes, waitBudgetMs} from '../../../bench/scaling-math.js'
+import {keyNames} from '../../../bench/workload.js'
 
 const nodes = (count: number) => Array.from({length: count}, (_, i) => `127.0.0.${i + 2}:9000`)
 

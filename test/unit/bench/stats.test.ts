@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 
-import {median, rate, ratio, summarizeRuns, type RunFigures} from '../../../src/bench/stats.js'
+import {median, rate, ratio, summarizeRuns, type RunFigures} from '../../../bench/stats.js'
 
 const run = (requestsPerSec: number, p50Ms: number, p99Ms: number, errors = 0, non2xx = 0): RunFigures => ({
   requestsPerSec,

@@ -1,8 +1,8 @@
 import {expect} from 'chai'
 
-import {summarizeRuns} from '../../../src/bench/stats.js'
-import {checkTargets} from '../../../src/bench/targets.js'
-import type {Scenario} from '../../../src/bench/workload.js'
+import {summarizeRuns} from '../../../bench/stats.js'
+import {checkTargets} from '../../../bench/targets.js'
+import type {Scenario} from '../../../bench/workload.js'
 
 const figures = (failures: number) =>
   summarizeRuns([{requestsPerSec: 1, p50Ms: 1, p99Ms: 1, requests: 1, errors: failures, non2xx: 0}])

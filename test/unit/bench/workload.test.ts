@@ -12,7 +12,7 @@ import {
   valueFor,
   type BenchRequest,
   type Scenario,
-} from '../../../src/bench/workload.js'
+} from '../../../bench/workload.js'
 
 function draw(scenario: Scenario, count: number, keys = 1000, seed = 7): BenchRequest[] {
   const next = requestStream(scenario, keys, 100, createRng(seed))

@@ -2,8 +2,8 @@
  * The few node calls the bench makes outside the load runs (API.md and GET /admin/status),
  * over the Transport seam, each with an explicit deadline.
  */
-import {KvsError} from '../errors.js'
-import type {Method, Transport} from '../transport/transport.js'
+import {KvsError} from '../src/errors.js'
+import type {Method, Transport} from '../src/transport/transport.js'
 
 /** Deadline of one bench call: polls and setup, never the load itself. */
 export const callTimeoutMs = 2_000

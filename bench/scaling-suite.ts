@@ -3,8 +3,8 @@
  * local cluster so one figure's data never skews another's. Every figure carries its
  * inputs; rates (keys/s, writes/s) make linear growth visible across sizes.
  */
-import {assignShards} from '../placement/placement.js'
-import {KvsError} from '../errors.js'
+import {assignShards} from '../src/placement/placement.js'
+import {KvsError} from '../src/errors.js'
 import type {BenchContext} from './context.js'
 import {loadKeys, type LoadResult} from './loader.js'
 import {LocalCluster} from './local-cluster.js'

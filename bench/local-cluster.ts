@@ -7,7 +7,7 @@
 import {mkdirSync} from 'node:fs'
 import {rm} from 'node:fs/promises'
 import {join} from 'node:path'
-import {KvsError} from '../errors.js'
+import {KvsError} from '../src/errors.js'
 import {isLoopbackAddress, nodeAddresses, nodeEnv, firstNodeHost} from './cluster-plan.js'
 import {NodeApi, pollUntil} from './node-api.js'
 import type {FsyncPolicy} from './options.js'

@@ -2,7 +2,7 @@
  * Bench settings: the defaults of a full run and of a smoke run, and how flags override
  * them. Pure; a bad value is a KvsError 'USAGE' naming the flag.
  */
-import {KvsError} from '../errors.js'
+import {KvsError} from '../src/errors.js'
 
 export type Suite = 'throughput' | 'scaling' | 'all'
 export const suites: readonly Suite[] = ['throughput', 'scaling', 'all']

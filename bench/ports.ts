@@ -3,7 +3,7 @@
  * use the same port on every node (as the conformance harness does).
  */
 import {createServer} from 'node:net'
-import {KvsError} from '../errors.js'
+import {KvsError} from '../src/errors.js'
 import {candidatePort} from './cluster-plan.js'
 import {createRng} from './workload.js'
 

@@ -1,5 +1,5 @@
 /** What every suite of a bench run shares. */
-import type {Transport} from '../transport/transport.js'
+import type {Transport} from '../src/transport/transport.js'
 import type {NodeApi} from './node-api.js'
 import type {BenchOptions} from './options.js'
 import type {Scope} from './scope.js'

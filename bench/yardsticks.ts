@@ -5,7 +5,7 @@
  */
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
-import {KvsError} from '../errors.js'
+import {KvsError} from '../src/errors.js'
 import {baselineHost, referenceAddresses} from './cluster-plan.js'
 import {pollUntil, type NodeApi} from './node-api.js'
 import {findFreePort} from './ports.js'

@@ -2,8 +2,8 @@
  * Loads keys through the public API: PUT /key-value-store/<key> with a fresh causal
  * history, `concurrency` requests in flight, spread round-robin over `targets`.
  */
-import {KvsError} from '../errors.js'
-import type {Transport} from '../transport/transport.js'
+import {KvsError} from '../src/errors.js'
+import type {Transport} from '../src/transport/transport.js'
 import {keyName, keyPath, putBody, valueFor} from './workload.js'
 
 /** A PUT waits for its shard peers (each call at most about 2 s), so allow a few of those. */

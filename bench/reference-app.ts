@@ -12,10 +12,10 @@
  * Built without listening, so tests use inject() over the in-memory transport.
  */
 import Fastify, {type FastifyInstance} from 'fastify'
-import {initialConfig, membersOf} from '../membership/cluster-config.js'
-import {shardForKey} from '../placement/placement.js'
-import {Batcher} from '../transport/batcher.js'
-import type {Transport} from '../transport/transport.js'
+import {initialConfig, membersOf} from '../src/membership/cluster-config.js'
+import {shardForKey} from '../src/placement/placement.js'
+import {Batcher} from '../src/transport/batcher.js'
+import type {Transport} from '../src/transport/transport.js'
 
 export interface ReferenceOptions {
   self: string

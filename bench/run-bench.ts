@@ -6,7 +6,7 @@
  */
 import {mkdirSync} from 'node:fs'
 import {cpus, loadavg, platform, release, totalmem} from 'node:os'
-import {UndiciTransport} from '../transport/undici-transport.js'
+import {UndiciTransport} from '../src/transport/undici-transport.js'
 import type {BenchContext} from './context.js'
 import {NodeApi} from './node-api.js'
 import type {BenchOptions} from './options.js'

@@ -1,7 +1,7 @@
 /**
  * Arithmetic behind the scaling figures: keys a reshard must move, and RSS per key. Pure.
  */
-import {assignShards, shardForKey} from '../placement/placement.js'
+import {assignShards, shardForKey} from '../src/placement/placement.js'
 
 /**
  * Keys that at least one node must receive when `nodes` go from `fromShards` to

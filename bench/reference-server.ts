@@ -3,7 +3,7 @@
  * on REFERENCE_ADDRESS (`ip:port`), knows REFERENCE_VIEW (comma-separated) and
  * REFERENCE_SHARDS, until SIGTERM.
  */
-import {UndiciTransport} from '../transport/undici-transport.js'
+import {UndiciTransport} from '../src/transport/undici-transport.js'
 import {buildReferenceApp} from './reference-app.js'
 
 const address = process.env.REFERENCE_ADDRESS ?? ''
