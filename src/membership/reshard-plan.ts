@@ -6,7 +6,7 @@
  */
 import {mergeClocks, type VectorClock} from '../clock/vector-clock.js'
 import {KvsError} from '../errors.js'
-import {shardForKey, type ShardId} from '../placement/placement.js'
+import type {ShardId} from '../placement/placement.js'
 import {membersOf, resharded, shardIds, shardOfNode, type ClusterConfig} from './cluster-config.js'
 
 /** A reshard from the configuration in force (`base`) to `next` (epoch + 1, layout epoch + 1). */
@@ -24,9 +24,6 @@ export function planReshard(base: ClusterConfig, live: readonly string[], shardC
 export function isNextLayout(base: ClusterConfig, next: ClusterConfig): boolean {
   return next.epoch === base.epoch + 1 && next.layoutEpoch === base.layoutEpoch + 1
 }
-
-/** The new shard of `key` under the plan: each key has exactly one owner shard in each epoch. */
-export const destinationOf = (key: string, plan: ReshardPlan): ShardId => shardForKey(key, plan.next.shardCount)
 
 /**
  * Where a node that will hold `target` in the new layout gets the keys of old shard

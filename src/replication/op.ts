@@ -135,5 +135,3 @@ export function toVersion(record: Version | LegacyVersion, shard: number, epoch:
   return makeVersion(v.value, v.ts, origin, v.seq, v.other ?? null)
 }
 
-/** A version moved to another shard by a reshard: the new layout's barrier leaves it no dependencies. */
-export const movedVersion = (v: Version | LegacyVersion): Version => makeVersion(v.value, v.ts, v.origin, 0, null)

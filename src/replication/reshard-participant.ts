@@ -107,11 +107,6 @@ export class ReshardParticipant {
     return this.opts.cluster.self
   }
 
-  /** The epoch of the configuration a pending reshard leads to, or null. */
-  get pendingEpoch(): number | null {
-    return this.pending?.plan.next.epoch ?? null
-  }
-
   // ---- receiver ------------------------------------------------------------------------
 
   /**

@@ -80,11 +80,6 @@ export class ReshardSource {
 
   constructor(private readonly replica: SourceReplica) {}
 
-  /** Snapshots held for receivers (operator status: they must not pile up). */
-  get heldSnapshots(): number {
-    return this.snapshots.size
-  }
-
   /** A page of the keys of `shard` that go to `target` (see the head of this file). */
   snapshotPage(req: SnapshotRequest): SnapshotPage {
     const now = Date.now()

@@ -6,7 +6,6 @@ import {covers, mergeClocks, type VectorClock} from '../../src/clock/vector-cloc
 import {drainDeliverable} from '../../src/replication/delivery.js'
 import {
   makeVersion,
-  movedVersion,
   opClock,
   opOf,
   otherDeps,
@@ -212,12 +211,6 @@ describe('compact versions', () => {
         }),
         {numRuns: 100},
       )
-    })
-
-    it('a version moved by a reshard keeps its value, timestamp and origin, and nothing else', () => {
-      const v = makeVersion('v', 12, A, 5, {epoch: 1, clocks: {'2': {[B]: 1}}})
-      expect(movedVersion(v)).to.deep.equal(makeVersion('v', 12, A, 0, null))
-      expect(movedVersion({value: null, ts: 3, origin: B, deps: {epoch: 1, clocks: {'1': {[B]: 2}}}})).to.deep.equal(makeVersion(null, 3, B, 0, null))
     })
   })
 
