@@ -22,8 +22,11 @@ export interface CatchUpHost {
   readonly self: string
   /** The replica in force; null when this node holds no shard. */
   current(): ShardState | null
-  /** Delivers a peer's ops into the replica in force in causal order; resolves once those applied are logged, with their number. */
-  deliverOps(ops: readonly Op[]): Promise<number>
+  /**
+   * Delivers a peer's ops into the replica in force in causal order, at once: how many it
+   * applied, and when those are logged.
+   */
+  deliverOps(ops: readonly Op[]): {applied: number; logged: Promise<unknown>}
   observeTimestamp(ts: number): void
   /** The replica in force lacks keys that came by reshard: a pull asks for a whole state. */
   readonly incomplete: boolean
@@ -109,7 +112,10 @@ export class CatchUp {
     const answer = await this.sync(peer, s.shard, s.epoch, s.clock, s.versions.size === 0 || host.incomplete)
     if (host.current() !== s) return
     if ('ops' in answer) {
-      this.fetched.ops += await host.deliverOps(answer.ops)
+      // Counted as they are applied, not once logged: whoever sees them applied sees them counted.
+      const {applied, logged} = host.deliverOps(answer.ops)
+      this.fetched.ops += applied
+      await logged
       return
     }
     this.fetched.transfers++

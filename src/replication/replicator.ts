@@ -337,12 +337,11 @@ export class Replicator implements ReplicaAccess, CatchUpHost {
     return this.state
   }
 
-  async deliverOps(ops: readonly Op[]): Promise<number> {
+  deliverOps(ops: readonly Op[]): {applied: number; logged: Promise<unknown>} {
     const appends: Promise<number>[] = []
     this.pending.push(...ops)
     this.deliverPending(appends)
-    await Promise.all(appends)
-    return appends.length
+    return {applied: appends.length, logged: Promise.all(appends)}
   }
 
   /** The replica in force lacks keys that came by reshard (see replicaIncomplete). */
