@@ -14,6 +14,7 @@ export async function operatorRoutes(app: FastifyInstance, {services}: {services
     const self = membership.self
     const shard = replicator.shard
     const summary = replicator.summary()
+    const lagging = replicator.laggingPeers
     return {
       address: self,
       epoch: config?.epoch ?? 0,
@@ -31,6 +32,7 @@ export async function operatorRoutes(app: FastifyInstance, {services}: {services
           state: membership.state(address),
           shardId: nodeShard,
           primary: nodeShard !== null && membership.primaryOf(nodeShard) === address,
+          lagging: lagging.includes(address),
         }
       }),
       reshard: services.reshard.progress,

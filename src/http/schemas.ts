@@ -254,6 +254,8 @@ export const statusResponse = {
             state: {type: 'string', enum: ['up', 'down']},
             shardId: {type: ['integer', 'null']},
             primary: {type: 'boolean'},
+            /** A peer of this node's shard that let a write's acknowledgement time out: writes stop waiting for it until it acknowledges again. */
+            lagging: {type: 'boolean'},
           },
         },
       },

@@ -98,8 +98,8 @@ describe('in-process causal delivery of replicated batches (2 nodes, 1 shard)', 
     await waitUntil('a to answer b\'s pull', () => pulls.held > 0)
     await put('k2', 'v2')
     await put('k3', 'v3')
-
-    const third = answers.get(3) as PeerResponse
+    // b let seq 2 time out, so a marked it lagging and answered seq 3 without waiting for it.
+    const third = await waitUntil('b to answer the batch with seq 3', () => answers.get(3) as PeerResponse | undefined)
     expect(answers.get(2)).to.equal('lost')
     expect(`${third.status} ${third.text}`, 'b\'s answer to the batch with seq 3').to.equal('200 {"ok":true}')
     expect(replicaOf(b).summary().clock[a], 'b applied everything it acknowledged').to.equal(3)
@@ -165,7 +165,8 @@ describe('in-process causal delivery of replicated batches (2 nodes, 1 shard)', 
     expect(answers.has(3), 'b must not acknowledge seq 3 before it is logged').to.equal(false)
     releaseDisk()
     await third
-    expect((answers.get(3) as PeerResponse).status).to.equal(200)
+    const answered = await waitUntil('b to answer the batch with seq 3', () => answers.get(3) as PeerResponse | undefined)
+    expect(answered.status).to.equal(200)
     expect(await loggedAtB()).to.deep.equal([1, 2, 3])
   })
 })

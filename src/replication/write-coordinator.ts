@@ -1,0 +1,119 @@
+/**
+ * Writes this node coordinates for its shard (DESIGN.md section 3): wait for the client's
+ * causal past, stamp the op with the next sequence number, log and apply it, send it to
+ * every live peer, and answer once the peers not lagging applied it (or let it time out).
+ * A forwarded request this replica already applied is answered from that op (dedupe).
+ */
+import {mergeMetadata, noHistory, type CausalMetadata} from '../clock/causal-metadata.js'
+import {KvsError} from '../errors.js'
+import type {Transport} from '../transport/transport.js'
+import type {Op} from './op.js'
+import {PeerChannel} from './peer-channel.js'
+import type {Replica} from './replica.js'
+import {ackPlan, afterAck, keepLive, type LaggingPeers} from './replication-policy.js'
+import type {ShardState} from './shard-state.js'
+import type {WriteGate} from './write-gate.js'
+
+export interface WriteResult {
+  /** Whether the key held a value (in the client's visible past) before this write. */
+  existed: boolean
+  meta: CausalMetadata
+}
+
+export interface WriteCoordinatorOptions {
+  self: string
+  replica: Replica
+  /** Held closed by a reshard's cutover. */
+  gate: WriteGate
+  transport: Transport
+  livePeers(shard: number): readonly string[]
+  /** The replica of `shard` once it covers what `meta` saw of it (see Replicator.covered). */
+  covered(shard: number, layoutEpoch: number, meta: CausalMetadata | null): Promise<ShardState>
+  /** Longest a write waits for one peer's acknowledgement. */
+  replicationTimeoutMs: number
+}
+
+export class WriteCoordinator {
+  private readonly channels = new Map<string, PeerChannel>()
+  private lagging: LaggingPeers = new Set()
+
+  constructor(private readonly opts: WriteCoordinatorOptions) {}
+
+  /** Peers that let an acknowledgement time out and have not acknowledged since. */
+  get laggingPeers(): string[] {
+    return [...this.lagging]
+  }
+
+  /**
+   * Writes `value` (null deletes). A delete of a missing key writes nothing. A write past
+   * its `deadline` (ms since the epoch) is refused unapplied: its sender has given up. A
+   * forwarded request `rid` this replica already applied is answered from that op.
+   */
+  async write(
+    shard: number,
+    layoutEpoch: number,
+    key: string,
+    value: string | null,
+    meta: CausalMetadata | null,
+    deadline?: number,
+    rid?: string,
+  ): Promise<WriteResult> {
+    const {gate, replica, self} = this.opts
+    let s: ShardState
+    // Re-check the gate after every wait: a cutover may have begun meanwhile, and from
+    // the last check to enter() nothing else can run.
+    do {
+      await gate.passed()
+      s = await this.opts.covered(shard, layoutEpoch, meta)
+    } while (gate.isClosed)
+    const done = rid === undefined ? undefined : s.appliedRequest(rid)
+    if (done) {
+      // Answered only once the op is in this replica's log too, as a write of its own would be.
+      await replica.logged
+      return {existed: done.existed, meta: mergeMetadata(meta ?? noHistory(s.epoch), {epoch: s.epoch, clocks: {[String(shard)]: {[done.origin]: done.seq}}})}
+    }
+    // At the deadline itself the sender may already have given up (its timeout fires then).
+    if (deadline !== undefined && Date.now() >= deadline) {
+      throw new KvsError('UNAVAILABLE', 'Unable to satisfy request', {reason: 'the forwarding node gave up on this write'})
+    }
+    const current = s.get(key)
+    const existed = current !== undefined && current.value !== null
+    const base = meta ?? noHistory(s.epoch)
+    if (value === null && !existed) return {existed, meta: current ? mergeMetadata(base, s.metadataOf(current)) : base}
+    gate.enter()
+    try {
+      const seq = (s.clock[self] ?? 0) + 1
+      const clock = {...s.clock, [self]: seq}
+      const deps = mergeMetadata(base, {epoch: s.epoch, clocks: {[String(shard)]: clock}})
+      const written: Op = {shard, epoch: s.epoch, origin: self, seq, key, value, ts: replica.hlc.now(), deps}
+      const op: Op = rid === undefined ? written : {...written, rid}
+      await Promise.all([replica.applyOwn(s, op), this.replicate(op)])
+      return {existed, meta: deps}
+    } finally {
+      gate.leave()
+    }
+  }
+
+  /** Sends `op` to every live peer; resolves once the ones not lagging acknowledged or timed out. */
+  private async replicate(op: Op): Promise<void> {
+    const live = this.opts.livePeers(op.shard)
+    this.lagging = keepLive(this.lagging, live)
+    const {awaited, sentOnly} = ackPlan(live, this.lagging)
+    for (const peer of sentOnly) void this.send(peer, op)
+    await Promise.all(awaited.map((peer) => this.send(peer, op)))
+  }
+
+  private async send(peer: string, op: Op): Promise<void> {
+    const acked = await this.channel(peer).send(op)
+    this.lagging = afterAck(this.lagging, peer, acked)
+  }
+
+  private channel(peer: string): PeerChannel {
+    let c = this.channels.get(peer)
+    if (!c) {
+      c = new PeerChannel(this.opts.self, peer, this.opts.transport, this.opts.replicationTimeoutMs)
+      this.channels.set(peer, c)
+    }
+    return c
+  }
+}
