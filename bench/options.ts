@@ -3,11 +3,12 @@
  * them. Pure; a bad value is a KvsError 'USAGE' naming the flag.
  */
 import {KvsError} from '../src/errors.js'
+import type {FsyncPolicy} from '../src/storage/types.js'
 
 export type Suite = 'throughput' | 'scaling' | 'all'
 export const suites: readonly Suite[] = ['throughput', 'scaling', 'all']
 
-export type FsyncPolicy = 'always' | 'interval' | 'never'
+export type {FsyncPolicy} from '../src/storage/types.js'
 export const fsyncPolicies: readonly FsyncPolicy[] = ['always', 'interval', 'never']
 
 export interface BenchOptions {

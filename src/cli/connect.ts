@@ -5,7 +5,7 @@
  */
 import {KvsClient} from '../client/kvs-client.js'
 import {selectNodes, sessionKeyFor} from '../client/node-selection.js'
-import {noHistory, SessionStore} from '../client/session.js'
+import {noSessionMetadata, SessionStore} from '../client/session.js'
 import {HttpTransport} from '../client/transport.js'
 import {LocalRegistry} from './local-registry.js'
 import {kvsPaths, sessionFile} from './paths.js'
@@ -35,7 +35,7 @@ export async function connectClient(options: ConnectOptions): Promise<KvsClient>
   return new KvsClient({
     nodes: selection.nodes,
     transport: new HttpTransport(),
-    metadata: store ? await store.load(sessionKey) : noHistory,
+    metadata: store ? await store.load(sessionKey) : noSessionMetadata,
     onMetadata: async (metadata) => {
       await store?.record(sessionKey, metadata)
     },

@@ -10,7 +10,7 @@ import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {KvsError} from '../errors.js'
 import {fetchView, KvsClient} from '../client/kvs-client.js'
-import type {Transport} from '../client/transport.js'
+import type {ClientTransport} from '../client/transport.js'
 import type {NodeOptions} from '../node/options.js'
 import {isFeasibleShardCount} from '../placement/placement.js'
 import type {ClusterLayout, ClusterRecord, LocalRegistry} from './local-registry.js'
@@ -19,7 +19,7 @@ import {isKvsNode, isRunning, spawnDetachedNode, stopProcess} from './node-proce
 
 export interface LocalContext {
   registry: LocalRegistry
-  transport: Transport
+  transport: ClientTransport
   /** The kvs package root: nodes run `bin/run.js` from here, as the conformance harness does. */
   packageRoot: string
 }

@@ -2,6 +2,7 @@
  * What the client hands back: API.md answers turned into typed, camel-cased results.
  * Every result names the node that answered, because failover may have chosen another.
  */
+import type {ReshardPhase, ReshardProgress} from '../membership/reshard-plan.js'
 
 export interface Answered {
   /** The node that produced this answer. */
@@ -67,22 +68,8 @@ export interface ReshardResult extends Answered {
   progress: ReshardProgress | null
 }
 
-export type ReshardPhase = 'copying' | 'cutover' | 'done' | 'aborted'
-
-/** A reshard as its coordinator reports it in /admin/status (`reshard`). */
-export interface ReshardProgress {
-  /** The configuration epoch the reshard leads to. */
-  epoch: number
-  phase: ReshardPhase
-  /** Key copies installed by the receiving nodes so far (a key counts once per new owner), and the total known so far. */
-  moved: number
-  total: number
-  keysPerSecond: number
-  etaSeconds: number | null
-  /** How long writes were held at the cutover, once it happened (ms). */
-  pauseMs: number | null
-  error?: string
-}
+/** A reshard as its coordinator reports it in /admin/status (`reshard`): the server's own type. */
+export type {ReshardPhase, ReshardProgress}
 
 export interface ReshardAbortResult extends Answered {
   aborted: boolean

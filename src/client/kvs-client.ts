@@ -29,7 +29,7 @@ import type {
   ViewResult,
 } from './api-types.js'
 import {assessHealth, type ClusterHealth} from './cluster-health.js'
-import type {HttpMethod, NodeAnswer, NodeRequest, Transport} from './transport.js'
+import type {HttpMethod, NodeAnswer, NodeRequest, ClientTransport} from './transport.js'
 
 /** Explicit deadlines per kind of request (milliseconds); `--timeout` replaces them all. */
 export const timeouts = {
@@ -48,7 +48,7 @@ const reshardPollMs = 250
 export interface ClientOptions {
   /** Candidate nodes in the order to try them; at least one. */
   nodes: readonly string[]
-  transport: Transport
+  transport: ClientTransport
   /** Causal metadata to send with the first key request ("" = no history). */
   metadata?: unknown
   /** Called with the metadata of every key answer that carried some, before the call resolves. */
@@ -71,7 +71,7 @@ interface Attempt {
 
 export class KvsClient {
   readonly nodes: readonly string[]
-  private readonly transport: Transport
+  private readonly transport: ClientTransport
   private metadataValue: unknown
   private readonly onMetadata: (metadata: unknown) => Promise<void>
   private readonly onNote: (note: string) => void
@@ -338,14 +338,14 @@ export class KvsClient {
 }
 
 /** The view as `node` itself sees it; no failover (tells whether that node is up). */
-export async function fetchView(transport: Transport, node: string, timeoutMs: number = timeouts.probe): Promise<string[]> {
+export async function fetchView(transport: ClientTransport, node: string, timeoutMs: number = timeouts.probe): Promise<string[]> {
   const answer = await transport.send(node, {method: 'GET', path: '/key-value-store-view', timeoutMs})
   expectStatus(answer, node, 200)
   return addressList(answer.body.view, node, 'view')
 }
 
 /** `node`'s own /admin/status; no failover. */
-export async function fetchAdminStatus(transport: Transport, node: string, timeoutMs: number = timeouts.probe): Promise<AdminStatus> {
+export async function fetchAdminStatus(transport: ClientTransport, node: string, timeoutMs: number = timeouts.probe): Promise<AdminStatus> {
   const answer = await transport.send(node, {method: 'GET', path: '/admin/status', timeoutMs})
   expectStatus(answer, node, 200)
   return answer.body as unknown as AdminStatus

@@ -27,7 +27,7 @@ export interface SessionData {
 }
 
 /** What a first request sends: no history (API.md section 4). */
-export const noHistory = ''
+export const noSessionMetadata = ''
 
 const emptyData = (): SessionData => ({version: 1, clusters: {}})
 
@@ -41,7 +41,7 @@ export class SessionStore {
   /** The metadata to send to `cluster` ("" when there is none). */
   async load(cluster: string): Promise<unknown> {
     const data = await this.read()
-    return data.clusters[cluster]?.metadata ?? noHistory
+    return data.clusters[cluster]?.metadata ?? noSessionMetadata
   }
 
   /**
@@ -51,10 +51,10 @@ export class SessionStore {
    * writer too, and most `kvs get`s take no lock and write nothing.
    */
   async record(cluster: string, metadata: unknown): Promise<void> {
-    const stored = (await this.read()).clusters[cluster]?.metadata ?? noHistory
+    const stored = (await this.read()).clusters[cluster]?.metadata ?? noSessionMetadata
     if (isDeepStrictEqual(mergeSessionMetadata(stored, metadata), stored)) return
     await this.update((data) => {
-      const merged = mergeSessionMetadata(data.clusters[cluster]?.metadata ?? noHistory, metadata)
+      const merged = mergeSessionMetadata(data.clusters[cluster]?.metadata ?? noSessionMetadata, metadata)
       data.clusters[cluster] = {metadata: merged, updatedAt: new Date().toISOString()}
     })
   }
@@ -101,7 +101,7 @@ export function mergeSessionMetadata(stored: unknown, answer: unknown): unknown 
   const a = parseOrNull(stored)
   const b = parseOrNull(answer)
   if (a && b) return mergeMetadata(a, b)
-  return answer === noHistory || answer === null || answer === undefined ? stored : answer
+  return answer === noSessionMetadata || answer === null || answer === undefined ? stored : answer
 }
 
 function parseOrNull(value: unknown): ReturnType<typeof parseMetadata> {

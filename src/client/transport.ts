@@ -25,7 +25,7 @@ export interface NodeAnswer {
   body: Record<string, unknown>
 }
 
-export interface Transport {
+export interface ClientTransport {
   /**
    * Resolves with the node's answer. Rejects with PEER_UNAVAILABLE when the node did not
    * answer in time; `data.delivered` is false only when the request surely never reached
@@ -43,7 +43,7 @@ export interface Transport {
  */
 export const acknowledgeMs = 1_000
 
-export class HttpTransport implements Transport {
+export class HttpTransport implements ClientTransport {
   // Keep-alive: `kvs status` and `kvs cluster up` call the same nodes several times.
   private readonly agent = new Agent({keepAlive: true, timeout: 2_000})
 

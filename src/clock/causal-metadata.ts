@@ -7,7 +7,7 @@
  * kept, so equal meaning means deep-equal JSON, at every replica.
  */
 import {KvsError} from '../errors.js'
-import {covers, mergeClocks, type VectorClock} from './vector-clock.js'
+import {mergeClocks, type VectorClock} from './vector-clock.js'
 
 export interface CausalMetadata {
   readonly epoch: number
@@ -77,8 +77,4 @@ export function mergeMetadata(a: CausalMetadata, b: CausalMetadata): CausalMetad
 export function requiredClock(meta: CausalMetadata | null, shard: number, epoch: number): VectorClock {
   if (!meta || meta.epoch < epoch) return {}
   return meta.clocks[String(shard)] ?? {}
-}
-
-export function isSatisfiedBy(meta: CausalMetadata | null, shard: number, epoch: number, clock: VectorClock): boolean {
-  return covers(clock, requiredClock(meta, shard, epoch))
 }

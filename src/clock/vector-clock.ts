@@ -6,10 +6,6 @@
 
 export type VectorClock = Readonly<Record<string, number>>
 
-export type Ordering = 'before' | 'after' | 'equal' | 'concurrent'
-
-export const emptyClock: VectorClock = Object.freeze({})
-
 /** Pointwise maximum. Commutative, associative and idempotent. */
 export function mergeClocks(a: VectorClock, b: VectorClock): VectorClock {
   if (a === b) return a
@@ -27,15 +23,6 @@ export function covers(a: VectorClock, b: VectorClock): boolean {
     if ((a[k] ?? 0) < b[k]) return false
   }
   return true
-}
-
-export function compareClocks(a: VectorClock, b: VectorClock): Ordering {
-  const ab = covers(a, b)
-  const ba = covers(b, a)
-  if (ab && ba) return 'equal'
-  if (ab) return 'after'
-  if (ba) return 'before'
-  return 'concurrent'
 }
 
 /** Sum of all entries: how many writes this clock has seen. */

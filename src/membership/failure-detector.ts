@@ -44,11 +44,6 @@ export class FailureDetector {
   summary(address: string): PeerSummary | undefined {
     return this.summaries.get(address)
   }
-
-  forget(address: string): void {
-    this.heard.delete(address)
-    this.summaries.delete(address)
-  }
 }
 
 /**

@@ -1,14 +1,18 @@
 /**
- * Membership: the configuration in force, who is alive, who is primary, and the protocol
- * that changes the configuration (propose to every node, commit once a majority of the old
- * configuration accepted). Owns the heartbeat timer; everything it decides comes from the
- * pure functions in cluster-config.ts and failure-detector.ts.
+ * Membership: the configuration in force, who is alive (heartbeats), where each shard's
+ * requests go, and how a node learns configurations (pulled from peers ahead, pushed to
+ * peers behind, announced by a newcomer). Changes are made by the two-phase protocol of
+ * config-change.ts; every decision comes from pure functions (cluster-config.ts,
+ * failure-detector.ts, shard-route.ts, quorum.ts).
  */
-import {KvsError} from '../errors.js'
-import {compareAddresses, sortAddresses} from '../placement/placement.js'
+import {sortAddresses} from '../placement/placement.js'
 import type {Transport} from '../transport/transport.js'
-import {configFingerprint, membersOf, shardOfNode, type ClusterConfig} from './cluster-config.js'
-import {choosePrimary, FailureDetector, type NodeState, type PeerSummary} from './failure-detector.js'
+import {shardOfNode, type ClusterConfig} from './cluster-config.js'
+import {ConfigChanges} from './config-change.js'
+import {FailureDetector, type NodeState, type PeerSummary} from './failure-detector.js'
+import {noRoute, shardRoute, type ShardRoute} from './shard-route.js'
+
+export type {ShardRoute} from './shard-route.js'
 
 export interface MembershipOptions {
   self: string
@@ -38,32 +42,18 @@ export interface MembershipOptions {
   peerTimeoutMs?: number
 }
 
-/** Where requests for one shard go, as this node sees it now. */
-export interface ShardRoute {
-  /** Live members: the primary first, then the other ready ones, then those still copying. */
-  readonly members: readonly string[]
-  /** The members other than this node, in the same order. */
-  readonly peers: readonly string[]
-  /** The peers not still copying their data. */
-  readonly readyPeers: readonly string[]
-  readonly primary: string | null
-}
-
 /**
  * Routes are computed once per shard and reused by every request for this long, or until a
  * heartbeat or a configuration changes what they depend on (liveness moves in seconds).
  */
 const routeTtlMs = 100
 
-/** How long an accepted proposal blocks others for the same epoch if its commit never comes. */
-const promiseTtlMs = 10_000
-
 export class Membership {
   private current: ClusterConfig | null
   private readonly detector: FailureDetector
   private timer: NodeJS.Timeout | undefined
-  private promised: {epoch: number; fingerprint: string; at: number} | null = null
-  private changing: Promise<unknown> = Promise.resolve()
+  private stopped = false
+  private readonly changes: ConfigChanges
   private installing: Promise<void> = Promise.resolve()
   private pulling = false
   private readonly pushing = new Set<string>()
@@ -77,6 +67,7 @@ export class Membership {
     this.detector = new FailureDetector(Date.now(), opts.downAfterMs ?? 3000)
     this.heartbeatMs = opts.heartbeatMs ?? 500
     this.peerTimeoutMs = opts.peerTimeoutMs ?? 1000
+    this.changes = new ConfigChanges(this, opts.transport, this.peerTimeoutMs)
   }
 
   get config(): ClusterConfig | null {
@@ -93,7 +84,9 @@ export class Membership {
     void this.heartbeatRound()
   }
 
+  /** Stops heartbeats and a newcomer's announcements. */
   stop(): void {
+    this.stopped = true
     clearInterval(this.timer)
   }
 
@@ -142,14 +135,12 @@ export class Membership {
   }
 
   private computeRoute(shard: number): ShardRoute {
-    if (!this.current) return {members: [], peers: [], readyPeers: [], primary: null}
-    const live = membersOf(this.current, shard).filter((m) => this.isUp(m))
-    const ready = live.filter((m) => this.isReady(m))
-    const primary = choosePrimary((ready.length > 0 ? ready : live).map((address) => ({address, applied: this.appliedOf(address)})))
-    const rank = (m: string) => (m === primary ? 0 : ready.includes(m) ? 1 : 2)
-    const members = live.sort((a, b) => rank(a) - rank(b) || compareAddresses(a, b))
-    const peers = members.filter((m) => m !== this.opts.self)
-    return {members, peers, readyPeers: peers.filter((m) => ready.includes(m)), primary}
+    if (!this.current) return noRoute
+    return shardRoute(this.current, shard, this.opts.self, (address) => ({
+      up: this.isUp(address),
+      ready: this.isReady(address),
+      applied: this.appliedOf(address),
+    }))
   }
 
   /** False while `address` is still copying its shard (as its last heartbeat said). */
@@ -227,7 +218,7 @@ export class Membership {
     if (this.pushing.has(peer)) return
     this.pushing.add(peer)
     try {
-      await this.sendCommit(peer, this.current as ClusterConfig)
+      await this.changes.sendCommit(peer, this.current as ClusterConfig)
     } catch {
       // It will ask again: every heartbeat it sends carries its epoch.
     } finally {
@@ -255,89 +246,14 @@ export class Membership {
     return run
   }
 
-  /** A peer proposes `config`: accept unless it is stale or another proposal holds its epoch. */
+  /** A peer proposes `config`: see ConfigChanges.receivePropose. */
   receivePropose(config: ClusterConfig): {accepted: boolean; epoch: number} {
-    const mine = this.current?.epoch ?? 0
-    if (config.epoch <= mine) return {accepted: false, epoch: mine}
-    const fingerprint = configFingerprint(config)
-    const held = this.promised
-    if (held && held.epoch === config.epoch && held.fingerprint !== fingerprint && Date.now() - held.at < promiseTtlMs) {
-      return {accepted: false, epoch: mine}
-    }
-    this.promised = {epoch: config.epoch, fingerprint, at: Date.now()}
-    return {accepted: true, epoch: mine}
+    return this.changes.receivePropose(config)
   }
 
-  /**
-   * Coordinates one change: `plan` computes the next configuration from the one in force
-   * (throwing leaves everything unchanged), every node is asked to accept it, and it is
-   * committed once a majority of the current configuration's nodes accepted. Changes made
-   * through this node run one at a time. `beforeCommit` runs after acceptance (reshard uses
-   * it to move data); if it throws, nothing is committed.
-   */
-  change(
-    plan: (config: ClusterConfig) => ClusterConfig,
-    beforeCommit?: (next: ClusterConfig) => Promise<void>,
-  ): Promise<ClusterConfig> {
-    const run = this.changing.then(async () => {
-      const config = this.current
-      if (!config) throw new KvsError('UNAVAILABLE', 'This node has not learned the cluster configuration yet')
-      const next = plan(config)
-      const everyone = sortAddresses([...config.nodes, ...next.nodes])
-      const voters = config.nodes
-      const local = this.receivePropose(next)
-      if (!local.accepted) throw new KvsError('CONFLICT', 'Another configuration change is in progress', {epoch: config.epoch})
-      const votes = await Promise.all(
-        everyone
-          .filter((n) => n !== this.opts.self)
-          .map(async (peer) => {
-            try {
-              const res = await this.opts.transport.request(peer, {
-                method: 'POST',
-                path: '/internal/config/propose',
-                body: JSON.stringify(next),
-                timeoutMs: this.peerTimeoutMs * 2,
-              })
-              return {peer, accepted: res.status === 200}
-            } catch {
-              return {peer, accepted: false}
-            }
-          }),
-      )
-      const yes = 1 + votes.filter((v) => v.accepted && voters.includes(v.peer)).length
-      const needed = Math.floor(voters.length / 2) + 1
-      if (yes < needed) {
-        this.promised = null
-        throw new KvsError('UNAVAILABLE', 'A majority of the cluster did not accept the change', {need: needed, accepted: yes})
-      }
-      if (beforeCommit) {
-        try {
-          await beforeCommit(next)
-        } catch (error) {
-          this.promised = null
-          throw error
-        }
-      }
-      // Decided: installing here and telling the others can go on together.
-      await Promise.all([
-        this.install(next),
-        ...everyone.filter((n) => n !== this.opts.self).map((peer) => this.sendCommit(peer, next).catch(() => undefined)),
-      ])
-      return next
-    })
-    this.changing = run.catch(() => undefined)
-    return run
-  }
-
-  private async sendCommit(peer: string, config: ClusterConfig): Promise<void> {
-    const res = await this.opts.transport.request(peer, {
-      method: 'POST',
-      path: '/internal/config/commit',
-      body: JSON.stringify(config),
-      // A new member copies its shard before it acknowledges.
-      timeoutMs: 30_000,
-    })
-    if (res.status !== 200) throw new KvsError('PEER_UNAVAILABLE', `commit refused by ${peer}`, {status: res.status})
+  /** Makes one configuration change through this node: see ConfigChanges.change. */
+  change(plan: (config: ClusterConfig) => ClusterConfig, beforeCommit?: (next: ClusterConfig) => Promise<void>): Promise<ClusterConfig> {
+    return this.changes.change(plan, beforeCommit)
   }
 
   /** Asks live peers for a configuration of layout epoch >= `epoch`; true once one is installed. */
@@ -373,7 +289,7 @@ export class Membership {
           // Not up yet: peers may start in any order.
         }
       }
-      if (pending.size > 0 && this.timer) setTimeout(() => void attempt(), this.heartbeatMs).unref()
+      if (pending.size > 0 && !this.stopped) setTimeout(() => void attempt(), this.heartbeatMs).unref()
     }
     void attempt()
   }

@@ -5,7 +5,6 @@
  */
 import type {CausalMetadata} from '../clock/causal-metadata.js'
 import {covers, type VectorClock} from '../clock/vector-clock.js'
-import {deliveryOf} from './delivery.js'
 import {checkCopyPage, type CopyPage, type CopyPageBuilder} from './copy-page.js'
 import {makeVersion, opOf, toVersion, versionMetadata, versionOf, type LegacyVersion, type Op, type Version} from './op.js'
 import {AppliedRequests, type AppliedRequest} from './applied-requests.js'
@@ -80,16 +79,6 @@ export class ShardState {
   /** The op that carried out the forwarded request `rid`, if this replica applied one. */
   appliedRequest(rid: string): AppliedRequest | undefined {
     return this.requests.get(rid)
-  }
-
-  /** Applies `op` if it is the next causally deliverable op; says what happened. */
-  offer(op: Op): 'applied' | 'duplicate' | 'blocked' {
-    const d = deliveryOf(op, this.clockEntries)
-    if (d === 'deliverable') {
-      this.apply(op)
-      return 'applied'
-    }
-    return d
   }
 
   /**

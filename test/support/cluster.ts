@@ -15,12 +15,13 @@ import {join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {Agent, request} from 'undici'
 
+import type {FsyncPolicy} from '../../src/storage/types.js'
 import {History, type Operation, type OperationKind} from './history.js'
 
 const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)))
 const runScript = join(repoRoot, 'bin', 'run.js')
 
-export type FsyncPolicy = 'always' | 'interval' | 'never'
+export type {FsyncPolicy} from '../../src/storage/types.js'
 
 export interface ClusterOptions {
   /** Initial members, started with SHARD_COUNT. */

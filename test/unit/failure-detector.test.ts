@@ -86,14 +86,6 @@ describe('failure detector', () => {
     expect(detector.summary(n(2))).to.deep.equal(summaryOf(n(2), 7))
     expect(detector.summary(n(3))).to.deep.equal(summaryOf(n(3), 4))
   })
-
-  it('forget drops the summary and falls back to the start-time grace', () => {
-    const detector = new FailureDetector(startedAt, downAfterMs)
-    detector.heardFrom(summaryOf(n(2), 3), startedAt + 9_000)
-    detector.forget(n(2))
-    expect(detector.summary(n(2))).to.equal(undefined)
-    expect(detector.state(n(2), startedAt + 9_001)).to.equal('down')
-  })
 })
 
 describe('choosePrimary', () => {

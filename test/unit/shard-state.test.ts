@@ -2,7 +2,7 @@ import {expect} from 'chai'
 import fc from 'fast-check'
 
 import type {VectorClock} from '../../src/clock/vector-clock.js'
-import {drainDeliverable, supersedes} from '../../src/replication/delivery.js'
+import {deliveryOf, drainDeliverable, supersedes} from '../../src/replication/delivery.js'
 import {makeVersion, versionOf, type Op, type Version} from '../../src/replication/op.js'
 import {ShardState} from '../../src/replication/shard-state.js'
 
@@ -28,6 +28,17 @@ function replicaWith(ops: Op[]): ShardState {
 
 const covered = (clock: VectorClock, o: Op): boolean => (clock[o.origin] ?? 0) >= o.seq
 
+/**
+ * Applies `op` if it is the next causally deliverable op, as a replica's delivery does
+ * (Replica.deliver through drainDeliverable): says what happened.
+ */
+function offer(state: ShardState, op: Op): 'applied' | 'duplicate' | 'blocked' {
+  const d = deliveryOf(op, state.clock)
+  if (d !== 'deliverable') return d
+  state.apply(op)
+  return 'applied'
+}
+
 /** Offers ops in the given order, re-offering blocked ones until nothing changes (a replica's inbox). */
 function offerAll(state: ShardState, ops: Op[]): void {
   let pending = ops
@@ -36,7 +47,7 @@ function offerAll(state: ShardState, ops: Op[]): void {
     progressed = false
     const blocked: Op[] = []
     for (const o of pending) {
-      const outcome = state.offer(o)
+      const outcome = offer(state, o)
       if (outcome === 'applied') progressed = true
       if (outcome === 'blocked') blocked.push(o)
     }
@@ -130,7 +141,7 @@ describe('shard state', () => {
     })
   })
 
-  describe('offer', () => {
+  describe('delivery of one op', () => {
     const cases: Array<{name: string; before: Op[]; op: Op; outcome: 'applied' | 'duplicate' | 'blocked'; clock: VectorClock}> = [
       {name: 'the next write', before: [], op: write(A, 1, 'x', 'v', 1), outcome: 'applied', clock: {[A]: 1}},
       {name: 'an applied write', before: [write(A, 1, 'x', 'v', 1)], op: write(A, 1, 'x', 'v', 1), outcome: 'duplicate', clock: {[A]: 1}},
@@ -154,7 +165,7 @@ describe('shard state', () => {
       it(`${c.name} -> ${c.outcome}`, () => {
         const state = replicaWith(c.before)
         const before = snapshot(state)
-        expect(state.offer(c.op)).to.equal(c.outcome)
+        expect(offer(state, c.op)).to.equal(c.outcome)
         expect(state.clock).to.deep.equal(c.clock)
         if (c.outcome !== 'applied') expect(snapshot(state)).to.deep.equal(before)
       })
@@ -240,16 +251,16 @@ describe('shard state', () => {
       expect(mine.opsAfter({[A]: 2})).to.equal(null)
       expect(mine.opsAfter({[A]: 2, [B]: 2})).to.deep.equal([])
       const next = write(A, 3, 'w', 'after', 30, {[A]: 3, [B]: 2})
-      expect(mine.offer(next)).to.equal('applied')
+      expect(offer(mine, next)).to.equal('applied')
       expect(mine.opsAfter({[A]: 2, [B]: 2})).to.deep.equal([next])
     })
 
     it('ops the transfer already covered are duplicates afterwards', () => {
       const mine = new ShardState(1, 1)
       mine.mergeState(replicaWith([x, y]).versions.entries(), {[A]: 2})
-      expect(mine.offer(x)).to.equal('duplicate')
-      expect(mine.offer(y)).to.equal('duplicate')
-      expect(mine.offer(write(A, 3, 'x', 'third', 40))).to.equal('applied')
+      expect(offer(mine, x)).to.equal('duplicate')
+      expect(offer(mine, y)).to.equal('duplicate')
+      expect(offer(mine, write(A, 3, 'x', 'third', 40))).to.equal('applied')
     })
   })
 
@@ -282,7 +293,7 @@ describe('shard state', () => {
           // The ops it lacks, each with the sender's clock after it (see recent-ops.test.ts).
           const id = (o: Op): string => `${o.origin}#${o.seq}`
           expect(missing!.map(id)).to.have.members(history.ops.filter((o) => !covered(prefix, o)).map(id))
-          for (const o of missing!) expect(lagging.offer(o), id(o)).to.equal('applied')
+          for (const o of missing!) expect(offer(lagging, o), id(o)).to.equal('applied')
           expect(snapshot(lagging)).to.deep.equal(snapshot(full))
         }),
         {numRuns: 150},

@@ -54,7 +54,7 @@ describe('cluster health', () => {
     expect(health.reasons).to.deep.equal(['A cannot reach D'])
   })
 
-  const progress = {epoch: 3, moved: 5, total: 40, keysPerSecond: 10, etaSeconds: 4, pauseMs: null}
+  const progress = {epoch: 3, moved: 5, total: 40, keysPerSecond: 10, etaSeconds: 4, pauseMs: null, startedAt: 1_700_000_000_000}
 
   it('degraded: a reshard is under way', () => {
     const copying = own('B', 2, {reshard: {...progress, phase: 'copying'}})

@@ -1,13 +1,13 @@
 import {expect} from 'chai'
 import {KvsClient} from '../../../src/client/kvs-client.js'
-import type {NodeAnswer, NodeRequest, Transport} from '../../../src/client/transport.js'
+import type {NodeAnswer, NodeRequest, ClientTransport} from '../../../src/client/transport.js'
 import {KvsError} from '../../../src/errors.js'
 import {failureOf} from '../../support/failure-of.js'
 
 type Script = (node: string, request: NodeRequest) => NodeAnswer | 'refused' | 'silent'
 
 /** A transport that answers from a script and remembers every request. */
-class ScriptedTransport implements Transport {
+class ScriptedTransport implements ClientTransport {
   readonly sent: Array<{node: string; request: NodeRequest}> = []
   constructor(private readonly script: Script) {}
 

@@ -11,6 +11,7 @@ const progress = (over: Partial<ReshardProgress>): ReshardProgress => ({
   keysPerSecond: 0,
   etaSeconds: null,
   pauseMs: null,
+  startedAt: 0,
   ...over,
 })
 

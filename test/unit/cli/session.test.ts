@@ -2,15 +2,15 @@ import {expect} from 'chai'
 import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {mergeSessionMetadata, noHistory, SessionStore} from '../../../src/client/session.js'
+import {mergeSessionMetadata, noSessionMetadata, SessionStore} from '../../../src/client/session.js'
 
 const meta = (epoch: number, clocks: Record<string, Record<string, number>>) => ({epoch, clocks})
 
 describe('causal session', () => {
   describe('mergeSessionMetadata', () => {
     const cases: Array<{name: string; stored: unknown; answer: unknown; merged: unknown}> = [
-      {name: 'no history takes the answer', stored: noHistory, answer: meta(1, {1: {a: 1}}), merged: meta(1, {1: {a: 1}})},
-      {name: 'an empty answer keeps what was stored', stored: meta(1, {1: {a: 1}}), answer: noHistory, merged: meta(1, {1: {a: 1}})},
+      {name: 'no history takes the answer', stored: noSessionMetadata, answer: meta(1, {1: {a: 1}}), merged: meta(1, {1: {a: 1}})},
+      {name: 'an empty answer keeps what was stored', stored: meta(1, {1: {a: 1}}), answer: noSessionMetadata, merged: meta(1, {1: {a: 1}})},
       {
         name: 'same epoch merges pointwise (two concurrent invocations both count)',
         stored: meta(1, {1: {a: 3, b: 1}}),
@@ -52,7 +52,7 @@ describe('causal session', () => {
     })
 
     it('starts with no history', async () => {
-      expect(await store.load('local:x')).to.equal(noHistory)
+      expect(await store.load('local:x')).to.equal(noSessionMetadata)
     })
 
     it('keeps one history per cluster', async () => {
@@ -79,7 +79,7 @@ describe('causal session', () => {
     it('an unreadable file counts as empty and is replaced on the next record', async () => {
       await store.record('local:x', meta(1, {}))
       await writeFile(store.file, '{"version": 1, "clus')
-      expect(await store.load('local:x')).to.equal(noHistory)
+      expect(await store.load('local:x')).to.equal(noSessionMetadata)
       await store.record('local:x', meta(2, {}))
       expect(await store.load('local:x')).to.deep.equal(meta(2, {}))
     })
@@ -89,9 +89,9 @@ describe('causal session', () => {
       await store.record('b', meta(1, {}))
       await store.record('c', meta(1, {}))
       expect(await store.reset('a')).to.equal(1)
-      expect(await store.load('a')).to.equal(noHistory)
+      expect(await store.load('a')).to.equal(noSessionMetadata)
       expect(await store.reset()).to.equal(2)
-      expect(await store.load('b')).to.equal(noHistory)
+      expect(await store.load('b')).to.equal(noSessionMetadata)
     })
   })
 })

@@ -1,0 +1,109 @@
+/**
+ * The two-phase protocol that changes the configuration: propose to every node of the old
+ * and new configurations, commit once a majority of the old one accepted (quorum.ts), then
+ * install here and tell the others. A node accepts one proposal per epoch until its commit
+ * comes or `promiseTtlMs` passes.
+ */
+import {KvsError} from '../errors.js'
+import {sortAddresses} from '../placement/placement.js'
+import type {Transport} from '../transport/transport.js'
+import {configFingerprint, type ClusterConfig} from './cluster-config.js'
+import {tally} from './quorum.js'
+
+/** How long an accepted proposal blocks others for the same epoch if its commit never comes. */
+const promiseTtlMs = 10_000
+/** A new member copies its shard before it acknowledges a commit. */
+const commitTimeoutMs = 30_000
+
+export interface ConfigChangeHost {
+  readonly self: string
+  readonly config: ClusterConfig | null
+  /** Installs `next` here (serialized; a no-op unless newer than what is in force). */
+  install(next: ClusterConfig): Promise<void>
+}
+
+export class ConfigChanges {
+  private promised: {epoch: number; fingerprint: string; at: number} | null = null
+  private changing: Promise<unknown> = Promise.resolve()
+
+  constructor(
+    private readonly host: ConfigChangeHost,
+    private readonly transport: Transport,
+    private readonly peerTimeoutMs: number,
+  ) {}
+
+  /** A peer proposes `config`: accept unless it is stale or another proposal holds its epoch. */
+  receivePropose(config: ClusterConfig): {accepted: boolean; epoch: number} {
+    const mine = this.host.config?.epoch ?? 0
+    if (config.epoch <= mine) return {accepted: false, epoch: mine}
+    const fingerprint = configFingerprint(config)
+    const held = this.promised
+    if (held && held.epoch === config.epoch && held.fingerprint !== fingerprint && Date.now() - held.at < promiseTtlMs) {
+      return {accepted: false, epoch: mine}
+    }
+    this.promised = {epoch: config.epoch, fingerprint, at: Date.now()}
+    return {accepted: true, epoch: mine}
+  }
+
+  /**
+   * Coordinates one change: `plan` computes the next configuration from the one in force
+   * (throwing leaves everything unchanged), every node is asked to accept it, and it is
+   * committed once a majority of the current configuration's nodes accepted. Changes made
+   * through this node run one at a time. `beforeCommit` runs after acceptance (reshard uses
+   * it to move data); if it throws, nothing is committed.
+   */
+  change(plan: (config: ClusterConfig) => ClusterConfig, beforeCommit?: (next: ClusterConfig) => Promise<void>): Promise<ClusterConfig> {
+    const run = this.changing.then(async () => {
+      const config = this.host.config
+      if (!config) throw new KvsError('UNAVAILABLE', 'This node has not learned the cluster configuration yet')
+      const next = plan(config)
+      const {self} = this.host
+      const others = sortAddresses([...config.nodes, ...next.nodes]).filter((n) => n !== self)
+      if (!this.receivePropose(next).accepted) throw new KvsError('CONFLICT', 'Another configuration change is in progress', {epoch: config.epoch})
+      const answers = await Promise.all(others.map(async (peer) => ((await this.propose(peer, next)) ? peer : null)))
+      const votes = tally(config.nodes, self, answers.filter((p): p is string => p !== null))
+      if (!votes.reached) {
+        this.promised = null
+        throw new KvsError('UNAVAILABLE', 'A majority of the cluster did not accept the change', {need: votes.need, accepted: votes.accepted})
+      }
+      if (beforeCommit) {
+        try {
+          await beforeCommit(next)
+        } catch (error) {
+          this.promised = null
+          throw error
+        }
+      }
+      // Decided: installing here and telling the others can go on together.
+      await Promise.all([this.host.install(next), ...others.map((peer) => this.sendCommit(peer, next).catch(() => undefined))])
+      return next
+    })
+    this.changing = run.catch(() => undefined)
+    return run
+  }
+
+  /** Whether `peer` accepted the proposal (no answer is a no). */
+  private async propose(peer: string, next: ClusterConfig): Promise<boolean> {
+    try {
+      const res = await this.transport.request(peer, {
+        method: 'POST',
+        path: '/internal/config/propose',
+        body: JSON.stringify(next),
+        timeoutMs: this.peerTimeoutMs * 2,
+      })
+      return res.status === 200
+    } catch {
+      return false
+    }
+  }
+
+  async sendCommit(peer: string, config: ClusterConfig): Promise<void> {
+    const res = await this.transport.request(peer, {
+      method: 'POST',
+      path: '/internal/config/commit',
+      body: JSON.stringify(config),
+      timeoutMs: commitTimeoutMs,
+    })
+    if (res.status !== 200) throw new KvsError('PEER_UNAVAILABLE', `commit refused by ${peer}`, {status: res.status})
+  }
+}
