@@ -31,8 +31,6 @@ export class VersionTable implements ReadonlyMap<string, Version> {
   private readonly otherColumn = new Map<number, CausalMetadata>()
   private readonly originNames: string[] = []
   private readonly originIndex = new Map<string, number>()
-  /** Slots of deleted keys, reused before new ones. */
-  private free: number[] = []
   private live = 0
 
   get size(): number {
@@ -86,18 +84,6 @@ export class VersionTable implements ReadonlyMap<string, Version> {
     if (version.other) this.otherColumn.set(slot, version.other)
     else this.otherColumn.delete(slot)
     if (version.value !== null) this.live++
-    return true
-  }
-
-  delete(key: string): boolean {
-    const slot = this.slots.get(key)
-    if (slot === undefined) return false
-    const values = this.valuePages[slot >>> pageBits]
-    if (values[slot & pageMask] !== null) this.live--
-    this.slots.delete(key)
-    values[slot & pageMask] = null
-    this.otherColumn.delete(slot)
-    this.free.push(slot)
     return true
   }
 
@@ -177,8 +163,6 @@ export class VersionTable implements ReadonlyMap<string, Version> {
   }
 
   private newSlot(): number {
-    const reused = this.free.pop()
-    if (reused !== undefined) return reused
     const slot = this.slotCount++
     if ((slot & pageMask) === 0) {
       this.valuePages.push(new Array<string | null>(pageSlots).fill(null))
