@@ -1,11 +1,14 @@
 /**
- * The daemon: opens the data directory, builds the node, listens on its address exactly,
+ * The daemon: opens the data directory, builds the node, listens on its name (or on
+ * KVS_LISTEN when that is set),
  * and closes gracefully on SIGTERM (stop heartbeats, drain requests, flush the log).
  */
 import {pino, type Logger} from 'pino'
+import {KvsError} from '../errors.js'
 import type {Op} from '../replication/op.js'
 import type {SnapshotHeader, SnapshotRecord} from '../replication/replica-store.js'
 import {NodeMetrics} from '../metrics/node-metrics.js'
+import {parseNodeName} from '../placement/node-name.js'
 import {openStorage} from '../storage/storage.js'
 import {UndiciTransport} from '../transport/undici-transport.js'
 import {buildNode, type NodeMeta, type NodeParts} from './build-node.js'
@@ -28,10 +31,11 @@ export async function startNode(options: NodeOptions, logger: Logger = defaultLo
     await storage.close()
     throw error
   }
-  const [host, port] = options.address.split(':')
+  const bound = parseNodeName(options.listen ?? options.address)
+  if (!bound.ok) throw new KvsError('USAGE', `"${options.listen ?? options.address}" is not a host:port to listen on: ${bound.reason}`)
   try {
-    await node.app.listen({host, port: Number(port)})
-    logger.info({address: options.address}, 'listening')
+    await node.app.listen({host: bound.value.host, port: bound.value.port})
+    logger.info({address: options.address, listen: bound.value.name}, 'listening')
   } catch (error) {
     await node.close()
     throw error
