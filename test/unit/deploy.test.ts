@@ -37,7 +37,10 @@ describe('deployment files agree with the code', () => {
     .filter((f) => f.endsWith('.yaml'))
     .flatMap((f) => yaml.loadAll(read(`deploy/kubernetes/${f}`)) as Doc[])
   const kind = (k: string) => manifests.filter((m) => m.kind === k)
-  const statefulSet = kind('StatefulSet')[0]
+  const [statefulSet] = kind('StatefulSet')
+  const growth: Doc[] = readdirSync(join(root, 'deploy/kubernetes/grow'))
+    .filter((f) => f.endsWith('.yaml'))
+    .flatMap((f) => yaml.loadAll(read(`deploy/kubernetes/grow/${f}`)) as Doc[])
   const pod = statefulSet.spec.template.spec
   const container = pod.containers[0]
   const env = new Map<string, string | undefined>(container.env.map((e: {name: string; value?: string}) => [e.name, e.value]))
@@ -148,10 +151,39 @@ describe('deployment files agree with the code', () => {
     expect(pod.terminationGracePeriodSeconds).to.be.at.least(preStopSeconds + (delayMs + timeoutMs + 5000) / 1000)
   })
 
-  it('the PodDisruptionBudget covers the StatefulSet and allows one node down at a time', () => {
+  it('the PodDisruptionBudget and both Services cover the StatefulSet and its growth set; one node down at a time', () => {
     const [pdb] = kind('PodDisruptionBudget')
     expect(pdb.spec.maxUnavailable).to.equal(1)
-    expect(pdb.spec.selector.matchLabels).to.deep.equal(statefulSet.spec.template.metadata.labels)
+    for (const set of [statefulSet, ...growth]) {
+      expect(set.spec.template.metadata.labels, set.metadata.name).to.include(pdb.spec.selector.matchLabels)
+      for (const service of kind('Service')) expect(set.spec.template.metadata.labels).to.include(service.spec.selector)
+    }
     expect(pod.affinity.podAntiAffinity).to.not.equal(undefined)
+  })
+
+  it('the growth set (deploy/kubernetes/grow/) is the same pod without SHARD_COUNT: newcomers that announce themselves by name', () => {
+    expect(growth.map((m) => m.kind)).to.deep.equal(['StatefulSet'])
+    const [grow] = growth
+    expect(grow.spec.serviceName).to.equal(statefulSet.spec.serviceName)
+    expect(grow.spec.template.metadata.labels).to.deep.equal(grow.spec.selector.matchLabels)
+    // Each StatefulSet's selector must not pick the other's pods.
+    expect(statefulSet.spec.template.metadata.labels).to.not.include(grow.spec.selector.matchLabels)
+    expect(grow.spec.template.metadata.labels).to.not.include(statefulSet.spec.selector.matchLabels)
+    const growPod = structuredClone(grow.spec.template.spec)
+    const growEnv = growPod.containers[0].env as Array<{name: string; value?: string}>
+    expect(growEnv.map((e) => e.name)).to.not.include('SHARD_COUNT')
+    growPod.containers[0].env = container.env.filter((e: {name: string}) => e.name !== 'SHARD_COUNT')
+    expect(growEnv).to.deep.equal(growPod.containers[0].env)
+    expect(growPod).to.deep.equal({...pod, containers: [{...container, env: growPod.containers[0].env}]})
+
+    const initial = env.get('VIEW')?.split(',') ?? []
+    for (let i = 0; i < grow.spec.replicas; i++) {
+      const podName = `${grow.metadata.name}-${i}`
+      const options = resolveNodeOptions({}, Object.fromEntries(growEnv.map((e) => [e.name, e.value?.replace('$(POD_NAME)', podName)])))
+      expect(options.shardCount, podName).to.equal(null)
+      expect(options.view).to.deep.equal([...initial, `${podName}.${grow.spec.serviceName}:8085`])
+    }
+    // The README grows the cluster by one shard: every shard of the reshard keeps two nodes.
+    expect(statefulSet.spec.replicas + grow.spec.replicas).to.be.at.least(2 * (Number(env.get('SHARD_COUNT')) + 1))
   })
 })
