@@ -1,7 +1,7 @@
 /**
  * The daemon: opens the data directory, builds the node, listens on its name (or on
- * KVS_LISTEN when that is set),
- * and closes gracefully on SIGTERM (stop heartbeats, drain requests, flush the log).
+ * KVS_LISTEN when set), and closes gracefully on SIGTERM (stop heartbeats, drain
+ * requests, flush the log).
  */
 import {pino, type Logger} from 'pino'
 import {KvsError} from '../errors.js'
@@ -14,8 +14,10 @@ import {UndiciTransport} from '../transport/undici-transport.js'
 import {buildNode, type NodeMeta, type NodeParts} from './build-node.js'
 import type {NodeOptions} from './options.js'
 
-/** Opens the data directory, builds the node, listens on its address. */
+/** Opens the data directory, builds the node, listens on KVS_LISTEN, else on its name. */
 export async function startNode(options: NodeOptions, logger: Logger = defaultLogger()): Promise<NodeParts> {
+  const bound = parseNodeName(options.listen ?? options.address)
+  if (!bound.ok) throw new KvsError('USAGE', `"${options.listen ?? options.address}" is not a host:port to listen on: ${bound.reason}`)
   // Made before storage so the op log reports its append and fsync durations to it.
   const metrics = new NodeMetrics({processMetrics: true})
   const storage = await openStorage<SnapshotHeader, SnapshotRecord, Op, NodeMeta>({
@@ -31,8 +33,6 @@ export async function startNode(options: NodeOptions, logger: Logger = defaultLo
     await storage.close()
     throw error
   }
-  const bound = parseNodeName(options.listen ?? options.address)
-  if (!bound.ok) throw new KvsError('USAGE', `"${options.listen ?? options.address}" is not a host:port to listen on: ${bound.reason}`)
   try {
     await node.app.listen({host: bound.value.host, port: bound.value.port})
     logger.info({address: options.address, listen: bound.value.name}, 'listening')
