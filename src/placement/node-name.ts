@@ -28,6 +28,7 @@ const dnsLabel = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/
 /** What WHATWG URL parsers take for an IPv4 number: digits, or 0x and hex digits. */
 const numericLabel = /^(\d+|0x[0-9a-f]*)$/
 
+/** The parts of `text` and its one spelling, or why it is not a name (nothing is trimmed). */
 export function parseNodeName(text: string): NodeNameParse {
   const colon = text.lastIndexOf(':')
   if (colon < 0) return fail('no :port')
