@@ -11,7 +11,10 @@ COPY src src
 RUN npm ci && npm prune --omit=dev
 
 FROM node:20-slim
+# A container is reached through its own network interface, whatever name the node has
+# (SOCKET_ADDRESS, API.md section 10.3): bind every interface; change it with the port.
 ENV NODE_ENV=production \
+    KVS_LISTEN=0.0.0.0:8085 \
     KVS_DATA_DIR=/data \
     KVS_HOME=/data/.kvs
 WORKDIR /app
@@ -24,9 +27,10 @@ RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME /data
 EXPOSE 8085
-# The image has no curl: Node's fetch asks /livez at SOCKET_ADDRESS (an ip:port, API.md section 1).
+# The image has no curl: Node's fetch asks /livez where the node listens (KVS_LISTEN, else its
+# name), through loopback when it binds every interface.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
-  CMD ["node", "-e", "fetch('http://' + process.env.SOCKET_ADDRESS + '/livez', {signal: AbortSignal.timeout(2000)}).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", "const at = (process.env.KVS_LISTEN || process.env.SOCKET_ADDRESS).replace(/^0\\.0\\.0\\.0:/, '127.0.0.1:').replace(/^\\[::\\]:/, '[::1]:'); fetch('http://' + at + '/livez', {signal: AbortSignal.timeout(2000)}).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # SIGTERM drains (README, Health, metrics and drain); node is PID 1 and handles it itself.
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["node", "bin/run.js", "node", "start"]

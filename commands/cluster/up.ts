@@ -6,17 +6,18 @@ import {resolveNodeOptions} from '../../src/node/options.js'
 
 export default class ClusterUp extends KvsCommand<ClusterUpResult> {
   static summary = 'Start a local cluster.'
-  static description = `Starts --nodes nodes in the background on consecutive loopback addresses (127.0.0.0/8 only), all on one port, with VIEW and SHARD_COUNT set; waits until every node answers and sees every other node, then prints which nodes form each shard. Their pid files, logs and data live in the local registry (KVS_HOME moves it). A cluster that was stopped with \`kvs cluster down\` restarts on its data when started again with the same flags. Commands then talk to it without --node.`
+  static description = `Starts --nodes nodes in the background on consecutive loopback addresses (127.0.0.0/8 only), all on one port, or on consecutive ports of localhost (--first-address localhost), with VIEW and SHARD_COUNT set; waits until every node answers and sees every other node, then prints which nodes form each shard. Their pid files, logs and data live in the local registry (KVS_HOME moves it). A cluster that was stopped with \`kvs cluster down\` restarts on its data when started again with the same flags. Commands then talk to it without --node.`
 
   static examples = [
     {description: 'Six nodes in two shards on 127.0.0.2-127.0.0.7, port 8085.', command: '<%= config.bin %> cluster up'},
     {description: 'A smaller cluster elsewhere on loopback.', command: '<%= config.bin %> cluster up --nodes 4 --shards 1 --first-address 127.0.1.2 --port 9000'},
+    {description: 'Four nodes named by a DNS name: localhost:9201-9204.', command: '<%= config.bin %> cluster up --nodes 4 --first-address localhost --port 9201'},
   ]
 
   static flags = {
     nodes: Flags.integer({summary: 'How many nodes to start.', default: 6, min: 2}),
     shards: Flags.integer({summary: 'How many shards (each needs at least two nodes).', default: 2, min: 1}),
-    'first-address': Flags.string({summary: 'Loopback address of the first node; the others follow it.', default: '127.0.0.2', helpValue: '<ip>'}),
+    'first-address': Flags.string({summary: 'Loopback address of the first node, the others following it; or localhost, the others on the following ports.', default: '127.0.0.2', helpValue: '<ip|localhost>'}),
     port: Flags.integer({summary: 'Port every node listens on.', default: 8085, min: 1, max: 65535}),
   }
 

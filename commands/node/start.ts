@@ -6,24 +6,27 @@ import {kvsPaths} from '../../src/cli/paths.js'
 import {lines, type HumanOutput} from '../../src/cli/printer.js'
 import {KvsError} from '../../src/errors.js'
 import {runNode} from '../../src/node/daemon.js'
+import {canonicalNodeName} from '../../src/placement/node-name.js'
 import {resolveNodeOptions} from '../../src/node/options.js'
 
 type NodeStartResult = ({detached: true} & StartedNode) | {detached: false; address: string}
 
 export default class NodeStart extends KvsCommand<NodeStartResult> {
   static summary = 'Run a node.'
-  static description = `Runs in the foreground until SIGTERM or SIGINT (then closes gracefully), logging to stdout. The environment alone suffices (SOCKET_ADDRESS, VIEW, SHARD_COUNT, KVS_DATA_DIR, KVS_FSYNC); flags win over it. Without SHARD_COUNT the node is a newcomer: it joins the view and waits for \`kvs shard add-member\`.
+  static description = `Runs in the foreground until SIGTERM or SIGINT (then closes gracefully), logging to stdout. The environment alone suffices (SOCKET_ADDRESS, KVS_LISTEN, VIEW, SHARD_COUNT, KVS_DATA_DIR, KVS_FSYNC); flags win over it. A node is known by its name, \`ipv4:port\`, \`[ipv6]:port\` or \`dnsname:port\`, and binds that name unless --listen says what to bind instead. Without SHARD_COUNT the node is a newcomer: it joins the view and waits for \`kvs shard add-member\`.
 
 With --detach the node runs in the background: its pid file, log file and (by default) data directory go to the local registry, and the command returns once the node answers. Stop it with \`kvs node stop <address>\`.`
 
   static examples = [
     {description: 'Foreground, configured by the environment (as the conformance harness runs it).', command: 'SOCKET_ADDRESS=127.0.0.2:8085 VIEW=127.0.0.2:8085,127.0.0.3:8085 SHARD_COUNT=1 <%= config.bin %> node start'},
+    {description: 'In a pod: known by its stable DNS name, listening on every interface.', command: 'SOCKET_ADDRESS=kvs-0.kvs:8085 KVS_LISTEN=0.0.0.0:8085 VIEW=kvs-0.kvs:8085,kvs-1.kvs:8085 SHARD_COUNT=1 <%= config.bin %> node start'},
     {description: 'In the background, as a newcomer to a running cluster.', command: '<%= config.bin %> node start --detach --address 127.0.0.8:8085 --view 127.0.0.2:8085,127.0.0.3:8085'},
   ]
 
   static flags = {
-    address: Flags.string({summary: 'ip:port to bind exactly and be known by [env: SOCKET_ADDRESS].', helpValue: '<ip:port>'}),
-    view: Flags.string({summary: 'Comma-separated addresses of every node [env: VIEW].', helpValue: '<ip:port,...>'}),
+    address: Flags.string({summary: 'Name the node is known by: ipv4:port, [ipv6]:port or dnsname:port [env: SOCKET_ADDRESS].', helpValue: '<host:port>'}),
+    listen: Flags.string({summary: 'What to bind when it is not the name, e.g. 0.0.0.0:8085 [env: KVS_LISTEN; default: the name].', helpValue: '<host:port>'}),
+    view: Flags.string({summary: 'Comma-separated names of every node [env: VIEW].', helpValue: '<host:port,...>'}),
     'shard-count': Flags.integer({summary: 'Number of shards of the initial cluster; omit for a newcomer [env: SHARD_COUNT].', min: 1}),
     'data-dir': Flags.string({summary: 'Directory for the node\'s files [env: KVS_DATA_DIR].', helpValue: '<dir>'}),
     fsync: Flags.string({summary: 'When the op log is fsynced [env: KVS_FSYNC].', options: ['always', 'interval', 'never']}),
@@ -40,7 +43,7 @@ With --detach the node runs in the background: its pid file, log file and (by de
 
   protected async execute(): Promise<NodeStartResult> {
     const {flags} = await this.parse(NodeStart)
-    const nodeFlags = {address: flags.address, view: flags.view, shardCount: flags['shard-count'], dataDir: flags['data-dir'], fsync: flags.fsync, faultInjection: flags['fault-injection'], reshardTimeout: flags['reshard-timeout']}
+    const nodeFlags = {address: flags.address, listen: flags.listen, view: flags.view, shardCount: flags['shard-count'], dataDir: flags['data-dir'], fsync: flags.fsync, faultInjection: flags['fault-injection'], reshardTimeout: flags['reshard-timeout']}
     if (!flags.detach) {
       if (this.jsonEnabled()) throw new KvsError('USAGE', '--json needs --detach: a foreground node logs to stdout')
       const options = resolveNodeOptions(nodeFlags, process.env)
@@ -50,7 +53,8 @@ With --detach the node runs in the background: its pid file, log file and (by de
     const ctx = this.localContext()
     // A detached node keeps its data in the registry unless told otherwise, so purge finds it.
     const address = flags.address ?? process.env.SOCKET_ADDRESS
-    const registryDataDir = address ? LocalRegistry.at(kvsPaths()).node(address).dataDir : undefined
+    const name = address === undefined ? null : canonicalNodeName(address)
+    const registryDataDir = name ? LocalRegistry.at(kvsPaths()).node(name).dataDir : undefined
     const options = resolveNodeOptions({...nodeFlags, dataDir: flags['data-dir'] ?? process.env.KVS_DATA_DIR ?? registryDataDir}, process.env)
     await this.spin(`Starting ${options.address}`)
     return {detached: true, ...(await startDetachedNode(ctx, options))}

@@ -9,7 +9,7 @@ export default class NodeStop extends KvsCommand<StoppedNode> {
 
   static examples = ['<%= config.bin %> node stop 127.0.0.3:8085']
 
-  static args = {address: addressArg('Address (ip:port) of the node to stop')}
+  static args = {address: addressArg('Name (host:port) of the node to stop')}
 
   protected async execute(): Promise<StoppedNode> {
     const {args} = await this.parse(NodeStop)

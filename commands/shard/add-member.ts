@@ -20,7 +20,7 @@ export default class ShardAddMember extends ClusterCommand<AddMemberResult> {
 
   static args = {
     id: shardIdArg,
-    address: addressArg('Address (ip:port) of the node to place'),
+    address: addressArg('Name (host:port) of the node to place'),
   }
 
   protected async execute(): Promise<AddMemberResult> {

@@ -9,7 +9,7 @@ export default class ViewAdd extends ClusterCommand<ViewChangeResult> {
 
   static examples = ['<%= config.bin %> view add 127.0.0.8:8085']
 
-  static args = {address: addressArg('Address (ip:port) of the node to add')}
+  static args = {address: addressArg('Name (host:port) of the node to add')}
 
   protected async execute(): Promise<ViewChangeResult> {
     const {args, flags} = await this.parse(ViewAdd)

@@ -1,15 +1,17 @@
 /** Arguments and flags shared by several commands, validated while oclif parses (usage errors, exit 2). */
 import {Args} from '@oclif/core'
 import {KvsError} from '../errors.js'
-import {isSocketAddress} from '../placement/placement.js'
+import {parseNodeName} from '../placement/node-name.js'
 
+/** A node name (API.md section 10.3), answered in its one spelling. */
 export const addressArg = (description: string) =>
   Args.string({
     required: true,
     description,
     async parse(input) {
-      if (!isSocketAddress(input)) throw new KvsError('USAGE', `"${input}" is not an ip:port address`, {address: input})
-      return input
+      const parsed = parseNodeName(input)
+      if (!parsed.ok) throw new KvsError('USAGE', `"${input}" is not a host:port name: ${parsed.reason}`, {address: input})
+      return parsed.value.name
     },
   })
 

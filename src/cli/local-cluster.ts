@@ -178,6 +178,7 @@ async function startAll(ctx: LocalContext, options: NodeOptions[], onAnswering: 
 
 function nodeArgs(options: NodeOptions): string[] {
   const args = ['--address', options.address, '--data-dir', options.dataDir, '--fsync', options.fsync]
+  if (options.listen) args.push('--listen', options.listen)
   if (options.view) args.push('--view', options.view.join(','))
   if (options.shardCount !== null) args.push('--shard-count', String(options.shardCount))
   if (options.faultInjection) args.push('--fault-injection')

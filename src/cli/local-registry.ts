@@ -6,6 +6,7 @@
  */
 import {mkdir, readdir, readFile, rename, rm, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
+import {nameFromFileName, nameToFileName} from '../placement/node-name.js'
 import {sortAddresses} from '../placement/placement.js'
 import type {KvsPaths} from './paths.js'
 
@@ -45,7 +46,7 @@ export class LocalRegistry {
   }
 
   node(address: string): RegisteredNode {
-    const dir = join(this.root, 'nodes', address.replace(':', '_'))
+    const dir = join(this.root, 'nodes', nameToFileName(address))
     return {address, dir, pidFile: join(dir, 'node.pid'), logFile: join(dir, 'node.log'), dataDir: join(dir, 'data')}
   }
 
@@ -58,7 +59,7 @@ export class LocalRegistry {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
       throw error
     }
-    const addresses = names.filter((n) => /^\d+\.\d+\.\d+\.\d+_\d+$/.test(n)).map((n) => n.replace('_', ':'))
+    const addresses = names.map(nameFromFileName).filter((a) => a !== null)
     return sortAddresses(addresses).map((a) => this.node(a))
   }
 

@@ -1,6 +1,7 @@
 /**
  * Loopback address arithmetic for local clusters. Pure. Local clusters only ever use
- * 127.0.0.0/8, so nothing `kvs cluster up` starts is reachable from another machine.
+ * 127.0.0.0/8 or the name `localhost` (which /etc/hosts resolves to loopback), so nothing
+ * `kvs cluster up` starts is reachable from another machine.
  */
 import {KvsError} from '../errors.js'
 
@@ -17,19 +18,28 @@ export function numberToIpv4(n: number): string {
   return [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join('.')
 }
 
-/** True for a usable host address of 127.0.0.0/8 (not the network or broadcast address). */
-export function isLoopbackHost(ip: string): boolean {
-  const n = ipv4ToNumber(ip)
+/** True for `localhost` and for a usable host address of 127.0.0.0/8 (not the network or broadcast address). */
+export function isLoopbackHost(host: string): boolean {
+  if (host.toLowerCase() === 'localhost') return true
+  const n = ipv4ToNumber(host)
   return n >= loopbackFirst && n <= loopbackLast
 }
 
-/** `count` consecutive `ip:port` addresses from `firstHost`; USAGE unless all are loopback. */
+/**
+ * `count` node names from `firstHost` on loopback: consecutive addresses on one port
+ * (127.0.0.2:8085, 127.0.0.3:8085, ...), or for `localhost` consecutive ports
+ * (localhost:8085, localhost:8086, ...). USAGE unless all are loopback.
+ */
 export function consecutiveLoopbackAddresses(firstHost: string, count: number, port: number): string[] {
-  const first = ipv4ToNumber(firstHost)
   if (!isLoopbackHost(firstHost)) {
-    throw new KvsError('USAGE', `${firstHost} is not a loopback address: local clusters use 127.0.0.0/8 only`, {firstHost})
+    throw new KvsError('USAGE', `${firstHost} is not a loopback address: local clusters use 127.0.0.0/8 or localhost only`, {firstHost})
   }
   if (!Number.isSafeInteger(port) || port < 1 || port > 65535) throw new KvsError('USAGE', `port ${port} is out of range`, {port})
+  if (firstHost.toLowerCase() === 'localhost') {
+    if (port + count - 1 > 65535) throw new KvsError('USAGE', `${count} ports from ${port} run past 65535`, {port, count})
+    return Array.from({length: count}, (_, i) => `localhost:${port + i}`)
+  }
+  const first = ipv4ToNumber(firstHost)
   const last = first + count - 1
   if (last > loopbackLast) {
     throw new KvsError('USAGE', `${count} addresses from ${firstHost} run past 127.255.255.254`, {firstHost, count})

@@ -4,12 +4,12 @@
  * routes exist and /admin/faults answers the JSON 404 of every unknown route.
  *
  * GET    /admin/faults   the faults in force
- * POST   /admin/faults   {"refusePeers": ["ip:port", ...]}, {"isolate": true} and/or
+ * POST   /admin/faults   {"refusePeers": ["host:port", ...]}, {"isolate": true} and/or
  *                        {"slowCalls": {"path": "/internal/...", "ms": N}}: replaces them
  * DELETE /admin/faults   heals: every peer is accepted again
  */
 import type {FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest} from 'fastify'
-import {isSocketAddress} from '../placement/placement.js'
+import {canonicalNodeName} from '../placement/node-name.js'
 import {hopHeader} from '../replication/key-service.js'
 import {fromHeader, type FaultState, type PeerFaults} from '../transport/fault-injection.js'
 import {faultsBody, faultsResponse} from './schemas.js'
@@ -39,9 +39,10 @@ export async function faultRoutes(app: FastifyInstance, {faults, log}: {faults: 
   app.get('/faults', {schema: {response: faultsResponse}}, async () => answer('Faults in force'))
 
   app.post<{Body: Partial<FaultState>}>('/faults', {schema: {body: faultsBody, response: faultsResponse}}, async (request, reply) => {
-    const bad = (request.body.refusePeers ?? []).find((p) => !isSocketAddress(p))
-    if (bad !== undefined) return reply.code(400).send({message: 'Error in POST', error: `refusePeers entry "${bad}" is not an ip:port address`})
-    faults.set(request.body)
+    const peers = request.body.refusePeers ?? []
+    const bad = peers.find((p) => canonicalNodeName(p) === null)
+    if (bad !== undefined) return reply.code(400).send({message: 'Error in POST', error: `refusePeers entry "${bad}" is not a host:port name`})
+    faults.set({...request.body, refusePeers: peers.map((p) => canonicalNodeName(p) as string)})
     log.warn({faults: faults.state}, 'fault injection: peer traffic cut')
     return answer('Faults set')
   })

@@ -6,7 +6,8 @@ import type {FastifyInstance, FastifyReply, FastifyRequest} from 'fastify'
 import {parseMetadata} from '../clock/causal-metadata.js'
 import {isKvsError, KvsError} from '../errors.js'
 import {hasShard, membersOf, shardIds, shardOfNode, withMember, withNode, withoutNode} from '../membership/cluster-config.js'
-import {isFeasibleShardCount, isSocketAddress} from '../placement/placement.js'
+import {parseNodeName} from '../placement/node-name.js'
+import {isFeasibleShardCount} from '../placement/placement.js'
 import {hopHeader, type KeyMethod} from '../replication/key-service.js'
 import {
   keyBody,
@@ -210,13 +211,14 @@ function requireConfig(services: NodeServices, method: string) {
   return config
 }
 
+/** The body's address in its one spelling (API.md section 10.3), so `KVS-0.kvs:8085` finds `kvs-0.kvs:8085` in the view. */
 function socketAddressOf(request: FastifyRequest<{Body: {'socket-address': string}}>, method: string): string {
   if (request.validationError) {
-    throw new KvsError('BAD_REQUEST', 'socket-address must be a string ip:port', {method})
+    throw new KvsError('BAD_REQUEST', 'socket-address must be a string host:port', {method})
   }
-  const address = request.body['socket-address']
-  if (!isSocketAddress(address)) throw new KvsError('BAD_REQUEST', 'socket-address must be a string ip:port', {method})
-  return address
+  const parsed = parseNodeName(request.body['socket-address'])
+  if (!parsed.ok) throw new KvsError('BAD_REQUEST', `socket-address must be a string host:port: ${parsed.reason}`, {method})
+  return parsed.value.name
 }
 
 function shardParam(services: NodeServices, request: FastifyRequest<{Params: {id: string}}>, method: string): number | null {

@@ -1,18 +1,23 @@
 /**
- * The daemon: opens the data directory, builds the node, listens on its address exactly,
- * and closes gracefully on SIGTERM (stop heartbeats, drain requests, flush the log).
+ * The daemon: opens the data directory, builds the node, listens on its name (or on
+ * KVS_LISTEN when set), and closes gracefully on SIGTERM (stop heartbeats, drain
+ * requests, flush the log).
  */
 import {pino, type Logger} from 'pino'
+import {KvsError} from '../errors.js'
 import type {Op} from '../replication/op.js'
 import type {SnapshotHeader, SnapshotRecord} from '../replication/replica-store.js'
 import {NodeMetrics} from '../metrics/node-metrics.js'
+import {parseNodeName} from '../placement/node-name.js'
 import {openStorage} from '../storage/storage.js'
 import {UndiciTransport} from '../transport/undici-transport.js'
 import {buildNode, type NodeMeta, type NodeParts} from './build-node.js'
 import type {NodeOptions} from './options.js'
 
-/** Opens the data directory, builds the node, listens on its address. */
+/** Opens the data directory, builds the node, listens on KVS_LISTEN, else on its name. */
 export async function startNode(options: NodeOptions, logger: Logger = defaultLogger()): Promise<NodeParts> {
+  const bound = parseNodeName(options.listen ?? options.address)
+  if (!bound.ok) throw new KvsError('USAGE', `"${options.listen ?? options.address}" is not a host:port to listen on: ${bound.reason}`)
   // Made before storage so the op log reports its append and fsync durations to it.
   const metrics = new NodeMetrics({processMetrics: true})
   const storage = await openStorage<SnapshotHeader, SnapshotRecord, Op, NodeMeta>({
@@ -28,10 +33,9 @@ export async function startNode(options: NodeOptions, logger: Logger = defaultLo
     await storage.close()
     throw error
   }
-  const [host, port] = options.address.split(':')
   try {
-    await node.app.listen({host, port: Number(port)})
-    logger.info({address: options.address}, 'listening')
+    await node.app.listen({host: bound.value.host, port: bound.value.port})
+    logger.info({address: options.address, listen: bound.value.name}, 'listening')
   } catch (error) {
     await node.close()
     throw error

@@ -4,12 +4,15 @@
 import path from 'node:path'
 import {kvsPaths} from '../cli/paths.js'
 import {KvsError} from '../errors.js'
-import {isSocketAddress, sortAddresses} from '../placement/placement.js'
+import {nameToFileName, parseNodeName} from '../placement/node-name.js'
+import {sortAddresses} from '../placement/placement.js'
 import type {FsyncPolicy} from '../storage/types.js'
 
 export interface NodeOptions {
-  /** The `ip:port` the node binds exactly and is known by. */
+  /** The node's name (`ipv4:port`, `[ipv6]:port` or `dnsname:port`, in its one spelling): how peers and clients address it. */
   address: string
+  /** What the server binds when that is not the name (KVS_LISTEN, e.g. `0.0.0.0:8085` in a pod); absent: the name. */
+  listen?: string
   /** Every node of the initial cluster (this one included), or null when recovering from disk alone. */
   view: string[] | null
   /** Present for a node of the initial cluster; null for a newcomer or a restart from disk. */
@@ -35,6 +38,7 @@ export const defaultDrain: DrainOptions = {delayMs: 0, timeoutMs: 8000}
 
 export interface NodeFlags {
   address?: string
+  listen?: string
   view?: string
   shardCount?: number
   dataDir?: string
@@ -50,17 +54,17 @@ export const defaultReshardTimeoutSeconds = 600
 export const defaultFsync: FsyncPolicy = 'interval'
 
 export function resolveNodeOptions(flags: NodeFlags, env: NodeJS.ProcessEnv): NodeOptions {
-  const address = flags.address ?? env.SOCKET_ADDRESS
-  if (!address) throw new KvsError('USAGE', 'Set SOCKET_ADDRESS or --address to the ip:port this node binds')
-  if (!isSocketAddress(address)) throw new KvsError('USAGE', `"${address}" is not an ip:port address`)
+  const addressText = flags.address ?? env.SOCKET_ADDRESS
+  if (!addressText) throw new KvsError('USAGE', 'Set SOCKET_ADDRESS or --address to the host:port this node is known by')
+  const address = nodeName(addressText, 'SOCKET_ADDRESS')
+  const listenText = flags.listen ?? env.KVS_LISTEN
+  const listen = listenText !== undefined && listenText.trim() !== '' ? nodeName(listenText.trim(), 'KVS_LISTEN') : undefined
 
   const viewText = flags.view ?? env.VIEW
   let view: string[] | null = null
   if (viewText !== undefined && viewText.trim() !== '') {
     const entries = viewText.split(',').map((s) => s.trim()).filter(Boolean)
-    const bad = entries.find((e) => !isSocketAddress(e))
-    if (bad) throw new KvsError('USAGE', `VIEW entry "${bad}" is not an ip:port address`)
-    view = sortAddresses([...entries, address])
+    view = sortAddresses([...entries.map((e) => nodeName(e, 'VIEW entry')), address])
   }
 
   const countText = flags.shardCount ?? env.SHARD_COUNT
@@ -99,7 +103,14 @@ export function resolveNodeOptions(flags: NodeFlags, env: NodeJS.ProcessEnv): No
   }
 
   const dataDir = flags.dataDir ?? env.KVS_DATA_DIR ?? defaultDataDir(address, env)
-  return {address, view, shardCount, dataDir: path.resolve(dataDir), fsync, faultInjection, reshardTimeoutSeconds, drain}
+  return {address, ...(listen === undefined ? {} : {listen}), view, shardCount, dataDir: path.resolve(dataDir), fsync, faultInjection, reshardTimeoutSeconds, drain}
+}
+
+/** `text` in its one spelling (node-name.ts); USAGE naming `what` and the reason otherwise. */
+function nodeName(text: string, what: string): string {
+  const parsed = parseNodeName(text)
+  if (!parsed.ok) throw new KvsError('USAGE', `${what} "${text}" is not a host:port name: ${parsed.reason}`, {address: text})
+  return parsed.value.name
 }
 
 function milliseconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -112,5 +123,5 @@ function milliseconds(env: NodeJS.ProcessEnv, name: string, fallback: number): n
 
 /** Under KVS_HOME when it is set, as everything else the CLI keeps (src/cli/paths.ts). */
 export function defaultDataDir(address: string, env: NodeJS.ProcessEnv): string {
-  return path.join(kvsPaths(env).data, 'nodes', address.replace(':', '_'))
+  return path.join(kvsPaths(env).data, 'nodes', nameToFileName(address))
 }

@@ -2,6 +2,7 @@
  * Placement: which shard owns a key, and which nodes form each shard. Pure functions;
  * every node computes the same answers from the same inputs, with no lookup.
  */
+import {canonicalNodeName, compareNodeNames} from './node-name.js'
 
 export type ShardId = number
 
@@ -12,22 +13,10 @@ export function shardForKey(key: string, shardCount: number): ShardId {
   return (sum % shardCount) + 1
 }
 
-/** Orders `ip:port` addresses numerically by IPv4 octets, then port (127.0.0.10 after .9). */
-export function compareAddresses(a: string, b: string): number {
-  const pa = addressParts(a)
-  const pb = addressParts(b)
-  for (let i = 0; i < pa.length; i++) {
-    if (pa[i] !== pb[i]) return pa[i] - pb[i]
-  }
-  return a < b ? -1 : a > b ? 1 : 0
-}
+/** The view's order of node names (compareNodeNames: IPv4, then IPv6, then DNS names). */
+export const compareAddresses = compareNodeNames
 
-function addressParts(address: string): number[] {
-  const [ip, port] = address.split(':')
-  const octets = ip.split('.').map(Number)
-  return [...octets, Number(port)].map((n) => (Number.isFinite(n) ? n : 0))
-}
-
+/** Distinct names in view order. */
 export function sortAddresses(addresses: Iterable<string>): string[] {
   return [...new Set(addresses)].sort(compareAddresses)
 }
@@ -45,13 +34,7 @@ export function isFeasibleShardCount(nodeCount: number, shardCount: number): boo
   return Number.isInteger(shardCount) && shardCount >= 1 && 2 * shardCount <= nodeCount
 }
 
-const addressPattern = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3}):(\d{1,5})$/
-
-/** True for a well-formed IPv4 `ip:port` (octets 0-255, port 1-65535). */
+/** True for a node name in its one spelling (node-name.ts: `ipv4:port`, `[ipv6]:port`, `dnsname:port`). */
 export function isSocketAddress(value: string): boolean {
-  const m = addressPattern.exec(value)
-  if (!m) return false
-  const octets = m.slice(1, 5).map(Number)
-  const port = Number(m[5])
-  return octets.every((o) => o <= 255) && port >= 1 && port <= 65535
+  return canonicalNodeName(value) === value
 }

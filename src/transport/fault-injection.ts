@@ -23,7 +23,7 @@ export const fromHeader = 'x-kvs-from'
 export interface FaultState {
   /** Refuse all peer traffic, both ways. */
   isolate: boolean
-  /** Peers (ip:port) whose traffic is refused, both ways. */
+  /** Peers (node names) whose traffic is refused, both ways. */
   refusePeers: string[]
   /** This node's outbound peer calls to paths starting with `path` wait `ms` first. */
   slowCalls: {path: string; ms: number} | null

@@ -81,6 +81,16 @@ export async function freePort(hosts: readonly string[]): Promise<number> {
   throw new Error('no free port found in 20000-40000')
 }
 
+/** `count` consecutive ports in 20000-40000, all free on `host` (for a cluster on localhost). */
+export async function freeConsecutivePorts(host: string, count: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const first = 20_000 + Math.floor(Math.random() * 20_000)
+    const free = await Promise.all(Array.from({length: count}, (_, i) => canListen(host, first + i)))
+    if (free.every(Boolean)) return first
+  }
+  throw new Error(`no ${count} consecutive free ports found in 20000-40000`)
+}
+
 function canListen(host: string, port: number): Promise<boolean> {
   return new Promise((resolvePromise) => {
     const server = createServer()

@@ -39,7 +39,7 @@ describe('fault injection routes (test only)', function () {
       ['an empty object', {}, /must NOT have fewer than 1 properties/],
       ['isolate as a string', {isolate: 'yes'}, /isolate must be boolean/],
       ['refusePeers as a string', {refusePeers: b}, /refusePeers must be array/],
-      ['a peer that is not ip:port', {refusePeers: ['nowhere']}, /"nowhere" is not an ip:port address/],
+      ['a peer that is not host:port', {refusePeers: ['nowhere']}, /"nowhere" is not a host:port name/],
       ['a number as a peer', {refusePeers: [5]}, /must be string/],
       ['an unknown field', {isolate: true, heal: true}, /must NOT have additional properties/],
       ['malformed JSON', '{"isolate":', /not valid JSON/],

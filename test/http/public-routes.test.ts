@@ -33,7 +33,10 @@ describe('public routes reject bad input', function () {
     {name: 'a fractional shard count', method: 'PUT', url: '/key-value-store-shard/reshard', payload: '{"shard-count":1.5}', status: 400, body: {}},
     {name: 'a zero shard count', method: 'PUT', url: '/key-value-store-shard/reshard', payload: '{"shard-count":0}', status: 400, body: {}},
     {name: 'a shard count in an array', method: 'PUT', url: '/key-value-store-shard/reshard', payload: '{"shard-count":[1]}', status: 400, body: {}},
-    {name: 'a socket address that is not ip:port', method: 'PUT', url: '/key-value-store-view', payload: '{"socket-address":"nowhere"}', status: 400, body: {}},
+    {name: 'a socket address that is not host:port', method: 'PUT', url: '/key-value-store-view', payload: '{"socket-address":"nowhere"}', status: 400, body: {}},
+    {name: 'an unbracketed IPv6 socket address', method: 'PUT', url: '/key-value-store-view', payload: '{"socket-address":"::1:8085"}', status: 400, body: {}},
+    {name: 'a socket address with an underscore', method: 'DELETE', url: '/key-value-store-view', payload: '{"socket-address":"kvs_1.kvs:8085"}', status: 400, body: {}},
+    {name: 'add-member of a name without a port', method: 'PUT', url: '/key-value-store-shard/add-member/1', payload: '{"socket-address":"kvs-1.kvs"}', status: 400, body: {}},
     {name: 'a socket address as a number', method: 'PUT', url: '/key-value-store-view', payload: '{"socket-address":5}', status: 400, body: {}},
     {name: 'an unknown shard id', method: 'GET', url: '/key-value-store-shard/shard-id-members/9', status: 404, body: {error: 'Shard ID does not exist', message: 'Error in GET'}},
     {name: 'a non-numeric shard id', method: 'GET', url: '/key-value-store-shard/shard-id-key-count/abc', status: 404, body: {error: 'Shard ID does not exist'}},
@@ -100,5 +103,18 @@ describe('public routes reject bad input', function () {
     const missing = await cluster.request(node, 'DELETE', '/key-value-store-view', {'socket-address': '127.0.0.99:8085'})
     expect(missing.status).to.equal(404)
     expect(missing.body).to.deep.equal({error: 'Socket address does not exist in the view', message: 'Error in DELETE'})
+  })
+
+  it('takes DNS and IPv6 names in view bodies, in their one spelling, and says why a name is refused', async () => {
+    const dns = await cluster.request(node, 'DELETE', '/key-value-store-view', {'socket-address': 'KVS-9.Kvs:8085'})
+    expect(dns.status).to.equal(404)
+    expect(dns.body).to.deep.equal({error: 'Socket address does not exist in the view', message: 'Error in DELETE'})
+    const ipv6 = await cluster.request(node, 'DELETE', '/key-value-store-view', {'socket-address': '[::1]:8085'})
+    expect(ipv6.status).to.equal(404)
+    const dup = await cluster.request(node, 'PUT', '/key-value-store-view', {'socket-address': '127.0.0.3:8085'})
+    expect(dup.status).to.equal(404)
+    const bad = await cluster.request(node, 'PUT', '/key-value-store-view', {'socket-address': 'kvs-1.kvs:0'})
+    expect(bad.status).to.equal(400)
+    expect(JSON.stringify(bad.body)).to.match(/host:port.*port must be 1-65535/)
   })
 })

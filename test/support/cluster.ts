@@ -1,7 +1,7 @@
 /**
  * Harness for cluster tests against real kvs node processes on loopback addresses
- * (127.0.0.2, 127.0.0.3, ...), all on one port, each with its own temp data directory
- * and log file. Processes are only ever signalled by the pid this harness spawned, and
+ * (127.0.0.2, 127.0.0.3, ..., all on one port; or `localhost` on distinct ports, a DNS
+ * name as in API.md section 10.3), each with its own temp data directory and log file. Processes are only ever signalled by the pid this harness spawned, and
  * every child still alive when the test process exits is SIGKILLed.
  *
  * All HTTP here follows /work/shared/API.md; every request has an explicit timeout.
@@ -35,6 +35,8 @@ export interface ClusterOptions {
   readonly env?: Readonly<Record<string, string>>
   /** How long each node may take to answer GET /key-value-store-view (default 30 s: loaded CI machines are slow). */
   readonly readyTimeoutMs?: number
+  /** 'ip' (default): 127.0.0.2:P, 127.0.0.3:P, ...; 'localhost': localhost:P1, localhost:P2, ... (names that resolve to loopback). */
+  readonly naming?: 'ip' | 'localhost'
 }
 
 export interface StartOptions {
@@ -84,16 +86,19 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   })
 }
 
-/** Starts `nodes` members on 127.0.0.2.. and waits until every one answers. */
+/** Starts `nodes` members on 127.0.0.2.. (or localhost) and waits until every one answers. */
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
-  const ips = Array.from({length: options.nodes + (options.spares ?? 0)}, (_, i) => loopbackIp(i))
-  const port = await portFreeOnAll(ips)
+  const count = options.nodes + (options.spares ?? 0)
+  let addresses: string[]
+  if (options.naming === 'localhost') {
+    addresses = (await freePorts('127.0.0.1', count)).map((port) => `localhost:${port}`)
+  } else {
+    const ips = Array.from({length: count}, (_, i) => loopbackIp(i))
+    const port = await portFreeOnAll(ips)
+    addresses = ips.map((ip) => `${ip}:${port}`)
+  }
   const root = await mkdtemp(join(tmpdir(), 'kvs-cluster-'))
-  const cluster = new Cluster(
-    root,
-    ips.map((ip) => `${ip}:${port}`),
-    options,
-  )
+  const cluster = new Cluster(root, addresses, options)
   try {
     await Promise.all(cluster.addresses.map((a) => cluster.startNode(a, {view: cluster.addresses, shardCount: options.shards})))
   } catch (error) {
@@ -258,8 +263,9 @@ function loopbackIp(i: number): string {
   return `127.0.0.${i + 2}`
 }
 
-function assertLoopback(address: string): void {
-  if (!/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}:\d{1,5}$/.test(address)) throw new Error(`refusing a non-loopback address: ${address}`)
+/** Tests only ever talk to 127.0.0.0/8 or localhost (which /etc/hosts resolves to loopback), never to another DNS name. */
+export function assertLoopback(address: string): void {
+  if (!/^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost):\d{1,5}$/.test(address)) throw new Error(`refusing a non-loopback address: ${address}`)
 }
 
 /** The parent's environment minus kvs variables, so a developer's shell cannot leak into nodes. */
@@ -285,6 +291,17 @@ async function portFreeOnAll(ips: readonly string[]): Promise<number> {
     if (free) return port
   }
   throw new Error(`no port free on all of ${ips.join(', ')} after 50 tries`)
+}
+
+/** `count` distinct random ports in 20000-60000 that can be bound on `ip` right now. */
+export async function freePorts(ip: string, count: number): Promise<number[]> {
+  const ports = new Set<number>()
+  for (let attempt = 0; ports.size < count; attempt++) {
+    if (attempt >= 50 * count) throw new Error(`no ${count} ports free on ${ip} after ${attempt} tries`)
+    const port = 20_000 + Math.floor(Math.random() * 40_000)
+    if (!ports.has(port) && (await canBind(ip, port))) ports.add(port)
+  }
+  return [...ports]
 }
 
 function canBind(host: string, port: number): Promise<boolean> {
@@ -387,12 +404,22 @@ export function shardOfKey(key: string, shardCount: number): number {
   return (sum % shardCount) + 1
 }
 
-/** Initial members of each shard (API.md section 2): sorted view, node i in shard (i mod N) + 1. */
+/**
+ * Initial members of each shard (API.md section 2): sorted view, node i in shard (i mod N) + 1.
+ * The order of the README, for the names tests use: IPv4 by number, then names, one host's names by port.
+ */
 export function initialShards(addresses: readonly string[], shardCount: number): Map<number, string[]> {
+  const key = (a: string): Array<number | string> => {
+    const ipv4 = /^(\d+)\.(\d+)\.(\d+)\.(\d+):(\d+)$/.exec(a)
+    if (ipv4) return [0, ...ipv4.slice(1).map(Number)]
+    const [, host, port] = /^(.*):(\d+)$/.exec(a) as RegExpExecArray
+    return [1, host, Number(port)]
+  }
   const sorted = [...addresses].sort((a, b) => {
-    const pa = a.split(/[.:]/).map(Number)
-    const pb = b.split(/[.:]/).map(Number)
-    return pa.reduce((d, x, i) => d || x - pb[i], 0)
+    const ka = key(a)
+    const kb = key(b)
+    for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return ka[i] < kb[i] ? -1 : 1
+    return 0
   })
   const shards = new Map<number, string[]>()
   sorted.forEach((a, i) => shards.set((i % shardCount) + 1, [...(shards.get((i % shardCount) + 1) ?? []), a]))

@@ -5,24 +5,20 @@
  */
 import {expect} from 'chai'
 import yaml from 'js-yaml'
+import {spawn} from 'node:child_process'
 import {existsSync, readdirSync, readFileSync} from 'node:fs'
+import {createServer} from 'node:http'
+import type {AddressInfo} from 'node:net'
 import {join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {pino} from 'pino'
 import {buildNode} from '../../src/node/build-node.js'
-import {defaultDrain} from '../../src/node/options.js'
+import {defaultDrain, resolveNodeOptions} from '../../src/node/options.js'
 import {MemoryStorage} from '../../src/storage/memory-storage.js'
 import {InMemoryNetwork} from '../../src/transport/in-memory-transport.js'
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)))
 const read = (path: string) => readFileSync(join(root, path), 'utf8')
-
-/**
- * Names the manifests use that this code does not read yet: API.md section 10.3 (DNS names
- * as SOCKET_ADDRESS, KVS_LISTEN) is not implemented on this branch, and the StatefulSet
- * needs it. Remove a name from here when the code reads it.
- */
-const awaitingApi103 = ['KVS_LISTEN']
 
 type Doc = Record<string, any>
 
@@ -41,7 +37,10 @@ describe('deployment files agree with the code', () => {
     .filter((f) => f.endsWith('.yaml'))
     .flatMap((f) => yaml.loadAll(read(`deploy/kubernetes/${f}`)) as Doc[])
   const kind = (k: string) => manifests.filter((m) => m.kind === k)
-  const statefulSet = kind('StatefulSet')[0]
+  const [statefulSet] = kind('StatefulSet')
+  const growth: Doc[] = readdirSync(join(root, 'deploy/kubernetes/grow'))
+    .filter((f) => f.endsWith('.yaml'))
+    .flatMap((f) => yaml.loadAll(read(`deploy/kubernetes/grow/${f}`)) as Doc[])
   const pod = statefulSet.spec.template.spec
   const container = pod.containers[0]
   const env = new Map<string, string | undefined>(container.env.map((e: {name: string; value?: string}) => [e.name, e.value]))
@@ -88,8 +87,49 @@ describe('deployment files agree with the code', () => {
   it('every environment name given to the node is one the code reads', () => {
     const given = [...env.keys()].filter((name) => name !== 'POD_NAME')
     for (const match of finalStage.matchAll(/^\s*(?:ENV )?(KVS_[A-Z_]+)=/gm)) given.push(match[1])
-    const unread = given.filter((name) => !code.includes(name))
-    expect(unread).to.deep.equal(awaitingApi103.filter((name) => given.includes(name) && !code.includes(name)))
+    expect(given).to.include('KVS_LISTEN')
+    expect(given.filter((name) => !code.includes(name))).to.deep.equal([])
+  })
+
+  it('each pod is known by its DNS name and binds every interface on the container port (KVS_LISTEN)', () => {
+    const port = Number(/^EXPOSE (\d+)$/m.exec(finalStage)?.[1])
+    expect(finalStage).to.match(new RegExp(`KVS_LISTEN=0\\.0\\.0\\.0:${port}\\b`))
+    expect(env.get('KVS_LISTEN')).to.equal(`0.0.0.0:${port}`)
+    for (let i = 0; i < statefulSet.spec.replicas; i++) {
+      const podName = `${statefulSet.metadata.name}-${i}`
+      // As the kubelet expands $(POD_NAME) in the StatefulSet's environment.
+      const podEnv = Object.fromEntries([...env].map(([k, v]) => [k, v?.replace('$(POD_NAME)', podName)]))
+      const options = resolveNodeOptions({}, podEnv)
+      expect(options.address).to.equal(`${podName}.${statefulSet.spec.serviceName}:${port}`)
+      expect(options.listen).to.equal(`0.0.0.0:${port}`)
+      expect(options.view).to.include(options.address)
+      expect(options.view?.length).to.equal(statefulSet.spec.replicas)
+    }
+  })
+
+  it("the image's health check asks /livez where KVS_LISTEN binds, through loopback", async () => {
+    const script = (JSON.parse(/HEALTHCHECK [^\n]*\\\n\s*CMD (\[.*\])$/m.exec(finalStage)?.[1] ?? '[]') as string[]).at(-1) as string
+    const asked: string[] = []
+    const server = createServer((req, res) => {
+      asked.push(req.url ?? '')
+      res.writeHead(req.url === '/livez' ? 200 : 404).end('{}')
+    })
+    await new Promise<void>((done) => server.listen({host: '127.0.0.1', port: 0}, done))
+    const {port} = server.address() as AddressInfo
+    try {
+      const run = (extra: Record<string, string>) =>
+        new Promise<number | null>((done) => {
+          const child = spawn(process.execPath, ['-e', script], {env: {PATH: process.env.PATH, ...extra}, stdio: 'ignore'})
+          child.once('exit', (code) => done(code))
+        })
+      expect(await run({KVS_LISTEN: `0.0.0.0:${port}`, SOCKET_ADDRESS: 'kvs-0.kvs:8085'})).to.equal(0)
+      expect(await run({SOCKET_ADDRESS: `127.0.0.1:${port}`})).to.equal(0)
+      expect(asked).to.deep.equal(['/livez', '/livez'])
+      server.close()
+      expect(await run({KVS_LISTEN: `0.0.0.0:${port}`})).to.equal(1)
+    } finally {
+      if (server.listening) server.close()
+    }
   })
 
   it('VIEW names every pod of the StatefulSet through the headless Service, and the shards fit', () => {
@@ -111,10 +151,39 @@ describe('deployment files agree with the code', () => {
     expect(pod.terminationGracePeriodSeconds).to.be.at.least(preStopSeconds + (delayMs + timeoutMs + 5000) / 1000)
   })
 
-  it('the PodDisruptionBudget covers the StatefulSet and allows one node down at a time', () => {
+  it('the PodDisruptionBudget and both Services cover the StatefulSet and its growth set; one node down at a time', () => {
     const [pdb] = kind('PodDisruptionBudget')
     expect(pdb.spec.maxUnavailable).to.equal(1)
-    expect(pdb.spec.selector.matchLabels).to.deep.equal(statefulSet.spec.template.metadata.labels)
+    for (const set of [statefulSet, ...growth]) {
+      expect(set.spec.template.metadata.labels, set.metadata.name).to.include(pdb.spec.selector.matchLabels)
+      for (const service of kind('Service')) expect(set.spec.template.metadata.labels).to.include(service.spec.selector)
+    }
     expect(pod.affinity.podAntiAffinity).to.not.equal(undefined)
+  })
+
+  it('the growth set (deploy/kubernetes/grow/) is the same pod without SHARD_COUNT: newcomers that announce themselves by name', () => {
+    expect(growth.map((m) => m.kind)).to.deep.equal(['StatefulSet'])
+    const [grow] = growth
+    expect(grow.spec.serviceName).to.equal(statefulSet.spec.serviceName)
+    expect(grow.spec.template.metadata.labels).to.deep.equal(grow.spec.selector.matchLabels)
+    // Each StatefulSet's selector must not pick the other's pods.
+    expect(statefulSet.spec.template.metadata.labels).to.not.include(grow.spec.selector.matchLabels)
+    expect(grow.spec.template.metadata.labels).to.not.include(statefulSet.spec.selector.matchLabels)
+    const growPod = structuredClone(grow.spec.template.spec)
+    const growEnv = growPod.containers[0].env as Array<{name: string; value?: string}>
+    expect(growEnv.map((e) => e.name)).to.not.include('SHARD_COUNT')
+    growPod.containers[0].env = container.env.filter((e: {name: string}) => e.name !== 'SHARD_COUNT')
+    expect(growEnv).to.deep.equal(growPod.containers[0].env)
+    expect(growPod).to.deep.equal({...pod, containers: [{...container, env: growPod.containers[0].env}]})
+
+    const initial = env.get('VIEW')?.split(',') ?? []
+    for (let i = 0; i < grow.spec.replicas; i++) {
+      const podName = `${grow.metadata.name}-${i}`
+      const options = resolveNodeOptions({}, Object.fromEntries(growEnv.map((e) => [e.name, e.value?.replace('$(POD_NAME)', podName)])))
+      expect(options.shardCount, podName).to.equal(null)
+      expect(options.view).to.deep.equal([...initial, `${podName}.${grow.spec.serviceName}:8085`])
+    }
+    // The README grows the cluster by one shard: every shard of the reshard keeps two nodes.
+    expect(statefulSet.spec.replicas + grow.spec.replicas).to.be.at.least(2 * (Number(env.get('SHARD_COUNT')) + 1))
   })
 })

@@ -65,3 +65,36 @@ describe('node options: drain on SIGTERM', () => {
     }
   })
 })
+
+describe('node options: names and what the node binds (API.md section 10.3)', () => {
+  const dataDir = '/tmp/kvs-options-test'
+
+  it('takes IPv4, [IPv6] and DNS names in their one spelling, and sorts the view the same on every node', () => {
+    const options = resolveNodeOptions({}, {SOCKET_ADDRESS: 'KVS-1.kvs:8085', VIEW: 'kvs-10.kvs:8085,[0::1]:8085, KVS-1.KVS:8085,10.0.0.2:8085,kvs-2.kvs:8085', KVS_DATA_DIR: dataDir})
+    expect(options.address).to.equal('kvs-1.kvs:8085')
+    expect(options.view).to.deep.equal(['10.0.0.2:8085', '[::1]:8085', 'kvs-1.kvs:8085', 'kvs-2.kvs:8085', 'kvs-10.kvs:8085'])
+  })
+
+  it('binds the name itself unless KVS_LISTEN or --listen says otherwise (the flag wins)', () => {
+    const env = {SOCKET_ADDRESS: 'kvs-0.kvs:8085', KVS_DATA_DIR: dataDir}
+    expect(resolveNodeOptions({}, env).listen).to.equal(undefined)
+    expect(resolveNodeOptions({}, {...env, KVS_LISTEN: ' '}).listen).to.equal(undefined)
+    expect(resolveNodeOptions({}, {...env, KVS_LISTEN: '0.0.0.0:8085'}).listen).to.equal('0.0.0.0:8085')
+    expect(resolveNodeOptions({listen: '[::]:9000'}, {...env, KVS_LISTEN: '0.0.0.0:8085'}).listen).to.equal('[::]:9000')
+  })
+
+  it('refuses a name, a VIEW entry or a listen address that is not host:port, saying why', () => {
+    const cases: Array<[Record<string, string>, RegExp]> = [
+      [{SOCKET_ADDRESS: 'kvs-0.kvs'}, /SOCKET_ADDRESS "kvs-0.kvs" is not a host:port name: no :port/],
+      [{SOCKET_ADDRESS: '::1:8085'}, /needs brackets/],
+      [{SOCKET_ADDRESS: '127.0.0.2:8085', VIEW: '127.0.0.2:8085,kvs_1:8085'}, /VIEW entry "kvs_1:8085" is not a host:port name/],
+      [{SOCKET_ADDRESS: '127.0.0.2:8085', KVS_LISTEN: '0.0.0.0'}, /KVS_LISTEN "0.0.0.0" is not a host:port name: no :port/],
+    ]
+    for (const [env, message] of cases) expect(() => resolveNodeOptions({}, {...env, KVS_DATA_DIR: dataDir}), JSON.stringify(env)).to.throw(message)
+  })
+
+  it('names the default data directory after the name, as before for IPv4', () => {
+    expect(resolveNodeOptions({address: 'Localhost:9201'}, {KVS_HOME: '/tmp/kvs-home'}).dataDir).to.equal('/tmp/kvs-home/data/nodes/localhost_9201')
+    expect(resolveNodeOptions({address: '[::1]:9201'}, {KVS_HOME: '/tmp/kvs-home'}).dataDir).to.equal('/tmp/kvs-home/data/nodes/[::1]_9201')
+  })
+})

@@ -12,7 +12,16 @@ describe('loopback addresses', () => {
     ])
   })
 
+  it('counts up ports from localhost', () => {
+    expect(consecutiveLoopbackAddresses('LocalHost', 3, 9201)).to.deep.equal(['localhost:9201', 'localhost:9202', 'localhost:9203'])
+  })
+
   const hosts: Array<[string, boolean]> = [
+    ['localhost', true],
+    ['LOCALHOST', true],
+    ['localhost.example.org', false],
+    ['kvs-0.kvs', false],
+    ['[::1]', false],
     ['127.0.0.1', true],
     ['127.255.255.254', true],
     ['127.0.0.0', false],
@@ -32,6 +41,8 @@ describe('loopback addresses', () => {
     ['10.0.0.2', 2, 8085],
     ['127.255.255.250', 6, 8085],
     ['127.0.0.2', 2, 0],
+    ['localhost', 3, 65534],
+    ['example.org', 2, 8085],
   ]
   for (const [first, count, port] of refused) {
     it(`refuses ${count} addresses from ${first} on port ${port} as a usage error`, () => {

@@ -1,5 +1,5 @@
 import {expect} from 'chai'
-import {localSessionKey, nodeAddress, selectNodes, sessionKeyFor} from '../../../src/client/node-selection.js'
+import {localSessionKey, parseNodeList, selectNodes, sessionKeyFor} from '../../../src/client/node-selection.js'
 import {isKvsError} from '../../../src/errors.js'
 
 const local = ['127.0.0.2:8085', '127.0.0.3:8085', '127.0.0.4:8085']
@@ -20,7 +20,13 @@ describe('node selection', () => {
         source: 'flag',
       },
       {name: 'an explicit node is never widened to the local cluster', flag: '127.0.0.2:8085', local, nodes: ['127.0.0.2:8085'], source: 'flag'},
-      {name: 'localhost is 127.0.0.1, duplicates counted after mapping', flag: 'localhost:8085,127.0.0.1:8085', local, nodes: ['127.0.0.1:8085'], source: 'flag'},
+      {
+        name: 'names in their one spelling, duplicates counted after folding case; localhost stays a name',
+        flag: 'localhost:8085,LOCALHOST:8085,127.0.0.1:8085',
+        local,
+        nodes: ['localhost:8085', '127.0.0.1:8085'],
+        source: 'flag',
+      },
       {name: 'host names and IPv6 as given', env: 'kvs-1.example.org:8085,[::1]:8085', local, nodes: ['kvs-1.example.org:8085', '[::1]:8085'], source: 'env'},
     ]
     for (const c of cases) {
@@ -48,25 +54,23 @@ describe('node selection', () => {
     }
   })
 
-  describe('nodeAddress: host:port to connect to, or null', () => {
-    const cases: Array<[string, string | null]> = [
-      ['127.0.0.2:8085', '127.0.0.2:8085'],
-      ['localhost:8085', '127.0.0.1:8085'],
-      ['LOCALHOST:1', '127.0.0.1:1'],
-      ['node-3:8085', 'node-3:8085'],
-      ['kvs.example.org:443', 'kvs.example.org:443'],
-      ['[::1]:8085', '[::1]:8085'],
-      ['127.0.0.2', null],
-      ['127.0.0.2:0', null],
-      ['127.0.0.2:65536', null],
-      ['999.0.0.1:8085', null],
-      ['[::g]:8085', null],
-      ['-bad-.org:1', null],
-      ['two words:1', null],
-      [':8085', null],
+  describe('parseNodeList: node names in their one spelling, or a usage error naming the entry and why', () => {
+    const cases: Array<[string, string[] | RegExp]> = [
+      ['127.0.0.2:8085', ['127.0.0.2:8085']],
+      ['Node-3:8085,kvs.example.org:443', ['node-3:8085', 'kvs.example.org:443']],
+      ['[0::1]:8085', ['[::1]:8085']],
+      ['127.0.0.2:8085,127.0.0.2', /"127.0.0.2" is not a host:port name: no :port/],
+      ['127.0.0.2:65536', /port must be 1-65535/],
+      ['999.0.0.1:8085', /0-255/],
+      ['[::g]:8085', /not an IPv6 address/],
+      ['-bad-.org:1', /labels of 1-63/],
+      [':8085', /no host/],
     ]
     for (const [text, expected] of cases) {
-      it(`${text} -> ${expected}`, () => expect(nodeAddress(text)).to.equal(expected))
+      it(`${text} -> ${expected}`, () => {
+        if (Array.isArray(expected)) return expect(parseNodeList(text, '--node')).to.deep.equal(expected)
+        expect(() => parseNodeList(text, '--node')).to.throw(expected)
+      })
     }
   })
 

@@ -2,7 +2,7 @@ import {expect} from 'chai'
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
 import type {AddressInfo} from 'node:net'
 
-import {http, initialShards, Session, shardOfKey, waitFor} from '../../support/cluster.js'
+import {assertLoopback, http, initialShards, Session, shardOfKey, waitFor} from '../../support/cluster.js'
 import {History} from '../../support/history.js'
 
 /** A fake node on 127.0.0.2 whose answers the test scripts; records what it received. */
@@ -73,6 +73,14 @@ describe('cluster harness', () => {
         2: ['127.0.0.3:1', '127.0.0.10:1'],
       })
     })
+
+    it('places IPv4 before names, and names of one host by port', () => {
+      const view = ['localhost:10000', 'localhost:9201', '127.0.0.3:1', 'localhost:9300']
+      expect(Object.fromEntries(initialShards(view, 2))).to.deep.equal({
+        1: ['127.0.0.3:1', 'localhost:9300'],
+        2: ['localhost:9201', 'localhost:10000'],
+      })
+    })
   })
 
   describe('http', () => {
@@ -100,9 +108,13 @@ describe('cluster harness', () => {
       expect((failure as Error).message).to.match(/500 with a body that is not JSON: <html>/)
     })
 
-    it('refuses addresses outside 127.0.0.0/8', async () => {
-      const failure = await http('10.0.0.1:8085', 'GET', '/').catch((e: Error) => e)
-      expect((failure as Error).message).to.match(/non-loopback/)
+    it('refuses addresses outside 127.0.0.0/8, and every DNS name but localhost', async () => {
+      for (const address of ['10.0.0.1:8085', 'kvs-0.kvs:8085', 'localhost.example.org:8085', '[::1]:8085', 'localhost']) {
+        const failure = await http(address, 'GET', '/').catch((e: Error) => e)
+        expect((failure as Error).message, address).to.match(/non-loopback/)
+      }
+      expect(() => assertLoopback('localhost:8085')).to.not.throw()
+      expect(() => assertLoopback('127.0.0.2:8085')).to.not.throw()
     })
   })
 
