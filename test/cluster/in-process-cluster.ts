@@ -66,19 +66,3 @@ export class InProcessCluster {
     this.nodes.clear()
   }
 }
-
-export async function waitUntil<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 10_000): Promise<T> {
-  const until = Date.now() + timeoutMs
-  let last: unknown
-  for (;;) {
-    try {
-      const value = await check()
-      if (value) return value
-      last = value
-    } catch (error) {
-      last = error
-    }
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}; last: ${String(last)}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}

@@ -8,7 +8,8 @@ import {expect} from 'chai'
 import {clockTotal} from '../../src/clock/vector-clock.js'
 import {KvsError} from '../../src/errors.js'
 import type {PeerResponse} from '../../src/transport/transport.js'
-import {InProcessCluster, waitUntil} from './in-process-cluster.js'
+import {InProcessCluster} from './in-process-cluster.js'
+import {waitFor} from '../../src/wait-for.js'
 
 describe('in-process retries of forwarded writes (3 nodes, 1 shard)', function () {
   let cluster: InProcessCluster
@@ -46,10 +47,10 @@ describe('in-process retries of forwarded writes (3 nodes, 1 shard)', function (
     await appliedAtPrimary
 
     // Meanwhile another client reads the first write and overwrites it.
-    const seen = await waitUntil('the other member to hold the first write', async () => {
+    const seen = await waitFor(async () => {
       const res = await read(other, 'k', '')
       return res.body.value === 'first' && res.body
-    })
+    }, {timeoutMs: 10_000, what: 'the other member to hold the first write'})
     const second = await cluster.request(primary, 'PUT', '/key-value-store/k', {value: 'second', 'causal-metadata': seen['causal-metadata']})
     expect(second.status, JSON.stringify(second.body)).to.equal(200)
 
@@ -58,7 +59,7 @@ describe('in-process retries of forwarded writes (3 nodes, 1 shard)', function (
     const after = answer.body['causal-metadata']
 
     for (const node of nodes) {
-      await waitUntil(`${node} to hold both writes`, () => clockTotal(cluster.nodes.get(node)!.replicator.summary().clock) >= 2)
+      await waitFor(() => clockTotal(cluster.nodes.get(node)!.replicator.summary().clock) >= 2, {timeoutMs: 10_000, what: `${node} to hold both writes`})
       expect(clockTotal(cluster.nodes.get(node)!.replicator.summary().clock), `writes applied at ${node}`).to.equal(2)
       const res = await read(node, 'k', second.body['causal-metadata'])
       expect(res.body.value, `k at ${node}`).to.equal('second')

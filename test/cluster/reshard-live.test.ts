@@ -10,8 +10,9 @@
  */
 import {expect} from 'chai'
 
-import {type Cluster, http, Session, startCluster, waitFor} from '../support/cluster.js'
+import {type Cluster, http, Session, startCluster} from '../support/cluster.js'
 import {checkHistory, History, type Operation} from '../support/history.js'
+import {waitFor} from '../../src/wait-for.js'
 
 const nodes = 6
 const preloaded = 3000

@@ -27,7 +27,8 @@ import type {SessionData} from '../../src/client/session.js'
 import type {Failure} from '../../src/cli/failure.js'
 import type {ClusterDownResult, ClusterUpResult, LocalNode, StartedNode, StoppedNode} from '../../src/cli/local-cluster.js'
 import {shardForKey} from '../../src/placement/placement.js'
-import {assertBuilt, eventually, freePort, KvsCli} from './kvs-cli.js'
+import {waitFor} from '../../src/wait-for.js'
+import {assertBuilt, freePort, KvsCli} from './kvs-cli.js'
 
 type ErrorDoc = {error: Failure}
 
@@ -375,8 +376,11 @@ describe('kvs CLI end to end', function () {
       expect(code, JSON.stringify(doc)).to.equal(0)
       expect(doc).to.include({detached: true, address: newcomer})
       expect(doc.pid).to.be.a('number')
-      const joined = await eventually(async () => (await cli.json<ViewResult>(['view', '--node', at(2)])).doc.view.includes(newcomer), 20_000)
-      expect(joined, 'newcomer in the view of 127.0.0.2').to.equal(true)
+      await waitFor(async () => (await cli.json<ViewResult>(['view', '--node', at(2)])).doc.view.includes(newcomer), {
+        timeoutMs: 20_000,
+        intervalMs: 500,
+        what: 'the newcomer in the view of 127.0.0.2',
+      })
       const nodeId = await cli.json<NodeShardIdResult>(['shard', 'node-id', '--node', newcomer])
       expect(nodeId.doc.shardId).to.equal(null)
     })
@@ -440,8 +444,11 @@ describe('kvs CLI end to end', function () {
     it('node start --detach restarts it on its data; status becomes healthy again', async () => {
       const {code, doc} = await cli.json<StartedNode>(['node', 'start', '--detach', '--address', at(2)])
       expect(code, JSON.stringify(doc)).to.equal(0)
-      const healthy = await eventually(async () => (await cli.run(['status'])).code === 0, 60_000)
-      expect(healthy, (await cli.run(['status'])).stdout).to.equal(true)
+      await waitFor(async () => (await cli.run(['status'])).code === 0, {
+        timeoutMs: 60_000,
+        intervalMs: 500,
+        what: 'status to exit 0',
+      })
       const get = await cli.json<GetResult>(['get', 'greeting', '--node', at(2)])
       expect([get.code, get.doc.value]).to.deep.equal([0, 'hi'])
     })
@@ -478,11 +485,13 @@ describe('kvs CLI end to end', function () {
 
     it('once resumed, it never applies the writes it was not sent: the later value stays', async () => {
       resume()
-      const caughtUp = await eventually(async () => {
-        const get = await cli.json<GetResult>(['get', 'while-paused', '--node', at(2)])
-        return get.code === 0 && get.doc.value === 'v2'
-      }, 30_000)
-      expect(caughtUp).to.equal(true)
+      await waitFor(
+        async () => {
+          const get = await cli.json<GetResult>(['get', 'while-paused', '--node', at(2)])
+          return get.code === 0 && get.doc.value === 'v2'
+        },
+        {timeoutMs: 30_000, intervalMs: 500, what: 'the paused node to read while-paused = v2'},
+      )
       const never = await cli.json<ErrorDoc>(['get', 'never', '--node', at(2)])
       expect([never.code, never.doc.error.code]).to.deep.equal([3, 'NOT_FOUND'])
     })

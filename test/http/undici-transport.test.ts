@@ -4,8 +4,9 @@ import {expect} from 'chai'
 import {isKvsError} from '../../src/errors.js'
 import {UndiciTransport} from '../../src/transport/undici-transport.js'
 import {setTimeout as sleep} from 'node:timers/promises'
-import {waitFor} from '../support/cluster.js'
+
 import {describeTransportContract} from '../support/transport-contract.js'
+import {waitFor} from '../../src/wait-for.js'
 
 describeTransportContract('UndiciTransport over loopback', async (app) => {
   let held: {released: Promise<void>; release(): void} | null = null

@@ -5,7 +5,8 @@ import type {ClusterConfig} from '../../src/membership/cluster-config.js'
 import {KeyService, type ForwardedRequest, type RoutingView} from '../../src/replication/key-service.js'
 import type {Replicator} from '../../src/replication/replicator.js'
 import type {PeerRequest, PeerResponse, Transport} from '../../src/transport/transport.js'
-import {waitFor} from '../support/cluster.js'
+import {waitFor} from '../../src/wait-for.js'
+
 
 const self = '127.0.0.2:8085'
 

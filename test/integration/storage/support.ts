@@ -1,4 +1,4 @@
-/** Helpers shared by the storage tests: a temp directory per test, a recording logger, polling. */
+/** Helpers shared by the storage tests: a temp directory per test, a recording logger. */
 import {mkdtemp, readdir, rm, stat} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -20,15 +20,6 @@ export async function collect<T>(items: AsyncIterable<T> | Iterable<T>): Promise
   const out: T[] = []
   for await (const item of items) out.push(item)
   return out
-}
-
-/** Polls `condition` every 10 ms until it holds; fails naming `what` after `timeoutMs`. */
-export async function waitFor(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
 }
 
 /** Total bytes of the files under `dir`, recursively. */
