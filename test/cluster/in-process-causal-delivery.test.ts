@@ -39,11 +39,6 @@ describe('in-process causal delivery of replicated batches (2 nodes, 1 shard)', 
     for await (const {entry} of cluster.storage.get(b)!.reopen().recovered.entries) if (entry.origin === a) seqs.push(entry.seq)
     return seqs
   }
-  /** Lets every pending callback of the in-memory network and the replicas run. */
-  const settle = async () => {
-    for (let i = 0; i < 50; i++) await new Promise((r) => setImmediate(r))
-  }
-
   /** Holds b's pulls from a after a computed the answer, until `release()`. */
   function holdPullAnswers() {
     let release!: () => void
@@ -119,8 +114,12 @@ describe('in-process causal delivery of replicated batches (2 nodes, 1 shard)', 
     let releaseDisk!: () => void
     const disk = new Promise<void>((r) => (releaseDisk = r))
     let seq3Logged = false
+    let seq3AtDisk = false
+    /** Whether seq 3 was on disk when b's acknowledgement of it reached a. */
+    let loggedWhenAcked: boolean | null = null
     log.append = async (entry: Op) => {
       if (entry.origin === a && entry.seq === 3) {
+        seq3AtDisk = true
         await disk
         const index = await append(entry)
         seq3Logged = true
@@ -151,6 +150,7 @@ describe('in-process causal delivery of replicated batches (2 nodes, 1 shard)', 
           void (lateBatch as () => Promise<PeerResponse>)().then((r) => answers.set(2, r))
         }
         const settled = await answer
+        if (first === 3) loggedWhenAcked = seq3Logged
         answers.set(first, settled)
         return settled
       }
@@ -161,11 +161,10 @@ describe('in-process causal delivery of replicated batches (2 nodes, 1 shard)', 
     const third = put('k3', 'v3')
     await waitFor(() => (replicaOf(b).summary().clock[a] ?? 0) >= 3, {timeoutMs: 10_000, what: 'b to apply seq 3'})
     await waitFor(() => replicaOf(b).backlog.pulls === 0, {timeoutMs: 10_000, what: 'b\'s pull to end'})
-    await settle()
-    expect(seq3Logged, 'the disk still holds seq 3 back').to.equal(false)
-    expect(answers.has(3), 'b must not acknowledge seq 3 before it is logged').to.equal(false)
+    await waitFor(() => seq3AtDisk, {timeoutMs: 10_000, what: 'b to log seq 3'})
     releaseDisk()
     await third
+    expect(loggedWhenAcked, 'b acknowledged seq 3 only once it was logged').to.equal(true)
     expect((answers.get(3) as PeerResponse).status).to.equal(200)
     expect(await loggedAtB()).to.deep.equal([1, 2, 3])
   })

@@ -26,7 +26,6 @@ import type {StatusResult} from '../../src/client/kvs-client.js'
 import type {SessionData} from '../../src/client/session.js'
 import type {Failure} from '../../src/cli/failure.js'
 import type {ClusterDownResult, ClusterUpResult, LocalNode, StartedNode, StoppedNode} from '../../src/cli/local-cluster.js'
-import {shardForKey} from '../../src/placement/placement.js'
 import {waitFor} from '../../src/wait-for.js'
 import {assertBuilt, freePort, KvsCli} from './kvs-cli.js'
 
@@ -208,7 +207,7 @@ describe('kvs CLI end to end', function () {
     it('put adds, then updates', async () => {
       const first = await cli.json<PutResult>(['put', 'greeting', 'hello'])
       expect(first.code).to.equal(0)
-      expect(first.doc).to.include({key: 'greeting', created: true, shardId: shardForKey('greeting', 2)})
+      expect(first.doc).to.include({key: 'greeting', created: true, shardId: 2})
       const second = await cli.json<PutResult>(['put', 'greeting', 'hi'])
       expect(second.doc.created).to.equal(false)
     })
@@ -285,8 +284,7 @@ describe('kvs CLI end to end', function () {
     })
 
     it('two concurrent puts leave a valid session file that holds both writes', async () => {
-      const keys = ['key0', 'key1'] // one per shard of two
-      expect(keys.map((k) => shardForKey(k, 2)).sort()).to.deep.equal([1, 2])
+      const keys = ['key0', 'key1'] // in shards 2 and 1 of two (code unit sums 377 and 378)
       const results = await Promise.all(keys.map((key) => cli.json<PutResult>(['put', key, 'concurrent'])))
       expect(results.map((r) => r.code)).to.deep.equal([0, 0])
       const entries = Object.values((await session()).clusters)
@@ -356,17 +354,18 @@ describe('kvs CLI end to end', function () {
       expect([code, doc.aborted, doc.message]).to.deep.equal([0, false, 'No reshard was under way'])
     })
 
-    it('reshards to three shards; keys written before stay readable', async () => {
-      const put = await cli.json<PutResult>(['put', 'before-reshard', 'kept'])
-      expect(put.code).to.equal(0)
+    it('reshards to three shards; keys written before stay readable where they moved', async () => {
+      // Its code units sum to 1593: shard 2 of two, shard 1 of three.
+      const put = await cli.json<PutResult>(['put', 'moved-by-reshard', 'kept'])
+      expect([put.code, put.doc.shardId]).to.deep.equal([0, 2])
       const {code, doc} = await cli.json<ReshardResult>(['reshard', '3'])
       expect([code, doc.message, doc.shardCount]).to.deep.equal([0, 'Resharding done successfully', 3])
       expect(doc.progress).to.include({phase: 'done'})
       expect(doc.progress?.pauseMs).to.be.a('number')
       const ids = await cli.json<ShardIdsResult>(['shard', 'ids'])
       expect(ids.doc.shardIds).to.deep.equal([1, 2, 3])
-      const get = await cli.json<GetResult>(['get', 'before-reshard'])
-      expect([get.code, get.doc.value, get.doc.shardId]).to.deep.equal([0, 'kept', shardForKey('before-reshard', 3)])
+      const get = await cli.json<GetResult>(['get', 'moved-by-reshard'])
+      expect([get.code, get.doc.value, get.doc.shardId]).to.deep.equal([0, 'kept', 1])
     })
   })
 

@@ -32,4 +32,15 @@ export class ManualClock {
     }
     await turn()
   }
+
+  /** Advances `stepMs` at a time until `work` settles, for at most `limitMs` of this clock; returns its outcome. */
+  async runUntil<T>(work: Promise<T>, {stepMs = 10, limitMs = 60_000}: {stepMs?: number; limitMs?: number} = {}): Promise<T> {
+    let settled = false
+    void work.then(
+      () => (settled = true),
+      () => (settled = true),
+    )
+    for (let moved = 0; !settled && moved < limitMs; moved += stepMs) await this.advance(stepMs)
+    return work
+  }
 }

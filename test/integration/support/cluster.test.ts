@@ -65,10 +65,8 @@ describe('cluster harness', () => {
     it('gives up on a node that never answers, after the timeout', async () => {
       const node = await fakeNode(() => {})
       servers.push(node.server)
-      const started = performance.now()
       const failure = await http(node.address, 'GET', '/hang', undefined, {timeoutMs: 300}).catch((e: Error) => e)
       expect((failure as Error).message).to.match(/GET http:\/\/127\.0\.0\.2:\d+\/hang: no answer after \d+ ms \(timeout 300 ms\)/)
-      expect(performance.now() - started).to.be.below(3000)
     })
 
     it('rejects an answer that is not JSON', async () => {
