@@ -10,6 +10,24 @@ export async function tempDir(): Promise<{path: string; remove(): Promise<void>}
   return {path, remove: () => rm(path, {recursive: true, force: true})}
 }
 
+/**
+ * Gives every test of the calling describe a fresh temp directory (`dir.path`) and closes
+ * the storages it pushed on `opened`, then removes the directory, after each test.
+ */
+export function eachTestInTempDir<S extends {close(): Promise<void>}>(): {readonly dir: {path: string}; readonly opened: S[]} {
+  const state = {dir: {path: ''}, opened: [] as S[]}
+  let tmp: Awaited<ReturnType<typeof tempDir>>
+  beforeEach(async () => {
+    tmp = await tempDir()
+    state.dir.path = tmp.path
+  })
+  afterEach(async () => {
+    for (const s of state.opened.splice(0)) await s.close()
+    await tmp.remove()
+  })
+  return state
+}
+
 export function recordingLog(): StorageLog & {warnings: string[]; infos: string[]} {
   const warnings: string[] = []
   const infos: string[] = []
