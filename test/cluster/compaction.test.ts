@@ -4,7 +4,7 @@
  * recovers the last value of every key. A node on the in-memory twin compacts the same way.
  */
 import {expect} from 'chai'
-import {mkdtemp, readdir, rm, stat} from 'node:fs/promises'
+import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {pino} from 'pino'
@@ -14,17 +14,9 @@ import type {SnapshotHeader, SnapshotRecord} from '../../src/replication/replica
 import {MemoryStorage} from '../../src/storage/memory-storage.js'
 import {openStorage} from '../../src/storage/storage.js'
 import {InMemoryNetwork} from '../../src/transport/in-memory-transport.js'
+import {dirBytes} from '../integration/storage/support.js'
 
-async function dirBytes(dir: string): Promise<number> {
-  let total = 0
-  for (const entry of await readdir(dir, {withFileTypes: true})) {
-    const path = join(dir, entry.name)
-    total += entry.isDirectory() ? await dirBytes(path) : (await stat(path)).size
-  }
-  return total
-}
-
-describe('compaction of a node on file storage', function () {
+describe('compaction of a node', function () {
   const address = '127.0.0.2:8085'
   let dir: string
 
