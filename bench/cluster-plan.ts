@@ -2,10 +2,9 @@
  * Where and how the bench starts its local processes: loopback addresses and the
  * environment of each node. Pure.
  */
-import type {FsyncPolicy} from './options.js'
 
 /** Nodes live on 127.0.0.2, .3, ...; 127.0.0.1 is left to whatever else runs on the host. */
-export const firstNodeHost = 2
+const firstNodeHost = 2
 
 /** The baseline listens on its own address so it never shares a port with a node. */
 export const baselineHost = '127.0.0.100'
@@ -25,32 +24,13 @@ export function referenceAddresses(count: number, port: number): string[] {
   return Array.from({length: count}, (_, i) => `127.0.0.${firstReferenceHost + i}:${port}`)
 }
 
-/** True for an `ip:port` inside 127.0.0.0/8: the bench never binds or signals anything else. */
-export function isLoopbackAddress(address: string): boolean {
-  const match = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3}):(\d{1,5})$/.exec(address)
-  return match !== null && match.slice(1, 4).every((octet) => Number(octet) <= 255) && Number(match[4]) <= 65535
-}
-
-export interface NodeSettings {
-  address: string
-  view: readonly string[]
-  shardCount: number
-  dataDir: string
-  fsync: FsyncPolicy | null
-}
-
 /**
- * The environment of one node: the caller's, minus every KVS_ variable (a token or fsync
- * policy set in the operator's shell would change what is measured), plus the node's own.
+ * The environment nodes start with: the caller's, minus every KVS_ variable (a token or
+ * fsync policy set in the operator's shell would change what is measured).
  */
-export function nodeEnv(base: NodeJS.ProcessEnv, settings: NodeSettings): NodeJS.ProcessEnv {
+export function nodeEnv(base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
   for (const [name, value] of Object.entries(base)) if (!name.startsWith('KVS_')) env[name] = value
-  env.SOCKET_ADDRESS = settings.address
-  env.VIEW = settings.view.join(',')
-  env.SHARD_COUNT = String(settings.shardCount)
-  env.KVS_DATA_DIR = settings.dataDir
-  if (settings.fsync !== null) env.KVS_FSYNC = settings.fsync
   return env
 }
 

@@ -1,18 +1,20 @@
 /**
- * A local kvs cluster of real node processes on loopback addresses, one port shared by all
- * nodes, one data directory each. Nodes are started as the conformance harness starts them
- * (`node bin/run.js node start` from the repository root, configured by environment) and
- * stopped by pid. Everything lives in the caller's Scope, so nothing outlives the bench.
+ * A local kvs cluster for one measurement: the product's own local cluster (`kvs cluster
+ * up`, src/cli/local-cluster.ts) with its registry in a temp directory of the caller's
+ * Scope, so nodes start, restart and stop exactly as an operator's do, by recorded pid,
+ * and nothing outlives the bench.
  */
-import {mkdirSync} from 'node:fs'
-import {rm} from 'node:fs/promises'
-import {join} from 'node:path'
-import {KvsError} from '../src/errors.js'
-import {isLoopbackAddress, nodeAddresses, nodeEnv, firstNodeHost} from './cluster-plan.js'
-import {NodeApi, pollUntil} from './node-api.js'
+import {readFile} from 'node:fs/promises'
+import type {ClientTransport} from '../src/client/transport.js'
+import {clusterDown, clusterUp, startDetachedNode, stopNode, type LocalContext} from '../src/cli/local-cluster.js'
+import {LocalRegistry} from '../src/cli/local-registry.js'
+import {isRunning} from '../src/cli/node-process.js'
+import {resolveNodeOptions} from '../src/node/options.js'
+import {waitFor} from '../src/wait-for.js'
+import {nodeAddresses, nodeEnv} from './cluster-plan.js'
 import type {FsyncPolicy} from './options.js'
 import {findFreePort} from './ports.js'
-import {ProcessHandle} from './process-handle.js'
+import {parseVmRssBytes} from './scaling-math.js'
 import type {Scope} from './scope.js'
 
 export interface LocalClusterOptions {
@@ -25,115 +27,95 @@ export interface LocalClusterOptions {
   cpuProfDir: string | null
 }
 
-/** Nodes must answer within about 2 s (API.md); a loaded 2-core host gets more slack. */
-const readyTimeoutMs = 30_000
-
 export class LocalCluster {
-  readonly addresses: string[]
-  private readonly handles = new Map<string, ProcessHandle>()
-
   private constructor(
-    private readonly scope: Scope,
-    private readonly api: NodeApi,
+    private readonly ctx: LocalContext,
+    readonly addresses: string[],
     private readonly options: LocalClusterOptions,
-    private readonly root: string,
-    port: number,
-  ) {
-    this.addresses = nodeAddresses(options.nodes, port)
-    for (const address of this.addresses) {
-      if (!isLoopbackAddress(address)) throw new RangeError(`not a loopback address: ${address}`)
-      mkdirSync(this.dataDir(address), {recursive: true})
+    /** Every pid this cluster started, by address: an interrupted bench kills them without waiting. */
+    private readonly pids: Map<string, number>,
+  ) {}
+
+  /**
+   * Starts every node and resolves once each answers with a view that lists them all.
+   * `client` reaches the nodes as the kvs CLI does; the caller closes it.
+   */
+  static async start(scope: Scope, client: ClientTransport, options: LocalClusterOptions): Promise<LocalCluster> {
+    const hosts = nodeAddresses(options.nodes, 0).map((address) => address.split(':')[0])
+    const ctx: LocalContext = {
+      registry: new LocalRegistry(scope.tempDir('kvs-bench-')),
+      transport: client,
+      packageRoot: options.repoRoot,
+      nodeExecArgv: options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : [],
+      nodeEnv: nodeEnv(process.env),
     }
+    const layout = {firstAddress: hosts[0], nodes: options.nodes, shards: options.shards, port: await findFreePort(hosts)}
+    const pids = new Map<string, number>()
+    // A clusterUp that fails stops what it started; afterwards the scope stops the nodes.
+    const up = await clusterUp(ctx, layout, (address, view, dataDir) => nodeOptions(options, {address, view, dataDir, shardCount: options.shards}), () => {})
+    for (const node of up.nodes) pids.set(node.address, node.pid)
+    scope.track({stop: () => clusterDown(ctx, false), kill: () => killAll(pids)})
+    return new LocalCluster(ctx, up.nodes.map((n) => n.address), options, pids)
   }
 
-  /** Starts every node and resolves once each answers with a view that lists them all. */
-  static async start(scope: Scope, api: NodeApi, options: LocalClusterOptions): Promise<LocalCluster> {
-    const hosts = Array.from({length: options.nodes}, (_, i) => `127.0.0.${firstNodeHost + i}`)
-    const port = await findFreePort(hosts)
-    const cluster = new LocalCluster(scope, api, options, scope.tempDir('kvs-bench-'), port)
-    for (const address of cluster.addresses) cluster.startNode(address)
-    await Promise.all(cluster.addresses.map((address) => cluster.waitForFullView(address)))
-    return cluster
-  }
-
-  /** Starts (or restarts) `address` on its data directory; returns its process. */
-  startNode(address: string): ProcessHandle {
-    const running = this.handles.get(address)
-    if (running && running.exitStatus === null) throw new Error(`${address} is already running`)
-    const profile = this.options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${this.options.cpuProfDir}`] : []
-    const handle = ProcessHandle.start(
-      process.execPath,
-      [...profile, join(this.options.repoRoot, 'bin', 'run.js'), 'node', 'start'],
-      {
-        cwd: this.options.repoRoot,
-        logPath: join(this.root, `${address.replace(':', '_')}.log`),
-        env: nodeEnv(process.env, {
-          address,
-          view: this.addresses,
-          shardCount: this.options.shards,
-          dataDir: this.dataDir(address),
-          fsync: this.options.fsync,
-        }),
-      },
-    )
-    this.handles.set(address, this.scope.track(handle))
-    return handle
-  }
-
-  /** Stops every node and removes the data directories (they can be large). */
-  async stop(): Promise<void> {
-    await Promise.all(this.addresses.map((address) => this.stopNode(address)))
-    await rm(this.root, {recursive: true, force: true})
+  /** Restarts `address` on its data directory; resolves with when it was started, once it answers. */
+  async startNode(address: string): Promise<{startedAt: number}> {
+    const startedAt = performance.now()
+    const started = await startDetachedNode(this.ctx, nodeOptions(this.options, {address, view: null, dataDir: this.ctx.registry.node(address).dataDir, shardCount: null}))
+    this.pids.set(address, started.pid)
+    return {startedAt}
   }
 
   /** SIGTERM (SIGKILL after 10 s) and wait for the exit; the data directory stays. */
   async stopNode(address: string): Promise<void> {
-    await this.process(address).stop()
+    await stopNode(this.ctx, address)
+    this.pids.delete(address)
   }
 
-  process(address: string): ProcessHandle {
-    const handle = this.handles.get(address)
-    if (!handle) throw new Error(`no node ${address} in this cluster`)
-    return handle
+  /** Stops every node and removes the data directories (they can be large). */
+  async stop(): Promise<void> {
+    await clusterDown(this.ctx, true)
   }
 
-  /** Milliseconds from the node's spawn until it answers GET /key-value-store-view. */
-  async waitForAnswer(address: string): Promise<number> {
-    await this.poll(address, 'an answer to GET /key-value-store-view', async () => (await this.api.view(address)) ?? null)
-    return performance.now() - this.process(address).startedAt
+  async rssBytes(address: string): Promise<number> {
+    return parseVmRssBytes(await readFile(`/proc/${await this.pid(address)}/status`, 'utf8'))
   }
 
   /**
    * Polls `probe` against a running node; fails at once with the node's log tail if the
    * node exits meanwhile, instead of waiting out the timeout.
    */
-  async poll<T>(address: string, what: string, probe: () => Promise<T | null>, timeoutMs = readyTimeoutMs): Promise<T> {
-    const handle = this.process(address)
-    return pollUntil(`${address}: ${what}`, probe, {
-      timeoutMs,
-      failure: async () => (handle.exitStatus ? this.exitedError(address) : null),
-    })
+  async poll<T>(address: string, what: string, probe: () => Promise<T>, timeoutMs: number): Promise<NonNullable<T>> {
+    const pid = await this.pid(address)
+    const exited = async () => ((await isRunning(pid)) ? null : new Error(`node ${address} exited; its log ends:\n${await this.logTail(address)}`))
+    return (await waitFor(probe, {timeoutMs, what: `${address}: ${what}`, failure: exited})) as NonNullable<T>
   }
 
-  private async waitForFullView(address: string): Promise<void> {
-    await this.poll(address, `a view listing all ${this.addresses.length} nodes`, async () => {
-      const view = await this.api.view(address)
-      return view !== null && this.addresses.every((a) => view.includes(a)) ? view : null
-    })
+  private async pid(address: string): Promise<number> {
+    const pid = await this.ctx.registry.readPid(address)
+    if (pid === null) throw new Error(`${address} is not running`)
+    return pid
   }
 
-  private async exitedError(address: string): Promise<KvsError> {
-    const handle = this.process(address)
-    const exit = handle.exitStatus
-    return new KvsError(
-      'UNAVAILABLE',
-      // The log goes with the bench's temp directory, so its tail travels in the message.
-      `node ${address} exited (code ${exit?.code}, signal ${exit?.signal}); its log ends:\n${await handle.logTail()}`,
-      {address, code: exit?.code ?? null, signal: exit?.signal ?? null},
-    )
+  private async logTail(address: string, lines = 20): Promise<string> {
+    const text = await readFile(this.ctx.registry.node(address).logFile, 'utf8').catch(() => '')
+    return text.trimEnd().split('\n').slice(-lines).join('\n')
   }
+}
 
-  private dataDir(address: string): string {
-    return join(this.root, address.replace(':', '_'), 'data')
+/** The node's settings: the measured layout, and the bench's fsync policy or the node's default. */
+function nodeOptions(options: LocalClusterOptions, node: {address: string; view: string[] | null; dataDir: string; shardCount: number | null}) {
+  const flags = {address: node.address, view: node.view?.join(','), shardCount: node.shardCount ?? undefined, dataDir: node.dataDir}
+  return resolveNodeOptions(flags, {KVS_FSYNC: options.fsync ?? undefined})
+}
+
+/** SIGKILLs every pid, for an interrupted bench, which cannot wait. */
+function killAll(pids: Map<string, number>): void {
+  for (const pid of pids.values()) {
+    try {
+      process.kill(pid, 'SIGKILL')
+    } catch {
+      // Already gone.
+    }
   }
 }

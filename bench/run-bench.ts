@@ -6,9 +6,9 @@
  */
 import {mkdirSync} from 'node:fs'
 import {cpus, loadavg, platform, release, totalmem} from 'node:os'
+import {HttpTransport} from '../src/client/transport.js'
 import {UndiciTransport} from '../src/transport/undici-transport.js'
 import type {BenchContext} from './context.js'
-import {NodeApi} from './node-api.js'
 import type {BenchOptions} from './options.js'
 import {summarizeTargets, type BenchReport, type HostInfo} from './report.js'
 import {runScaling} from './scaling-suite.js'
@@ -28,13 +28,14 @@ export async function runBench(options: BenchOptions, env: BenchEnvironment): Pr
   const host = hostInfo()
   if (options.cpuProfDir) mkdirSync(options.cpuProfDir, {recursive: true})
   const transport = new UndiciTransport({connections: options.loadConcurrency})
+  const client = new HttpTransport()
   try {
     return await Scope.run(async (scope) => {
       const ctx: BenchContext = {
         options,
         scope,
         transport,
-        api: new NodeApi(transport),
+        client,
         repoRoot: env.repoRoot,
         progress: env.progress,
       }
@@ -55,6 +56,7 @@ export async function runBench(options: BenchOptions, env: BenchEnvironment): Pr
     })
   } finally {
     await transport.close()
+    await client.close()
   }
 }
 

@@ -3,12 +3,12 @@
  * local cluster so one figure's data never skews another's. Every figure carries its
  * inputs; rates (keys/s, writes/s) make linear growth visible across sizes.
  */
+import {fetchAdminStatus} from '../src/client/kvs-client.js'
 import {assignShards} from '../src/placement/placement.js'
 import {KvsError} from '../src/errors.js'
 import type {BenchContext} from './context.js'
 import {loadKeys, type LoadResult} from './loader.js'
 import {LocalCluster} from './local-cluster.js'
-import {reshardTimeoutMs} from './node-api.js'
 import type {CatchUpFigure, MemoryFigure, ReshardFigure, RestartFigure, ScalingReport} from './report.js'
 import {bytesPerKey, countMovedKeys, keysPerShard, waitBudgetMs} from './scaling-math.js'
 import {rate} from './stats.js'
@@ -23,6 +23,11 @@ const reshardNodes = 6
 const reshardFrom = 2
 const reshardTo = 3
 
+/** A reshard moves the whole data set; its answer may take much longer than a key call. */
+const reshardTimeoutMs = 600_000
+/** Deadline of one call that polls or sets up, never of the load itself. */
+const callTimeoutMs = 2_000
+
 export async function runScaling(ctx: BenchContext): Promise<ScalingReport> {
   const {memory, restart} = await measureMemoryAndRestart(ctx)
   const catchUp: CatchUpFigure[] = []
@@ -33,7 +38,7 @@ export async function runScaling(ctx: BenchContext): Promise<ScalingReport> {
 }
 
 function startCluster(ctx: BenchContext, nodes: number, shards: number): Promise<LocalCluster> {
-  return LocalCluster.start(ctx.scope, ctx.api, {
+  return LocalCluster.start(ctx.scope, ctx.client, {
     nodes,
     shards,
     fsync: ctx.options.fsync,
@@ -54,40 +59,40 @@ function load(ctx: BenchContext, targets: readonly string[], count: number): Pro
 
 /** Waits until `node` has applied as many writes as `peer` has now. */
 async function waitForPeer(ctx: BenchContext, cluster: LocalCluster, node: string, peer: string, units: number): Promise<void> {
-  const target = (await ctx.api.status(peer)).appliedWrites
-  await cluster.poll(
-    node,
-    `appliedWrites to reach ${peer}'s ${target}`,
-    async () => ((await ctx.api.status(node)).appliedWrites >= target ? true : null),
-    waitBudgetMs(units),
-  )
+  const target = (await fetchAdminStatus(ctx.client, peer)).appliedWrites
+  await cluster.poll(node, `appliedWrites to reach ${peer}'s ${target}`, async () => (await fetchAdminStatus(ctx.client, node)).appliedWrites >= target, waitBudgetMs(units))
+}
+
+/** Status of a GET of `key` with no causal history. */
+async function keyStatus(ctx: BenchContext, node: string, key: string): Promise<number> {
+  return (await ctx.client.send(node, {method: 'GET', path: `/key-value-store/${key}`, body: {'causal-metadata': ''}, timeoutMs: callTimeoutMs})).status
 }
 
 async function measureMemoryAndRestart(ctx: BenchContext): Promise<{memory: MemoryFigure; restart: RestartFigure}> {
-  const {options, api, progress} = ctx
+  const {options, progress} = ctx
   const keys = options.memoryKeys
   const cluster = await startCluster(ctx, pairNodes, pairShards)
   const [peer, node] = cluster.addresses
-  const rssBeforeBytes = await cluster.process(node).rssBytes()
+  const rssBeforeBytes = await cluster.rssBytes(node)
   progress(`scaling: loading ${keys} keys into ${pairNodes} nodes, ${pairShards} shard`)
   const loaded = await load(ctx, cluster.addresses, keys)
   await waitForPeer(ctx, cluster, node, peer, keys)
-  const keysOnNode = (await api.status(node)).keys
-  const rssAfterLoadBytes = await cluster.process(node).rssBytes()
+  const keysOnNode = (await fetchAdminStatus(ctx.client, node)).keys
+  const rssAfterLoadBytes = await cluster.rssBytes(node)
 
   progress(`scaling: restarting ${node} with ${keysOnNode} keys on disk`)
   await cluster.stopNode(node)
-  const handle = cluster.startNode(node)
-  const answerMs = await cluster.waitForAnswer(node)
+  const {startedAt} = await cluster.startNode(node)
+  const answerMs = performance.now() - startedAt
   const lastKey = keyName(keys - 1)
   await cluster.poll(
     node,
     `all ${keysOnNode} keys after restart`,
-    async () => ((await api.status(node)).keys >= keysOnNode && (await api.getStatus(node, lastKey)) === 200 ? true : null),
+    async () => (await fetchAdminStatus(ctx.client, node)).keys >= keysOnNode && (await keyStatus(ctx, node, lastKey)) === 200,
     waitBudgetMs(keys),
   )
-  const readyMs = performance.now() - handle.startedAt
-  const rssAfterRestartBytes = await handle.rssBytes()
+  const readyMs = performance.now() - startedAt
+  const rssAfterRestartBytes = await cluster.rssBytes(node)
   await cluster.stop()
 
   return {
@@ -117,10 +122,10 @@ async function measureCatchUp(ctx: BenchContext, writes: number): Promise<CatchU
   ctx.progress(`scaling: ${node} misses ${writes} writes`)
   await cluster.stopNode(node)
   const written = await load(ctx, [peer], writes)
-  const handle = cluster.startNode(node)
-  const answerMs = await cluster.waitForAnswer(node)
+  const {startedAt} = await cluster.startNode(node)
+  const answerMs = performance.now() - startedAt
   await waitForPeer(ctx, cluster, node, peer, writes)
-  const caughtUpMs = performance.now() - handle.startedAt
+  const caughtUpMs = performance.now() - startedAt
   await cluster.stop()
   return {
     inputs: {nodes: pairNodes, shards: pairShards, missedWrites: writes},
@@ -137,7 +142,6 @@ async function measureCatchUp(ctx: BenchContext, writes: number): Promise<CatchU
  * is in its new shard holding exactly that shard's keys.
  */
 async function measureReshard(ctx: BenchContext, keys: number): Promise<ReshardFigure> {
-  const {api} = ctx
   const cluster = await startCluster(ctx, reshardNodes, reshardFrom)
   ctx.progress(`scaling: loading ${keys} keys into ${reshardNodes} nodes, ${reshardFrom} shards`)
   const loaded = await load(ctx, cluster.addresses, keys)
@@ -147,17 +151,15 @@ async function measureReshard(ctx: BenchContext, keys: number): Promise<ReshardF
   ctx.progress(`scaling: resharding ${keys} keys from ${reshardFrom} to ${reshardTo} shards, with client traffic`)
   const traffic = clientTraffic(ctx, cluster.addresses, keys)
   const started = performance.now()
-  const answer = await api.call(
-    cluster.addresses[0],
-    'PUT',
-    '/key-value-store-shard/reshard',
-    {'shard-count': reshardTo},
-    reshardTimeoutMs,
-  )
+  const answer = await ctx.client.send(cluster.addresses[0], {
+    method: 'PUT',
+    path: '/key-value-store-shard/reshard',
+    body: {'shard-count': reshardTo},
+    timeoutMs: reshardTimeoutMs,
+  })
   const responseMs = performance.now() - started
   const during = await traffic.stop()
-  const coordinator = (await api.call(cluster.addresses[0], 'GET', '/admin/status')).body as {reshard?: {pauseMs?: unknown}}
-  const pauseMs = typeof coordinator.reshard?.pauseMs === 'number' ? coordinator.reshard.pauseMs : null
+  const pauseMs = (await fetchAdminStatus(ctx.client, cluster.addresses[0])).reshard?.pauseMs ?? null
   if (answer.status !== 200) {
     throw new KvsError('INTERNAL', `reshard to ${reshardTo} answered ${answer.status}`, {body: answer.body})
   }
@@ -167,8 +169,8 @@ async function measureReshard(ctx: BenchContext, keys: number): Promise<ReshardF
         address,
         `shard ${expected[address].shardId} with ${expected[address].keys} keys`,
         async () => {
-          const status = await api.status(address)
-          return status.shardId === expected[address].shardId && status.keys === expected[address].keys ? true : null
+          const status = await fetchAdminStatus(ctx.client, address)
+          return status.shardId === expected[address].shardId && status.keys === expected[address].keys
         },
         waitBudgetMs(keys),
       ),
@@ -209,7 +211,8 @@ function clientTraffic(ctx: BenchContext, nodes: readonly string[], keys: number
       const sent = performance.now()
       let status = 0
       try {
-        status = (await ctx.api.call(node, put ? 'PUT' : 'GET', `/key-value-store/${key}`, put ? {value, 'causal-metadata': ''} : {'causal-metadata': ''})).status
+        const body = JSON.stringify(put ? {value, 'causal-metadata': ''} : {'causal-metadata': ''})
+        status = (await ctx.transport.request(node, {method: put ? 'PUT' : 'GET', path: `/key-value-store/${key}`, body, timeoutMs: callTimeoutMs})).status
       } catch {
         // No answer: counted as failed below.
       }

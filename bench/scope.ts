@@ -1,17 +1,22 @@
 /**
- * Everything a bench run created that must not outlive it: child processes and temporary
- * directories. `close` stops the processes gracefully and removes the directories; if the
- * bench itself is interrupted (SIGINT, SIGTERM), `abort` kills its children by pid and
- * removes the directories synchronously before the process exits.
+ * Everything a bench run created that must not outlive it: processes (a local cluster, a
+ * yardstick server) and temporary directories. `close` stops the processes gracefully and
+ * removes the directories; if the bench itself is interrupted (SIGINT, SIGTERM), `abort`
+ * kills its children by pid and removes the directories synchronously before it exits.
  */
 import {mkdtempSync, rmSync} from 'node:fs'
 import {rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import type {ProcessHandle} from './process-handle.js'
+
+/** Processes the scope ends: gracefully, or at once by pid when the bench is interrupted. */
+export interface Stoppable {
+  stop(): Promise<unknown>
+  kill(): void
+}
 
 export class Scope {
-  private readonly processes = new Set<ProcessHandle>()
+  private readonly processes = new Set<Stoppable>()
   private readonly dirs: string[] = []
 
   /** A new empty directory under the system temp dir, removed when the scope closes. */
@@ -21,19 +26,18 @@ export class Scope {
     return dir
   }
 
-  track(handle: ProcessHandle): ProcessHandle {
-    this.processes.add(handle)
-    void handle.exited.then(() => this.processes.delete(handle))
-    return handle
+  track(processes: Stoppable): void {
+    this.processes.add(processes)
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.processes].map((handle) => handle.stop()))
+    await Promise.all([...this.processes].map((p) => p.stop()))
+    this.processes.clear()
     await Promise.all(this.dirs.splice(0).map((dir) => rm(dir, {recursive: true, force: true})))
   }
 
   abort(): void {
-    for (const handle of this.processes) handle.signal('SIGKILL')
+    for (const p of this.processes) p.kill()
     for (const dir of this.dirs.splice(0)) rmSync(dir, {recursive: true, force: true})
   }
 

@@ -19,15 +19,15 @@ export const throughputShards = 2
 export async function runThroughput(ctx: BenchContext): Promise<ThroughputReport> {
   const {options, progress} = ctx
   progress(`throughput: starting ${throughputNodes} nodes in ${throughputShards} shards and the baseline`)
-  const cluster = await LocalCluster.start(ctx.scope, ctx.api, {
+  const cluster = await LocalCluster.start(ctx.scope, ctx.client, {
     nodes: throughputNodes,
     shards: throughputShards,
     fsync: options.fsync,
     repoRoot: ctx.repoRoot,
     cpuProfDir: options.cpuProfDir,
   })
-  const baseline = await startBaseline(ctx.scope, ctx.api)
-  const reference = options.reference ? await startReference(ctx.scope, ctx.api, throughputNodes, throughputShards) : null
+  const baseline = await startBaseline(ctx.scope, ctx.transport)
+  const reference = options.reference ? await startReference(ctx.scope, ctx.transport, throughputNodes, throughputShards) : null
   const targets = {kvs: cluster.addresses, baseline: [baseline], reference}
 
   progress(`throughput: pre-filling ${options.keys} keys of ${options.valueBytes} B`)

@@ -5,30 +5,32 @@
  */
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
+import {readFile} from 'node:fs/promises'
+import {isRunning, spawnDetached, stopProcess} from '../src/cli/node-process.js'
 import {KvsError} from '../src/errors.js'
+import type {Transport} from '../src/transport/transport.js'
+import {waitFor} from '../src/wait-for.js'
 import {baselineHost, referenceAddresses} from './cluster-plan.js'
-import {pollUntil, type NodeApi} from './node-api.js'
 import {findFreePort} from './ports.js'
-import {ProcessHandle} from './process-handle.js'
 import type {Scope} from './scope.js'
 
 const readyTimeoutMs = 30_000
 
 /** Returns the baseline's `ip:port` once it answers a key request. */
-export async function startBaseline(scope: Scope, api: NodeApi): Promise<string> {
+export async function startBaseline(scope: Scope, transport: Transport): Promise<string> {
   const port = await findFreePort([baselineHost])
   const address = `${baselineHost}:${port}`
-  await startServer(scope, api, 'baseline-server', address, {BASELINE_ADDRESS: address})
+  await startServer(scope, transport, 'baseline-server', address, {BASELINE_ADDRESS: address})
   return address
 }
 
 /** Starts the reference cluster of `nodes` processes in `shards` shards; returns their addresses once all answer. */
-export async function startReference(scope: Scope, api: NodeApi, nodes: number, shards: number): Promise<string[]> {
+export async function startReference(scope: Scope, transport: Transport, nodes: number, shards: number): Promise<string[]> {
   const hosts = referenceAddresses(nodes, 0).map((address) => address.split(':')[0])
   const addresses = referenceAddresses(nodes, await findFreePort(hosts))
   await Promise.all(
     addresses.map((address) =>
-      startServer(scope, api, 'reference-server', address, {
+      startServer(scope, transport, 'reference-server', address, {
         REFERENCE_ADDRESS: address,
         REFERENCE_VIEW: addresses.join(','),
         REFERENCE_SHARDS: String(shards),
@@ -38,19 +40,18 @@ export async function startReference(scope: Scope, api: NodeApi, nodes: number, 
   return addresses
 }
 
-async function startServer(scope: Scope, api: NodeApi, script: string, address: string, env: Record<string, string>): Promise<void> {
-  const handle = scope.track(
-    ProcessHandle.start(process.execPath, serverArgs(script), {
-      cwd: process.cwd(),
-      logPath: join(scope.tempDir(`kvs-bench-${script}-`), `${script}.log`),
-      env: {...process.env, ...env},
-    }),
-  )
-  const answers = async () => ((await api.getStatus(address, 'key0')) > 0 ? address : null)
-  await pollUntil(`the ${script} at ${address}`, answers, {
+async function startServer(scope: Scope, transport: Transport, script: string, address: string, env: Record<string, string>): Promise<void> {
+  const logFile = join(scope.tempDir(`kvs-bench-${script}-`), `${script}.log`)
+  const child = spawnDetached(serverArgs(script), {cwd: process.cwd(), logFile, env: {...process.env, ...env}})
+  const pid = child.pid
+  if (pid === undefined) throw new KvsError('INTERNAL', `could not start the ${script}`)
+  scope.track({stop: () => stopProcess(pid), kill: () => child.kill('SIGKILL')})
+  const get = {method: 'GET', path: '/key-value-store/key0', body: '{"causal-metadata":""}', timeoutMs: 2_000} as const
+  await waitFor(async () => (await transport.request(address, get)).status > 0, {
     timeoutMs: readyTimeoutMs,
+    what: `the ${script} at ${address} to answer`,
     failure: async () =>
-      handle.exitStatus ? new KvsError('INTERNAL', `the ${script} at ${address} exited:\n${await handle.logTail()}`) : null,
+      (await isRunning(pid)) ? null : new KvsError('INTERNAL', `the ${script} at ${address} exited:\n${await readFile(logFile, 'utf8').catch(() => '')}`),
   })
 }
 

@@ -7,12 +7,12 @@
  */
 import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
-import {setTimeout as sleep} from 'node:timers/promises'
-import {KvsError} from '../errors.js'
+import {isKvsError, KvsError} from '../errors.js'
 import {fetchView, KvsClient} from '../client/kvs-client.js'
 import type {ClientTransport} from '../client/transport.js'
 import type {NodeOptions} from '../node/options.js'
 import {isFeasibleShardCount} from '../placement/placement.js'
+import {waitFor} from '../wait-for.js'
 import type {ClusterLayout, ClusterRecord, LocalRegistry} from './local-registry.js'
 import {consecutiveLoopbackAddresses} from './loopback.js'
 import {isKvsNode, isRunning, spawnDetachedNode, stopProcess} from './node-process.js'
@@ -22,6 +22,10 @@ export interface LocalContext {
   transport: ClientTransport
   /** The kvs package root: nodes run `bin/run.js` from here, as the conformance harness does. */
   packageRoot: string
+  /** Flags for Node itself in every node started (the benchmark's --cpu-prof); none by default. */
+  nodeExecArgv?: readonly string[]
+  /** The environment nodes start with; this process's by default. */
+  nodeEnv?: NodeJS.ProcessEnv
 }
 
 export interface StartedNode {
@@ -152,7 +156,7 @@ async function startAll(ctx: LocalContext, options: NodeOptions[], onAnswering: 
   try {
     for (const option of options) {
       const registered = await ctx.registry.prepare(option.address)
-      const child = spawnDetachedNode(runScript, nodeArgs(option), {cwd: ctx.packageRoot, logFile: registered.logFile})
+      const child = spawnDetachedNode(runScript, nodeArgs(option), {cwd: ctx.packageRoot, logFile: registered.logFile, execArgv: ctx.nodeExecArgv, env: ctx.nodeEnv})
       const exited = new Promise<string>((resolve) => {
         child.once('error', (error) => resolve(error.message))
         child.once('exit', (code, signal) => resolve(`exit code ${code ?? signal}`))
@@ -186,42 +190,41 @@ function nodeArgs(options: NodeOptions): string[] {
 }
 
 async function waitUntilAnswering(ctx: LocalContext, node: StartedNode, exited: Promise<string>): Promise<void> {
-  const deadline = Date.now() + answerTimeoutMs
   let exit: string | null = null
   void exited.then((code) => {
     exit = code
   })
-  for (;;) {
-    if (exit !== null) {
-      throw new KvsError('NODE_START_FAILED', `${node.address} stopped (${exit}) before answering:\n${await logTail(node.logFile)}`, {
-        address: node.address,
-        exit,
-        logFile: node.logFile,
-      })
-    }
-    if (await fetchView(ctx.transport, node.address, 1_000).then(() => true, () => false)) return
-    if (Date.now() > deadline) {
+  const stopped = async () =>
+    exit === null
+      ? null
+      : new KvsError('NODE_START_FAILED', `${node.address} stopped (${exit}) before answering:\n${await logTail(node.logFile)}`, {
+          address: node.address,
+          exit,
+          logFile: node.logFile,
+        })
+  const answers = () => fetchView(ctx.transport, node.address, 1_000).then(() => true)
+  await waitFor(answers, {timeoutMs: answerTimeoutMs, intervalMs: pollMs, what: `${node.address} to answer`, failure: stopped}).catch((error: unknown) => {
+    if (isKvsError(error) && error.code === 'UNAVAILABLE') {
       throw new KvsError('NODE_START_FAILED', `${node.address} did not answer within ${answerTimeoutMs / 1000} s (log: ${node.logFile})`, {
         address: node.address,
         logFile: node.logFile,
       })
     }
-    await sleep(pollMs)
-  }
+    throw error
+  })
 }
 
 async function waitForFullView(ctx: LocalContext, addresses: string[], onProgress: (complete: number) => void): Promise<void> {
-  const deadline = Date.now() + answerTimeoutMs
-  for (;;) {
+  let complete = 0
+  const everyViewFull = async () => {
     const views = await Promise.all(addresses.map((a) => fetchView(ctx.transport, a).catch(() => [] as string[])))
-    const complete = views.filter((view) => addresses.every((a) => view.includes(a))).length
+    complete = views.filter((view) => addresses.every((a) => view.includes(a))).length
     onProgress(complete)
-    if (complete === addresses.length) return
-    if (Date.now() > deadline) {
-      throw new KvsError('NODE_START_FAILED', `Only ${complete} of ${addresses.length} nodes list every node in their view`, {complete})
-    }
-    await sleep(pollMs)
+    return complete === addresses.length
   }
+  await waitFor(everyViewFull, {timeoutMs: answerTimeoutMs, intervalMs: pollMs, what: 'every view to list every node'}).catch(() => {
+    throw new KvsError('NODE_START_FAILED', `Only ${complete} of ${addresses.length} nodes list every node in their view`, {complete})
+  })
 }
 
 async function logTail(file: string, lines = 20): Promise<string> {

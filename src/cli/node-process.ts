@@ -5,7 +5,7 @@
 import {spawn, type ChildProcess} from 'node:child_process'
 import {closeSync, openSync} from 'node:fs'
 import {readFile} from 'node:fs/promises'
-import {setTimeout as sleep} from 'node:timers/promises'
+import {waitFor} from '../wait-for.js'
 
 /** Harness convention (API.md section 1): SIGTERM, then SIGKILL after 10 s. */
 export const stopGraceMs = 10_000
@@ -18,18 +18,27 @@ const nodeEnvironment = ['SOCKET_ADDRESS', 'VIEW', 'SHARD_COUNT', 'KVS_DATA_DIR'
 /**
  * Starts `node <runScript> node start <args>` in its own process group, detached from this
  * one, with stdout and stderr appended to `logFile`. The caller must record the pid.
+ * `execArgv` goes to Node itself (the benchmark's --cpu-prof); `env` replaces this
+ * process's environment as the base the node's own settings are taken out of.
  */
-export function spawnDetachedNode(runScript: string, args: readonly string[], options: {cwd: string; logFile: string}): ChildProcess {
-  const env = {...process.env}
+export function spawnDetachedNode(
+  runScript: string,
+  args: readonly string[],
+  options: {cwd: string; logFile: string; execArgv?: readonly string[]; env?: NodeJS.ProcessEnv},
+): ChildProcess {
+  const env = {...(options.env ?? process.env)}
   for (const name of nodeEnvironment) delete env[name]
+  return spawnDetached([...(options.execArgv ?? []), runScript, 'node', 'start', ...args], {cwd: options.cwd, logFile: options.logFile, env})
+}
+
+/**
+ * Starts `node <args>` in its own process group, detached from this one, with stdout and
+ * stderr appended to `logFile`; the caller must keep the pid to stop it.
+ */
+export function spawnDetached(args: readonly string[], options: {cwd: string; logFile: string; env: NodeJS.ProcessEnv}): ChildProcess {
   const log = openSync(options.logFile, 'a')
   try {
-    const child = spawn(process.execPath, [runScript, 'node', 'start', ...args], {
-      cwd: options.cwd,
-      env,
-      detached: true,
-      stdio: ['ignore', log, log],
-    })
+    const child = spawn(process.execPath, args, {cwd: options.cwd, env: options.env, detached: true, stdio: ['ignore', log, log]})
     child.unref()
     return child
   } finally {
@@ -75,12 +84,10 @@ export async function stopProcess(pid: number, graceMs: number = stopGraceMs): P
 }
 
 export async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs
-  while (await isRunning(pid)) {
-    if (Date.now() > deadline) return false
-    await sleep(exitPollMs)
-  }
-  return true
+  return waitFor(async () => !(await isRunning(pid)), {timeoutMs, intervalMs: exitPollMs, what: `process ${pid} to exit`}).then(
+    () => true,
+    () => false,
+  )
 }
 
 function signal(pid: number, name: NodeJS.Signals): Promise<boolean> {

@@ -93,6 +93,8 @@ export class KeyService {
     private readonly replicator: Replicator,
     private readonly transport: Transport,
     private readonly forwardTimeoutMs = 2000,
+    /** Milliseconds since the epoch; forward deadlines are kept on it (a test's clock). */
+    private readonly now: () => number = Date.now,
   ) {}
 
   async handle(req: KeyRequest): Promise<KeyAnswer> {
@@ -182,10 +184,10 @@ export class KeyService {
     if (req.hops >= 2) return null
     // However many members are paused, the client gets an answer within about 5 s: the
     // forwards share this budget, and a local fallback may still wait 1 s for causality.
-    const giveUpAt = Math.min(Date.now() + forwardBudgetMs, req.deadline ?? Infinity)
+    const giveUpAt = Math.min(this.now() + forwardBudgetMs, req.deadline ?? Infinity)
     for (const peer of peers) {
-      const deadline = Math.min(Date.now() + this.forwardTimeoutMs, giveUpAt)
-      if (deadline <= Date.now()) return null
+      const deadline = Math.min(this.now() + this.forwardTimeoutMs, giveUpAt)
+      if (deadline <= this.now()) return null
       const forwarded: ForwardedRequest = {method: req.method, key: req.key, meta: req.meta, hops: req.hops + 1, deadline, layout}
       if (req.method === 'PUT') forwarded.value = req.value
       if (req.rid !== undefined) forwarded.rid = req.rid
@@ -212,7 +214,7 @@ export class KeyService {
   private async sendForwards(peer: string, requests: ForwardedRequest[]): Promise<PeerResponse[]> {
     let deadline = Infinity
     for (const r of requests) deadline = Math.min(deadline, r.deadline)
-    const timeoutMs = deadline - Date.now()
+    const timeoutMs = deadline - this.now()
     if (timeoutMs <= 0) throw new KvsError('PEER_UNAVAILABLE', `gave up on ${peer} before sending`, {peer})
     // The whole batch is given up at its earliest deadline, and a write given up on may be
     // retried on another member at once: so that is the deadline every request carries. A

@@ -1,7 +1,9 @@
 /**
  * The in-memory twin of the transport: calls a peer's Fastify app through inject(), so a
- * whole cluster runs in one process. Peers can be taken down (refuse) or paused (never
- * answer until the deadline), like SIGKILL and SIGSTOP of a real process.
+ * whole cluster runs in one process. Peers can be taken down (refuse) or paused, like
+ * SIGKILL and SIGSTOP of a real process: a call to a paused peer is answered if the peer
+ * resumes before the call's deadline, else fails at the deadline. Deadlines run on the
+ * network's `wait`, which a test may replace with a clock it moves itself.
  */
 import type {FastifyInstance} from 'fastify'
 import {KvsError} from '../errors.js'
@@ -21,10 +23,18 @@ export interface Call {
  */
 export type CallHook = (call: Call, deliver: () => Promise<PeerResponse>) => Promise<PeerResponse>
 
+/** Resolves once `ms` milliseconds have passed on some clock. */
+export type Wait = (ms: number) => Promise<void>
+
+const realTime: Wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+
 export class InMemoryNetwork {
   private readonly apps = new Map<string, FastifyInstance>()
-  private readonly paused = new Set<string>()
+  /** Paused peers, each with what resolves when it resumes. */
+  private readonly paused = new Map<string, {resumed: Promise<void>; resume(): void}>()
   private hook: CallHook | null = null
+
+  constructor(private readonly wait: Wait = realTime) {}
 
   register(address: string, app: FastifyInstance): void {
     this.apps.set(address, app)
@@ -35,10 +45,14 @@ export class InMemoryNetwork {
   }
 
   pause(address: string): void {
-    this.paused.add(address)
+    if (this.paused.has(address)) return
+    let resume = () => {}
+    const resumed = new Promise<void>((resolve) => (resume = resolve))
+    this.paused.set(address, {resumed, resume})
   }
 
   resume(address: string): void {
+    this.paused.get(address)?.resume()
     this.paused.delete(address)
   }
 
@@ -59,12 +73,15 @@ export class InMemoryNetwork {
   }
 
   private async deliver(peer: string, req: PeerRequest): Promise<PeerResponse> {
-    const app = this.apps.get(peer)
-    if (!app) throw new KvsError('PEER_UNAVAILABLE', `${peer} refused the connection`, {peer})
-    if (this.paused.has(peer)) {
-      await new Promise((resolve) => setTimeout(resolve, req.timeoutMs))
-      throw new KvsError('PEER_UNAVAILABLE', `${peer} did not answer in ${req.timeoutMs} ms`, {peer})
+    if (!this.apps.has(peer)) throw new KvsError('PEER_UNAVAILABLE', `${peer} refused the connection`, {peer})
+    const paused = this.paused.get(peer)
+    if (paused) {
+      const resumedInTime = await Promise.race([paused.resumed.then(() => true), this.wait(req.timeoutMs).then(() => false)])
+      if (!resumedInTime) throw new KvsError('PEER_UNAVAILABLE', `${peer} did not answer in ${req.timeoutMs} ms`, {peer})
     }
+    // Killed while paused: the connection resets.
+    const app = this.apps.get(peer)
+    if (!app) throw new KvsError('PEER_UNAVAILABLE', `${peer} closed the connection`, {peer})
     const res = await app.inject({
       method: req.method,
       url: req.path,

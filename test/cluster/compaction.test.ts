@@ -1,29 +1,22 @@
 /**
  * Disk use follows the data, not the write history: a node on its real file storage takes
  * 100,000 overwrites of 10 keys, and its data directory stays a few MB; a restart still
- * recovers the last value of every key.
+ * recovers the last value of every key. A node on the in-memory twin compacts the same way.
  */
 import {expect} from 'chai'
-import {mkdtemp, readdir, rm, stat} from 'node:fs/promises'
+import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {pino} from 'pino'
 import {buildNode, type NodeMeta} from '../../src/node/build-node.js'
 import type {Op} from '../../src/replication/op.js'
 import type {SnapshotHeader, SnapshotRecord} from '../../src/replication/replica-store.js'
+import {MemoryStorage} from '../../src/storage/memory-storage.js'
 import {openStorage} from '../../src/storage/storage.js'
 import {InMemoryNetwork} from '../../src/transport/in-memory-transport.js'
+import {dirBytes} from '../integration/storage/support.js'
 
-async function dirBytes(dir: string): Promise<number> {
-  let total = 0
-  for (const entry of await readdir(dir, {withFileTypes: true})) {
-    const path = join(dir, entry.name)
-    total += entry.isDirectory() ? await dirBytes(path) : (await stat(path)).size
-  }
-  return total
-}
-
-describe('compaction of a node on file storage', function () {
+describe('compaction of a node', function () {
   const address = '127.0.0.2:8085'
   let dir: string
 
@@ -62,5 +55,21 @@ describe('compaction of a node on file storage', function () {
       expect(version?.value).to.equal(`value-${99_990 + k}-${'x'.repeat(80)}`)
     }
     await again.close()
+  })
+
+  it('compacts a node on the in-memory twin too: its log counts bytes as the files do', async () => {
+    const storage = new MemoryStorage<SnapshotHeader, SnapshotRecord, Op, NodeMeta>()
+    const node = await buildNode({address, view: [address], shardCount: 1}, storage, new InMemoryNetwork().transport(), pino({level: 'silent'}))
+    await node.start()
+    const writes: Promise<unknown>[] = []
+    for (let i = 0; i < 40_000; i++) {
+      writes.push(node.replicator.write(1, 1, `key${i % 10}`, `value-${i}-${'x'.repeat(80)}`, null))
+      if (writes.length === 1000) await Promise.all(writes.splice(0))
+    }
+    await Promise.all(writes)
+    await node.close()
+    // 40,000 ops of 100+ bytes each go well past the 4 MiB compaction floor; compaction keeps the log under it.
+    expect(storage.log.logBytes).to.be.below(4 * 1024 * 1024)
+    expect(storage.reopen().recovered.snapshot, 'a snapshot was written').to.not.equal(null)
   })
 })

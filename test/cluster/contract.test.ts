@@ -4,7 +4,8 @@
  * possible reshard. Each step reads everything back through other nodes.
  */
 import {expect} from 'chai'
-import {http, initialShards, shardOfKey, startCluster, waitFor, type Cluster} from '../support/cluster.js'
+import {http, initialShards, shardOfKey, startCluster, type Cluster} from '../support/cluster.js'
+import {waitFor} from '../../src/wait-for.js'
 
 describe('the HTTP contract on 6 real nodes in 2 shards', function () {
   let cluster: Cluster

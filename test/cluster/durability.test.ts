@@ -5,7 +5,8 @@
 import {expect} from 'chai'
 import {appendFileSync, readdirSync} from 'node:fs'
 import {join} from 'node:path'
-import {http, initialShards, shardOfKey, startCluster, waitFor, type Cluster} from '../support/cluster.js'
+import {http, initialShards, shardOfKey, startCluster, type Cluster} from '../support/cluster.js'
+import {waitFor} from '../../src/wait-for.js'
 
 const status = async (node: string) => (await http(node, 'GET', '/admin/status')).body as Record<string, any>
 

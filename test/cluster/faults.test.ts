@@ -6,17 +6,9 @@
  */
 import {expect} from 'chai'
 
-import {
-  type Cluster,
-  http,
-  initialShards,
-  Session,
-  shardOfKey,
-  startCluster,
-  waitFor,
-  type ClusterOptions,
-} from '../support/cluster.js'
+import {type Cluster, http, initialShards, Session, shardOfKey, startCluster, type ClusterOptions} from '../support/cluster.js'
 import {checkHistory, History, type Operation} from '../support/history.js'
+import {waitFor} from '../../src/wait-for.js'
 
 const shards = 2
 /** Two members per shard: every fault leaves a shard with one survivor. */

@@ -14,8 +14,9 @@
  */
 import {expect} from 'chai'
 import {request} from 'undici'
-import {http, startCluster, waitFor, type Cluster} from '../support/cluster.js'
+import {http, startCluster, type Cluster} from '../support/cluster.js'
 import {parsePrometheus, sampleValue} from '../support/prometheus-text.js'
+import {waitFor} from '../../src/wait-for.js'
 
 interface Outcome {
   /** Sent before the SIGTERM was. */

@@ -9,7 +9,8 @@ import {expect} from 'chai'
 import {KvsError} from '../../src/errors.js'
 import type {Op} from '../../src/replication/op.js'
 import type {PeerResponse} from '../../src/transport/transport.js'
-import {InProcessCluster, waitUntil} from './in-process-cluster.js'
+import {InProcessCluster} from './in-process-cluster.js'
+import {waitFor} from '../../src/wait-for.js'
 
 describe('in-process causal delivery of replicated batches (2 nodes, 1 shard)', function () {
   let cluster: InProcessCluster
@@ -38,11 +39,6 @@ describe('in-process causal delivery of replicated batches (2 nodes, 1 shard)', 
     for await (const {entry} of cluster.storage.get(b)!.reopen().recovered.entries) if (entry.origin === a) seqs.push(entry.seq)
     return seqs
   }
-  /** Lets every pending callback of the in-memory network and the replicas run. */
-  const settle = async () => {
-    for (let i = 0; i < 50; i++) await new Promise((r) => setImmediate(r))
-  }
-
   /** Holds b's pulls from a after a computed the answer, until `release()`. */
   function holdPullAnswers() {
     let release!: () => void
@@ -64,8 +60,8 @@ describe('in-process causal delivery of replicated batches (2 nodes, 1 shard)', 
 
   it('applies and acknowledges a batch that arrives before a lost batch it depends on, though a stale pull is in flight', async () => {
     await put('k1', 'v1')
-    await waitUntil('b to hold k1', () => replicaOf(b).summary().applied === 1)
-    await waitUntil('no pull in flight at b', () => replicaOf(b).backlog.pulls === 0)
+    await waitFor(() => replicaOf(b).summary().applied === 1, {timeoutMs: 10_000, what: 'b to hold k1'})
+    await waitFor(() => replicaOf(b).backlog.pulls === 0, {timeoutMs: 10_000, what: 'no pull in flight at b'})
 
     const pulls = holdPullAnswers()
     let holding = true
@@ -82,7 +78,7 @@ describe('in-process causal delivery of replicated batches (2 nodes, 1 shard)', 
         if (first === 3) {
           // b parked the op (its dependency is missing) and waits on a pull: only now does
           // the pull that a answered before writing seq 2 come back.
-          await waitUntil('b to park seq 3', () => replicaOf(b).backlog.pendingOps > 0)
+          await waitFor(() => replicaOf(b).backlog.pendingOps > 0, {timeoutMs: 10_000, what: 'b to park seq 3'})
           holding = false
           pulls.release()
         }
@@ -95,11 +91,11 @@ describe('in-process causal delivery of replicated batches (2 nodes, 1 shard)', 
     // A pull of b, started as by two heartbeats that show a ahead; a answers it at once.
     const {shard, layoutEpoch} = replicaOf(b).summary()
     for (let beat = 0; beat < 2; beat++) replicaOf(b).peerAhead({address: a, shard, layoutEpoch, clock: {[a]: 2}})
-    await waitUntil('a to answer b\'s pull', () => pulls.held > 0)
+    await waitFor(() => pulls.held > 0, {timeoutMs: 10_000, what: 'a to answer b\'s pull'})
     await put('k2', 'v2')
     await put('k3', 'v3')
     // b let seq 2 time out, so a marked it lagging and answered seq 3 without waiting for it.
-    const third = await waitUntil('b to answer the batch with seq 3', () => answers.get(3) as PeerResponse | undefined)
+    const third = await waitFor(() => answers.get(3) as PeerResponse | undefined, {timeoutMs: 10_000, what: 'b to answer the batch with seq 3'})
     expect(answers.get(2)).to.equal('lost')
     expect(`${third.status} ${third.text}`, 'b\'s answer to the batch with seq 3').to.equal('200 {"ok":true}')
     expect(replicaOf(b).summary().clock[a], 'b applied everything it acknowledged').to.equal(3)
@@ -109,8 +105,8 @@ describe('in-process causal delivery of replicated batches (2 nodes, 1 shard)', 
 
   it('acknowledges a batch applied by another delivery only once that delivery is logged', async () => {
     await put('k1', 'v1')
-    await waitUntil('b to hold k1', () => replicaOf(b).summary().applied === 1)
-    await waitUntil('no pull in flight at b', () => replicaOf(b).backlog.pulls === 0)
+    await waitFor(() => replicaOf(b).summary().applied === 1, {timeoutMs: 10_000, what: 'b to hold k1'})
+    await waitFor(() => replicaOf(b).backlog.pulls === 0, {timeoutMs: 10_000, what: 'no pull in flight at b'})
 
     // b's log append of seq 3 waits for the test (a slow disk write).
     const log = cluster.storage.get(b)!.log as {append(entry: Op): Promise<number>}
@@ -118,8 +114,12 @@ describe('in-process causal delivery of replicated batches (2 nodes, 1 shard)', 
     let releaseDisk!: () => void
     const disk = new Promise<void>((r) => (releaseDisk = r))
     let seq3Logged = false
+    let seq3AtDisk = false
+    /** Whether seq 3 was on disk when b's acknowledgement of it reached a. */
+    let loggedWhenAcked: boolean | null = null
     log.append = async (entry: Op) => {
       if (entry.origin === a && entry.seq === 3) {
+        seq3AtDisk = true
         await disk
         const index = await append(entry)
         seq3Logged = true
@@ -133,7 +133,7 @@ describe('in-process causal delivery of replicated batches (2 nodes, 1 shard)', 
       if (from === b && to === a && req.path === '/internal/sync') {
         // Every pull's answer comes back only once the late batch below was delivered.
         const answer = await deliver()
-        await waitUntil('the late batch to be applied at b', () => (replicaOf(b).summary().clock[a] ?? 0) >= 3)
+        await waitFor(() => (replicaOf(b).summary().clock[a] ?? 0) >= 3, {timeoutMs: 10_000, what: 'the late batch to be applied at b'})
         return answer
       }
       if (from === a && to === b && req.path === '/internal/replicate') {
@@ -145,11 +145,12 @@ describe('in-process causal delivery of replicated batches (2 nodes, 1 shard)', 
         }
         const answer = deliver()
         if (first === 3) {
-          await waitUntil('b to park seq 3 and pull', () => replicaOf(b).backlog.pendingOps > 0 && replicaOf(b).backlog.pulls > 0)
+          await waitFor(() => replicaOf(b).backlog.pendingOps > 0 && replicaOf(b).backlog.pulls > 0, {timeoutMs: 10_000, what: 'b to park seq 3 and pull'})
           // The late batch delivers seq 2 and the parked seq 3, whose append waits on the disk.
           void (lateBatch as () => Promise<PeerResponse>)().then((r) => answers.set(2, r))
         }
         const settled = await answer
+        if (first === 3) loggedWhenAcked = seq3Logged
         answers.set(first, settled)
         return settled
       }
@@ -158,14 +159,14 @@ describe('in-process causal delivery of replicated batches (2 nodes, 1 shard)', 
 
     await put('k2', 'v2')
     const third = put('k3', 'v3')
-    await waitUntil('b to apply seq 3', () => (replicaOf(b).summary().clock[a] ?? 0) >= 3)
-    await waitUntil('b\'s pull to end', () => replicaOf(b).backlog.pulls === 0)
-    await settle()
-    expect(seq3Logged, 'the disk still holds seq 3 back').to.equal(false)
-    expect(answers.has(3), 'b must not acknowledge seq 3 before it is logged').to.equal(false)
+    await waitFor(() => (replicaOf(b).summary().clock[a] ?? 0) >= 3, {timeoutMs: 10_000, what: 'b to apply seq 3'})
+    await waitFor(() => replicaOf(b).backlog.pulls === 0, {timeoutMs: 10_000, what: 'b\'s pull to end'})
+    await waitFor(() => seq3AtDisk, {timeoutMs: 10_000, what: 'b to log seq 3'})
     releaseDisk()
     await third
-    const answered = await waitUntil('b to answer the batch with seq 3', () => answers.get(3) as PeerResponse | undefined)
+    // b let seq 2 time out, so a marked it lagging and did not wait for b's answer to seq 3.
+    const answered = await waitFor(() => answers.get(3) as PeerResponse | undefined, {timeoutMs: 10_000, what: 'b to answer the batch with seq 3'})
+    expect(loggedWhenAcked, 'b acknowledged seq 3 only once it was logged').to.equal(true)
     expect(answered.status).to.equal(200)
     expect(await loggedAtB()).to.deep.equal([1, 2, 3])
   })

@@ -1,14 +1,14 @@
 /**
  * A whole cluster in one process: every node built from its in-memory twins (storage and
  * transport), requests sent with inject(). Fast and deterministic enough for most
- * multi-node behaviour; test/cluster/*.real.test.ts cover real processes.
+ * multi-node behaviour; the other test/cluster files cover real processes.
  */
 import {pino} from 'pino'
 import {buildNode, type NodeMeta, type NodeParts} from '../../src/node/build-node.js'
 import type {Op} from '../../src/replication/op.js'
 import type {SnapshotHeader, SnapshotRecord} from '../../src/replication/replica-store.js'
 import {MemoryStorage} from '../../src/storage/memory-storage.js'
-import {InMemoryNetwork} from '../../src/transport/in-memory-transport.js'
+import {InMemoryNetwork, type Wait} from '../../src/transport/in-memory-transport.js'
 
 export type Store = MemoryStorage<SnapshotHeader, SnapshotRecord, Op, NodeMeta>
 
@@ -19,12 +19,17 @@ export interface NodeExtras {
 }
 
 export class InProcessCluster {
-  readonly network = new InMemoryNetwork()
+  readonly network: InMemoryNetwork
   readonly nodes = new Map<string, NodeParts>()
   readonly storage = new Map<string, Store>()
 
-  static async start(count: number, shards: number, options: NodeExtras = {}): Promise<InProcessCluster> {
-    const cluster = new InProcessCluster()
+  /** `wait`: the clock calls to paused nodes run out on (a test's ManualClock; real time by default). */
+  constructor(wait?: Wait) {
+    this.network = new InMemoryNetwork(wait)
+  }
+
+  static async start(count: number, shards: number, options: NodeExtras = {}, wait?: Wait): Promise<InProcessCluster> {
+    const cluster = new InProcessCluster(wait)
     const view = Array.from({length: count}, (_, i) => `127.0.0.${i + 2}:8085`)
     await Promise.all(view.map((address) => cluster.startNode(address, view, shards, undefined, options)))
     return cluster
@@ -64,21 +69,5 @@ export class InProcessCluster {
   async stop(): Promise<void> {
     await Promise.all([...this.nodes.values()].map((n) => n.close()))
     this.nodes.clear()
-  }
-}
-
-export async function waitUntil<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 10_000): Promise<T> {
-  const until = Date.now() + timeoutMs
-  let last: unknown
-  for (;;) {
-    try {
-      const value = await check()
-      if (value) return value
-      last = value
-    } catch (error) {
-      last = error
-    }
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}; last: ${String(last)}`)
-    await new Promise((r) => setTimeout(r, 50))
   }
 }

@@ -5,7 +5,8 @@
  */
 import {expect} from 'chai'
 import {KvsError} from '../../src/errors.js'
-import {InProcessCluster, waitUntil} from './in-process-cluster.js'
+import {InProcessCluster} from './in-process-cluster.js'
+import {waitFor} from '../../src/wait-for.js'
 
 describe('in-process pulls started by heartbeats (2 nodes, 1 shard)', function () {
   let cluster: InProcessCluster
@@ -41,36 +42,36 @@ describe('in-process pulls started by heartbeats (2 nodes, 1 shard)', function (
     const {shard, layoutEpoch, clock} = replicaOf(a).summary()
     replicaOf(b).peerAhead({address: a, shard, layoutEpoch, clock: {...clock}})
   }
-  const settle = async () => {
-    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r))
+  /** peerAhead starts any pull it decides on at once: none may run before the heartbeat, and the count after it says. */
+  const pullsStartedBy = async (heartbeat: () => void) => {
+    await waitFor(() => replicaOf(b).backlog.pulls === 0, {timeoutMs: 10_000, what: 'no pull running at b'})
+    heartbeat()
+    return replicaOf(b).backlog.pulls
   }
   const put = (key: string) => void cluster.request(a, 'PUT', `/key-value-store/${key}`, {value: 'v', 'causal-metadata': ''})
 
   it('does not pull ops whose replication is still on the wire', async () => {
     put('k1')
-    await waitUntil('a to apply k1', () => replicaOf(a).summary().applied === 1)
-    heartbeatOfA()
-    await settle()
-    expect(syncs, 'pulls after the first heartbeat that showed a ahead').to.equal(0)
+    await waitFor(() => replicaOf(a).summary().applied === 1, {timeoutMs: 10_000, what: 'a to apply k1'})
+    expect(await pullsStartedBy(heartbeatOfA), 'pulls after the first heartbeat that showed a ahead').to.equal(0)
 
     const releaseFirst = releaseReplication
     holdReplication()
     releaseFirst()
-    await waitUntil('b to get k1 by replication', () => replicaOf(b).summary().applied === 1)
+    await waitFor(() => replicaOf(b).summary().applied === 1, {timeoutMs: 10_000, what: 'b to get k1 by replication'})
     put('k2')
-    await waitUntil('a to apply k2', () => replicaOf(a).summary().applied === 2)
+    await waitFor(() => replicaOf(a).summary().applied === 2, {timeoutMs: 10_000, what: 'a to apply k2'})
     expect(replicaOf(b).summary().applied, 'k2 still on the wire').to.equal(1)
-    heartbeatOfA()
-    await settle()
-    expect(syncs, 'pulls when what a had one heartbeat ago had arrived').to.equal(0)
+    expect(await pullsStartedBy(heartbeatOfA), 'pulls when what a had one heartbeat ago had arrived').to.equal(0)
+    expect(syncs).to.equal(0)
   })
 
   it('pulls what the peer already had one heartbeat ago and still has not arrived', async () => {
     put('k1')
-    await waitUntil('a to apply k1', () => replicaOf(a).summary().applied === 1)
+    await waitFor(() => replicaOf(a).summary().applied === 1, {timeoutMs: 10_000, what: 'a to apply k1'})
     heartbeatOfA()
-    heartbeatOfA()
-    await waitUntil('b to get k1 by a pull', () => replicaOf(b).summary().applied === 1)
+    expect(await pullsStartedBy(heartbeatOfA), 'pulls after the second heartbeat that showed a ahead').to.equal(1)
+    await waitFor(() => replicaOf(b).summary().applied === 1, {timeoutMs: 10_000, what: 'b to get k1 by a pull'})
     expect(syncs).to.equal(1)
   })
 })

@@ -1,5 +1,6 @@
 import {expect} from 'chai'
-import {InProcessCluster, waitUntil} from './in-process-cluster.js'
+import {InProcessCluster} from './in-process-cluster.js'
+import {waitFor} from '../../src/wait-for.js'
 
 describe('an in-process cluster of 6 nodes in 2 shards', function () {
   let cluster: InProcessCluster
@@ -46,13 +47,13 @@ describe('an in-process cluster of 6 nodes in 2 shards', function () {
   it('adds a newcomer to the view and then to a shard with a full copy', async () => {
     const newcomer = '127.0.0.8:8085'
     await cluster.startNode(newcomer, [...cluster.addresses, newcomer], null)
-    await waitUntil('newcomer in every view', async () => {
+    await waitFor(async () => {
       for (const a of cluster.addresses) {
         const v = await cluster.request(a, 'GET', '/key-value-store-view')
         if (!v.body.view.split(',').includes(newcomer)) return false
       }
       return true
-    })
+    }, {timeoutMs: 10_000, what: 'newcomer in every view'})
     const before = await cluster.request(newcomer, 'GET', '/key-value-store-shard/node-shard-id')
     expect(before.body['shard-id']).to.equal(null)
     const add = await cluster.request('127.0.0.3:8085', 'PUT', '/key-value-store-shard/add-member/2', {'socket-address': newcomer})
@@ -86,7 +87,7 @@ describe('an in-process cluster of 6 nodes in 2 shards', function () {
   it('gives a member added after a reshard a full copy of its shard', async () => {
     const late = '127.0.0.9:8085'
     await cluster.startNode(late, [...cluster.addresses, late], null)
-    await waitUntil('the late node to learn the layout', async () => (await cluster.request(late, 'GET', '/key-value-store-shard/shard-ids')).body['shard-ids']?.length === 3)
+    await waitFor(async () => (await cluster.request(late, 'GET', '/key-value-store-shard/shard-ids')).body['shard-ids']?.length === 3, {timeoutMs: 10_000, what: 'the late node to learn the layout'})
     const add = await cluster.request('127.0.0.2:8085', 'PUT', '/key-value-store-shard/add-member/2', {'socket-address': late})
     expect(add.status, JSON.stringify(add.body)).to.equal(200)
     const theirs = await cluster.request('127.0.0.3:8085', 'GET', '/key-value-store-shard/shard-id-key-count/2')

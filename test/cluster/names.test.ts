@@ -5,7 +5,8 @@
  * its name while peers and clients still address it by its name.
  */
 import {expect} from 'chai'
-import {freePorts, http, initialShards, shardOfKey, startCluster, waitFor, type Cluster} from '../support/cluster.js'
+import {freePorts, http, initialShards, shardOfKey, startCluster, type Cluster} from '../support/cluster.js'
+import {waitFor} from '../../src/wait-for.js'
 
 const byPort = (names: readonly string[]) => [...names].sort((a, b) => Number(a.split(':')[1]) - Number(b.split(':')[1]))
 

@@ -6,8 +6,9 @@
  */
 import {expect} from 'chai'
 
-import {type Cluster, http, initialShards, Session, shardOfKey, startCluster, waitFor} from '../support/cluster.js'
+import {type Cluster, http, initialShards, Session, shardOfKey, startCluster} from '../support/cluster.js'
 import {checkHistory, History} from '../support/history.js'
+import {waitFor} from '../../src/wait-for.js'
 
 const shards = 2
 /** Three members per shard: the isolated one faces a side of two. */

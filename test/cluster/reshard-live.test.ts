@@ -10,8 +10,9 @@
  */
 import {expect} from 'chai'
 
-import {type Cluster, http, Session, startCluster, waitFor} from '../support/cluster.js'
+import {type Cluster, http, Session, startCluster} from '../support/cluster.js'
 import {checkHistory, History, type Operation} from '../support/history.js'
+import {waitFor} from '../../src/wait-for.js'
 
 const nodes = 6
 const preloaded = 3000
@@ -246,6 +247,11 @@ describe('reshard and add-member while clients run (real processes)', function (
     const keys = await expectEveryKey(survivors, 2, traffic, survivors[0])
     await c.startNode(coordinator)
     await slowCopy(c, 0)
+    // A reshard to 3 needs all six nodes up, as the node asked sees them.
+    await waitFor(async () => (await http(survivors[3], 'GET', '/key-value-store-view')).body.view?.toString().includes(coordinator), {
+      timeoutMs: 20_000,
+      what: `${coordinator} back in the view`,
+    })
     const again = await http(survivors[3], 'PUT', '/key-value-store-shard/reshard', {'shard-count': 3}, {timeoutMs: 60_000})
     expect(again.status, JSON.stringify(again.body)).to.equal(200)
     await settled(c.addresses, 3, keys)

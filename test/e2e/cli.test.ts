@@ -2,7 +2,10 @@
  * The kvs CLI end to end: the built binary as a process, against a real local cluster that
  * its own `kvs cluster up` starts (six nodes, two shards, on 127.0.0.2-7 and a random port),
  * with exit codes and parsed --json checked for every command, failures included. The
- * tests share the cluster and run in order; the cluster is purged afterwards.
+ * tests share the cluster, purged afterwards; each test writes the keys it reads, and a
+ * group of tests that changes the cluster (a reshard, a newcomer, a node stopped or
+ * paused) sets that up in its own hook and puts the cluster back after, so any test runs
+ * alone (--grep) or in any order of the groups.
  */
 import {expect} from 'chai'
 import {spawnSync} from 'node:child_process'
@@ -26,8 +29,8 @@ import type {StatusResult} from '../../src/client/kvs-client.js'
 import type {SessionData} from '../../src/client/session.js'
 import type {Failure} from '../../src/cli/failure.js'
 import type {ClusterDownResult, ClusterUpResult, LocalNode, StartedNode, StoppedNode} from '../../src/cli/local-cluster.js'
-import {shardForKey} from '../../src/placement/placement.js'
-import {assertBuilt, eventually, freePort, KvsCli} from './kvs-cli.js'
+import {waitFor} from '../../src/wait-for.js'
+import {assertBuilt, freePort, KvsCli} from './kvs-cli.js'
 
 type ErrorDoc = {error: Failure}
 
@@ -174,8 +177,10 @@ describe('kvs CLI end to end', function () {
     it('node list shows every node up with its pid and data directory', async () => {
       const {code, doc} = await cli.json<{nodes: LocalNode[]}>(['node', 'list'])
       expect(code).to.equal(0)
-      expect(doc.nodes.map((n) => [n.address, n.state])).to.deep.equal(nodes.map((n) => [n, 'up']))
-      for (const node of doc.nodes) {
+      // A newcomer started by another test may be listed too, stopped.
+      const members = doc.nodes.filter((n) => nodes.includes(n.address))
+      expect(members.map((n) => [n.address, n.state])).to.deep.equal(nodes.map((n) => [n, 'up']))
+      for (const node of members) {
         expect(node.pid).to.be.a('number')
         expect(node.dataDir.startsWith(home)).to.equal(true)
       }
@@ -207,12 +212,13 @@ describe('kvs CLI end to end', function () {
     it('put adds, then updates', async () => {
       const first = await cli.json<PutResult>(['put', 'greeting', 'hello'])
       expect(first.code).to.equal(0)
-      expect(first.doc).to.include({key: 'greeting', created: true, shardId: shardForKey('greeting', 2)})
+      expect(first.doc).to.include({key: 'greeting', created: true, shardId: 2})
       const second = await cli.json<PutResult>(['put', 'greeting', 'hi'])
       expect(second.doc.created).to.equal(false)
     })
 
     it('get reads it back; -o value prints only the raw value', async () => {
+      expect((await cli.json<PutResult>(['put', 'greeting', 'hi'])).code).to.equal(0)
       const {code, doc} = await cli.json<GetResult>(['get', 'greeting'])
       expect(code).to.equal(0)
       expect(doc).to.include({key: 'greeting', value: 'hi'})
@@ -229,6 +235,7 @@ describe('kvs CLI end to end', function () {
     })
 
     it('delete removes it; reading or deleting it again exits 3 (NOT_FOUND)', async () => {
+      expect((await cli.json<PutResult>(['put', 'motd', 'to be deleted'])).code).to.equal(0)
       const deleted = await cli.json<DeleteResult>(['delete', 'motd'])
       expect([deleted.code, deleted.doc.key]).to.deep.equal([0, 'motd'])
       const get = await cli.json<ErrorDoc>(['get', 'motd'])
@@ -245,6 +252,7 @@ describe('kvs CLI end to end', function () {
     })
 
     it('get prints the same, success or failure, whether or not it takes the fast path', async () => {
+      expect((await cli.json<PutResult>(['put', 'greeting', 'hi'])).code).to.equal(0)
       // KVS_CONTENT_TYPE=json is --json to oclif, and keeps kvs get off its fast path.
       for (const key of ['greeting', 'never-written']) {
         const fast = await cli.run(['get', key, '--json'])
@@ -277,6 +285,7 @@ describe('kvs CLI end to end', function () {
     })
 
     it('--no-session neither reads nor changes the session file', async () => {
+      expect((await cli.json<PutResult>(['put', 'with-session', 'x'])).code).to.equal(0)
       const before = await readFile(join(home, 'config', 'session.json'), 'utf8')
       const put = await cli.json<PutResult>(['put', 'sessionless', 'x', '--no-session'])
       expect(put.code).to.equal(0)
@@ -284,8 +293,7 @@ describe('kvs CLI end to end', function () {
     })
 
     it('two concurrent puts leave a valid session file that holds both writes', async () => {
-      const keys = ['key0', 'key1'] // one per shard of two
-      expect(keys.map((k) => shardForKey(k, 2)).sort()).to.deep.equal([1, 2])
+      const keys = ['key0', 'key1'] // in shards 2 and 1 of two (code unit sums 377 and 378)
       const results = await Promise.all(keys.map((key) => cli.json<PutResult>(['put', key, 'concurrent'])))
       expect(results.map((r) => r.code)).to.deep.equal([0, 0])
       const entries = Object.values((await session()).clusters)
@@ -295,6 +303,7 @@ describe('kvs CLI end to end', function () {
     })
 
     it('session reset forgets it', async () => {
+      expect((await cli.json<PutResult>(['put', 'with-session', 'x'])).code).to.equal(0)
       const {code, doc} = await cli.json<{forgotten: number}>(['session', 'reset'])
       expect([code, doc.forgotten]).to.deep.equal([0, 1])
       expect((await session()).clusters).to.deep.equal({})
@@ -355,28 +364,46 @@ describe('kvs CLI end to end', function () {
       expect([code, doc.aborted, doc.message]).to.deep.equal([0, false, 'No reshard was under way'])
     })
 
-    it('reshards to three shards; keys written before stay readable', async () => {
-      const put = await cli.json<PutResult>(['put', 'before-reshard', 'kept'])
-      expect(put.code).to.equal(0)
+    it('reshards to three shards and back; keys written before stay readable where they moved', async () => {
+      // Its code units sum to 1593: shard 2 of two, shard 1 of three.
+      const put = await cli.json<PutResult>(['put', 'moved-by-reshard', 'kept'])
+      expect([put.code, put.doc.shardId]).to.deep.equal([0, 2])
       const {code, doc} = await cli.json<ReshardResult>(['reshard', '3'])
       expect([code, doc.message, doc.shardCount]).to.deep.equal([0, 'Resharding done successfully', 3])
       expect(doc.progress).to.include({phase: 'done'})
       expect(doc.progress?.pauseMs).to.be.a('number')
       const ids = await cli.json<ShardIdsResult>(['shard', 'ids'])
       expect(ids.doc.shardIds).to.deep.equal([1, 2, 3])
-      const get = await cli.json<GetResult>(['get', 'before-reshard'])
-      expect([get.code, get.doc.value, get.doc.shardId]).to.deep.equal([0, 'kept', shardForKey('before-reshard', 3)])
+      const get = await cli.json<GetResult>(['get', 'moved-by-reshard'])
+      expect([get.code, get.doc.value, get.doc.shardId]).to.deep.equal([0, 'kept', 1])
+      const back = await cli.json<ReshardResult>(['reshard', '2'])
+      expect([back.code, back.doc.shardCount]).to.deep.equal([0, 2])
+      const again = await cli.json<GetResult>(['get', 'moved-by-reshard'])
+      expect([again.code, again.doc.value, again.doc.shardId]).to.deep.equal([0, 'kept', 2])
     })
   })
 
   describe('a newcomer', () => {
+    let started: {code: number | null; doc: StartedNode & {detached: boolean}}
+    before(async () => {
+      started = await cli.json<StartedNode & {detached: boolean}>(['node', 'start', '--detach', '--address', newcomer, '--view', nodes.join(',')])
+      expect(started.code, JSON.stringify(started.doc)).to.equal(0)
+      await waitFor(async () => (await cli.json<ViewResult>(['view', '--node', at(2)])).doc.view.includes(newcomer), {
+        timeoutMs: 20_000,
+        intervalMs: 500,
+        what: 'the newcomer in the view of 127.0.0.2',
+      })
+    })
+    after(async () => {
+      // Out of the view (and so of its shard) and stopped: the cluster is the six nodes again.
+      const removed = await cli.json<ViewChangeResult>(['view', 'remove', newcomer])
+      expect(removed.code, JSON.stringify(removed.doc)).to.equal(0)
+      expect((await cli.json<StoppedNode>(['node', 'stop', newcomer])).code).to.equal(0)
+    })
+
     it('node start --detach starts it in the background; it joins the view without a shard', async () => {
-      const {code, doc} = await cli.json<StartedNode & {detached: boolean}>(['node', 'start', '--detach', '--address', newcomer, '--view', nodes.join(',')])
-      expect(code, JSON.stringify(doc)).to.equal(0)
-      expect(doc).to.include({detached: true, address: newcomer})
-      expect(doc.pid).to.be.a('number')
-      const joined = await eventually(async () => (await cli.json<ViewResult>(['view', '--node', at(2)])).doc.view.includes(newcomer), 20_000)
-      expect(joined, 'newcomer in the view of 127.0.0.2').to.equal(true)
+      expect(started.doc).to.include({detached: true, address: newcomer})
+      expect(started.doc.pid).to.be.a('number')
       const nodeId = await cli.json<NodeShardIdResult>(['shard', 'node-id', '--node', newcomer])
       expect(nodeId.doc.shardId).to.equal(null)
     })
@@ -406,9 +433,20 @@ describe('kvs CLI end to end', function () {
   })
 
   describe('a node down', () => {
+    let stopped: {code: number | null; doc: StoppedNode}
+    before(async () => {
+      expect((await cli.json<PutResult>(['put', 'greeting', 'hi'])).code).to.equal(0)
+      stopped = await cli.json<StoppedNode>(['node', 'stop', at(2)])
+    })
+    after(async () => {
+      if ((await cli.json<{nodes: LocalNode[]}>(['node', 'list'])).doc.nodes.find((n) => n.address === at(2))?.state !== 'up') {
+        expect((await cli.json<StartedNode>(['node', 'start', '--detach', '--address', at(2)])).code).to.equal(0)
+      }
+      await waitFor(async () => (await cli.run(['status'])).code === 0, {timeoutMs: 60_000, intervalMs: 500, what: 'status to exit 0'})
+    })
+
     it('node stop sends SIGTERM to the recorded pid', async () => {
-      const {code, doc} = await cli.json<StoppedNode>(['node', 'stop', at(2)])
-      expect([code, doc.address, doc.signal]).to.deep.equal([0, at(2), 'SIGTERM'])
+      expect([stopped.code, stopped.doc.address, stopped.doc.signal]).to.deep.equal([0, at(2), 'SIGTERM'])
       const list = await cli.json<{nodes: LocalNode[]}>(['node', 'list'])
       expect(list.doc.nodes.find((n) => n.address === at(2))).to.include({state: 'down', pid: null})
     })
@@ -440,8 +478,11 @@ describe('kvs CLI end to end', function () {
     it('node start --detach restarts it on its data; status becomes healthy again', async () => {
       const {code, doc} = await cli.json<StartedNode>(['node', 'start', '--detach', '--address', at(2)])
       expect(code, JSON.stringify(doc)).to.equal(0)
-      const healthy = await eventually(async () => (await cli.run(['status'])).code === 0, 60_000)
-      expect(healthy, (await cli.run(['status'])).stdout).to.equal(true)
+      await waitFor(async () => (await cli.run(['status'])).code === 0, {
+        timeoutMs: 60_000,
+        intervalMs: 500,
+        what: 'status to exit 0',
+      })
       const get = await cli.json<GetResult>(['get', 'greeting', '--node', at(2)])
       expect([get.code, get.doc.value]).to.deep.equal([0, 'hi'])
     })
@@ -453,21 +494,22 @@ describe('kvs CLI end to end', function () {
       if (pid !== null) process.kill(pid, 'SIGCONT')
       pid = null
     }
-    after(resume)
-
-    it('is left after the acknowledgement deadline: reads and writes go to the next node, said on stderr', async () => {
+    before(async () => {
+      expect((await cli.json<PutResult>(['put', 'greeting', 'hi'])).code).to.equal(0)
       const list = await cli.json<{nodes: LocalNode[]}>(['node', 'list'])
       pid = list.doc.nodes.find((n) => n.address === at(2))?.pid ?? null
       expect(pid).to.be.a('number')
       process.kill(pid as number, 'SIGSTOP')
+    })
+    after(resume)
+
+    it('is left after the acknowledgement deadline: reads and writes go to the next node, said on stderr', async () => {
       const via = `${at(2)},${at(4)}`
       const get = await cli.json<GetResult>(['get', 'greeting', '--node', via])
       expect([get.code, get.doc.value, get.doc.node]).to.deep.equal([0, 'hi', at(4)])
       expect(get.stderr).to.contain(`${at(2)} did not answer (no acknowledgement within 1000 ms); trying ${at(4)}`)
       const put = await cli.json<PutResult>(['put', 'while-paused', 'v1', '--node', via])
       expect([put.code, put.doc.node]).to.deep.equal([0, at(4)])
-      const again = await cli.json<PutResult>(['put', 'while-paused', 'v2', '--node', at(4)])
-      expect(again.code).to.equal(0)
     })
 
     it('--timeout bounds the wait too: a write to the paused node alone exits 4', async () => {
@@ -477,12 +519,18 @@ describe('kvs CLI end to end', function () {
     })
 
     it('once resumed, it never applies the writes it was not sent: the later value stays', async () => {
+      const via = `${at(2)},${at(4)}`
+      expect((await cli.json<PutResult>(['put', 'while-paused', 'v1', '--node', via])).code).to.equal(0)
+      expect((await cli.json<PutResult>(['put', 'while-paused', 'v2', '--node', at(4)])).code).to.equal(0)
+      expect((await cli.json<ErrorDoc>(['put', 'never', 'v', '--node', at(2), '--timeout', '300'])).code).to.equal(4)
       resume()
-      const caughtUp = await eventually(async () => {
-        const get = await cli.json<GetResult>(['get', 'while-paused', '--node', at(2)])
-        return get.code === 0 && get.doc.value === 'v2'
-      }, 30_000)
-      expect(caughtUp).to.equal(true)
+      await waitFor(
+        async () => {
+          const get = await cli.json<GetResult>(['get', 'while-paused', '--node', at(2)])
+          return get.code === 0 && get.doc.value === 'v2'
+        },
+        {timeoutMs: 30_000, intervalMs: 500, what: 'the paused node to read while-paused = v2'},
+      )
       const never = await cli.json<ErrorDoc>(['get', 'never', '--node', at(2)])
       expect([never.code, never.doc.error.code]).to.deep.equal([3, 'NOT_FOUND'])
     })

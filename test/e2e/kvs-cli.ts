@@ -8,7 +8,6 @@ import {spawn} from 'node:child_process'
 import {existsSync} from 'node:fs'
 import {createServer} from 'node:net'
 import {join, resolve} from 'node:path'
-import {setTimeout as sleep} from 'node:timers/promises'
 import {fileURLToPath} from 'node:url'
 
 export const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)))
@@ -97,14 +96,4 @@ function canListen(host: string, port: number): Promise<boolean> {
     server.once('error', () => resolvePromise(false))
     server.listen(port, host, () => server.close(() => resolvePromise(true)))
   })
-}
-
-/** Polls `check` until it returns true or the deadline passes; returns the last outcome. */
-export async function eventually(check: () => Promise<boolean>, timeoutMs: number, intervalMs = 500): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    if (await check()) return true
-    if (Date.now() > deadline) return false
-    await sleep(intervalMs)
-  }
 }

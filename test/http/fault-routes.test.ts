@@ -1,6 +1,7 @@
 import {expect} from 'chai'
 import {injectJson} from './inject-json.js'
-import {InProcessCluster, waitUntil} from '../cluster/in-process-cluster.js'
+import {InProcessCluster} from '../cluster/in-process-cluster.js'
+import {waitFor} from '../../src/wait-for.js'
 
 /**
  * The test-only fault injection seam: /admin/faults exists only with the opt-in; with it,
@@ -87,7 +88,7 @@ describe('fault injection routes (test only)', function () {
     const healed = await inject(a, 'DELETE', '/admin/faults')
     expect(healed.body).to.include({message: 'Faults healed', isolate: false})
     expect((await inject(a, 'POST', '/internal/heartbeat', heartbeatFrom(b), {'x-kvs-from': b})).status).to.equal(200)
-    await waitUntil('c to catch up with a', async () => (await inject(c, 'GET', `/key-value-store/${shard1Key}`, {'causal-metadata': ''})).body.value === 'mine')
+    await waitFor(async () => (await inject(c, 'GET', `/key-value-store/${shard1Key}`, {'causal-metadata': ''})).body.value === 'mine', {timeoutMs: 10_000, what: 'c to catch up with a'})
   })
 
   it('refusePeers: refuses only the named peers, both ways', async () => {
@@ -98,10 +99,10 @@ describe('fault injection routes (test only)', function () {
     expect((await inject(a, 'POST', '/internal/heartbeat', heartbeatFrom(b), {'x-kvs-from': b})).status).to.equal(503)
     expect((await inject(a, 'POST', '/internal/heartbeat', heartbeatFrom(c), {'x-kvs-from': c})).status).to.equal(200)
     // a's heartbeats to b fail at a's transport; those to c and d go through.
-    await waitUntil('a to refuse a call to b', async () => (await inject(a, 'GET', '/admin/faults')).body.refusedCalls.outbound > 0)
-    await waitUntil('b to see a down', async () => !(await inject(b, 'GET', '/key-value-store-view')).body.view.split(',').includes(a), 8_000)
+    await waitFor(async () => (await inject(a, 'GET', '/admin/faults')).body.refusedCalls.outbound > 0, {timeoutMs: 10_000, what: 'a to refuse a call to b'})
+    await waitFor(async () => !(await inject(b, 'GET', '/key-value-store-view')).body.view.split(',').includes(a), {timeoutMs: 8_000, what: 'b to see a down'})
     expect((await inject(c, 'GET', '/key-value-store-view')).body.view.split(',')).to.include(a)
     await inject(a, 'DELETE', '/admin/faults')
-    await waitUntil('b to see a up again', async () => (await inject(b, 'GET', '/key-value-store-view')).body.view.split(',').includes(a), 8_000)
+    await waitFor(async () => (await inject(b, 'GET', '/key-value-store-view')).body.view.split(',').includes(a), {timeoutMs: 8_000, what: 'b to see a up again'})
   })
 })

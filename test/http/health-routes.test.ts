@@ -3,9 +3,10 @@ import {pino} from 'pino'
 import {notReadyReason} from '../../src/http/health-routes.js'
 import {buildNode, type NodeParts} from '../../src/node/build-node.js'
 import {MemoryStorage} from '../../src/storage/memory-storage.js'
-import {InProcessCluster, waitUntil, type Store} from '../cluster/in-process-cluster.js'
+import {InProcessCluster, type Store} from '../cluster/in-process-cluster.js'
 import {parsePrometheus, sampleValue} from '../support/prometheus-text.js'
 import {injectJson} from './inject-json.js'
+import {waitFor} from '../../src/wait-for.js'
 
 /** GET /livez, /readyz and /metrics (API.md 10.2), answered with inject(). */
 describe('health and metrics routes', function () {
@@ -41,10 +42,10 @@ describe('health and metrics routes', function () {
     })
 
     it('GET /readyz is 200 once the node has recovered and caught up', async () => {
-      const answer = await waitUntil('readyz 200', async () => {
+      const answer = await waitFor(async () => {
         const r = await injectJson(node().app, 'GET', '/readyz')
         return r.status === 200 && r
-      })
+      }, {timeoutMs: 10_000, what: 'readyz 200'})
       expect(answer.body).to.deep.equal({status: 'ready', address: a, epoch: 1, shardId: 1})
     })
 
@@ -84,7 +85,7 @@ describe('health and metrics routes', function () {
       expect(sampleValue(after, 'kvs_catchup_ops_total')).to.equal(node().replicator.fetched.ops)
       expect(after.types.get('kvs_catchup_transfers_total')).to.equal('counter')
       // Replication lag is read from heartbeats, so it settles at 0 once they carry the writes.
-      await waitUntil('lag 0 towards the peer', async () => sampleValue(await scrape(), 'kvs_replication_lag_ops', {peer: '127.0.0.3:8085'}) === 0)
+      await waitFor(async () => sampleValue(await scrape(), 'kvs_replication_lag_ops', {peer: '127.0.0.3:8085'}) === 0, {timeoutMs: 10_000, what: 'lag 0 towards the peer'})
       // Every metric of the node is a kvs_ one.
       expect(after.samples.filter((s) => !s.name.startsWith('kvs_'))).to.deep.equal([])
     })
@@ -93,10 +94,10 @@ describe('health and metrics routes', function () {
       const b = '127.0.0.3:8085'
       cluster.network.unregister(b)
       try {
-        await waitUntil('a missed heartbeat to b', async () => {
+        await waitFor(async () => {
           const e = parsePrometheus((await node().app.inject({method: 'GET', url: '/metrics'})).body)
           return (sampleValue(e, 'kvs_heartbeats_missed_total', {peer: b}) ?? 0) > 0
-        })
+        }, {timeoutMs: 10_000, what: 'a missed heartbeat to b'})
       } finally {
         cluster.network.register(b, cluster.nodes.get(b)!.app)
       }
@@ -108,7 +109,7 @@ describe('health and metrics routes', function () {
       const peer = cluster.nodes.get(b)!
       expect(peer.membership.isReady(a)).to.equal(true)
       const drained = node().drain({delayMs: 2000, timeoutMs: 1000})
-      await waitUntil('b to see a as not ready', () => !peer.membership.isReady(a))
+      await waitFor(() => !peer.membership.isReady(a), {timeoutMs: 10_000, what: 'b to see a as not ready'})
       expect(peer.membership.primaryOf(1)).to.equal(b)
       await drained
       cluster.network.unregister(a)
@@ -154,7 +155,7 @@ describe('health and metrics routes', function () {
       expect(status).to.equal(503)
       expect(body).to.include({reason: 'catching up', shardId: 1})
       // After its deadline the node serves with what it has (a whole cluster starting together).
-      await waitUntil('ready after the sync deadline', async () => (await readyz(n)).status === 200)
+      await waitFor(async () => (await readyz(n)).status === 200, {timeoutMs: 10_000, what: 'ready after the sync deadline'})
     })
 
     it('draining: at once on drain(), while requests are still served', async () => {

@@ -3,7 +3,49 @@ import type {AddressInfo} from 'node:net'
 import {expect} from 'chai'
 import {isKvsError} from '../../src/errors.js'
 import {UndiciTransport} from '../../src/transport/undici-transport.js'
-import {waitFor} from '../support/cluster.js'
+import {setTimeout as sleep} from 'node:timers/promises'
+
+import {describeTransportContract} from '../support/transport-contract.js'
+import {waitFor} from '../../src/wait-for.js'
+
+describeTransportContract('UndiciTransport over loopback', async (app) => {
+  let held: {released: Promise<void>; release(): void} | null = null
+  // Paused like SIGSTOP: the connection is accepted, the request read, and nothing answered.
+  app.addHook('onRequest', async () => {
+    await held?.released
+  })
+  await app.listen({host: '127.0.0.1', port: 0})
+  const transport = new UndiciTransport()
+  return {
+    transport,
+    peer: `127.0.0.1:${(app.server.address() as AddressInfo).port}`,
+    nobody: await closedAddress(),
+    pause() {
+      let release = () => {}
+      const released = new Promise<void>((resolve) => (release = resolve))
+      held ??= {released, release}
+    },
+    resume() {
+      held?.release()
+      held = null
+    },
+    now: () => Date.now(),
+    advance: (ms) => sleep(ms),
+    async close() {
+      await transport.close()
+      await app.close()
+    },
+  }
+})
+
+/** A loopback address where nothing listens (a port just closed). */
+async function closedAddress(): Promise<string> {
+  const closed = createServer()
+  await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
+  const port = (closed.address() as AddressInfo).port
+  await new Promise((resolve) => closed.close(resolve))
+  return `127.0.0.1:${port}`
+}
 
 /**
  * The peer transport against a real HTTP server on loopback: what it returns, and that every
@@ -48,20 +90,6 @@ describe('UndiciTransport', function () {
     expect((error as Error).message).to.match(pattern)
   }
 
-  it('sends method, path, headers and JSON body, and returns status and the whole body sent in several chunks', async () => {
-    let seen: {method?: string; url?: string; type?: string; extra?: string; body: string} = {body: ''}
-    handle = (req, res, body) => {
-      seen = {method: req.method, url: req.url, type: req.headers['content-type'], extra: req.headers['x-extra'] as string, body}
-      res.writeHead(409, {'content-type': 'application/json'})
-      res.write('{"part":"')
-      setImmediate(() => res.end(`${'x'.repeat(100_000)}"}`))
-    }
-    const res = await transport.request(peer, {method: 'POST', path: '/internal/x', body: '{"a":1}', timeoutMs: 2000, headers: {'x-extra': 'yes'}})
-    expect(seen).to.deep.equal({method: 'POST', url: '/internal/x', type: 'application/json', extra: 'yes', body: '{"a":1}'})
-    expect(res.status).to.equal(409)
-    expect(JSON.parse(res.text)).to.deep.equal({part: 'x'.repeat(100_000)})
-  })
-
   it('reuses one connection for calls one after another', async () => {
     const ports = new Set<number>()
     handle = (req, res) => {
@@ -70,11 +98,6 @@ describe('UndiciTransport', function () {
     }
     for (let i = 0; i < 5; i++) expect((await transport.request(peer, {method: 'GET', path: '/', timeoutMs: 2000})).status).to.equal(200)
     expect(ports.size).to.equal(1)
-  })
-
-  it('gives up on a peer that accepts the call and never answers, at the deadline', async () => {
-    handle = (_req, res) => hung.add(res)
-    await expectUnavailable(transport.request(peer, {method: 'POST', path: '/', body: '{}', timeoutMs: 200}), /did not answer/)
   })
 
   it('gives up on a call still waiting for a socket behind a hung one, at its own deadline', async () => {
@@ -87,13 +110,5 @@ describe('UndiciTransport', function () {
     await expectUnavailable(transport.request(peer, {method: 'POST', path: '/', body: '{}', timeoutMs: 200}), /did not answer/)
     expect(firstSettled, 'the queued call ended before the call ahead of it').to.equal(false)
     expect(hung.size, 'the queued call was never sent').to.equal(1)
-  })
-
-  it('reports a refused connection as PEER_UNAVAILABLE', async () => {
-    const closed = createServer()
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
-    const port = (closed.address() as AddressInfo).port
-    await new Promise((resolve) => closed.close(resolve))
-    await expectUnavailable(transport.request(`127.0.0.1:${port}`, {method: 'GET', path: '/', timeoutMs: 2000}), /did not answer/)
   })
 })

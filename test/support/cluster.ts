@@ -16,6 +16,7 @@ import {fileURLToPath} from 'node:url'
 import {Agent, request} from 'undici'
 
 import type {FsyncPolicy} from '../../src/storage/types.js'
+import {waitFor} from '../../src/wait-for.js'
 import {History, type Operation, type OperationKind} from './history.js'
 
 const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)))
@@ -362,39 +363,6 @@ export async function http(
     throw new Error(`${describe}: ${status} with a body that is not a JSON object: ${text.slice(0, 200)}`)
   }
   return {status, body: parsed as Record<string, unknown>}
-}
-
-export interface WaitOptions {
-  readonly timeoutMs: number
-  readonly intervalMs?: number
-  /** What is awaited, for the error on timeout ("every member to hold key7"). */
-  readonly what: string
-}
-
-/**
- * Polls `condition` until it returns a truthy value, and returns that value. A thrown
- * error counts as "not yet". On the deadline, throws naming `what` and the last value or
- * error seen.
- */
-export async function waitFor<T>(condition: () => Promise<T> | T, {timeoutMs, intervalMs = 200, what}: WaitOptions): Promise<NonNullable<T>> {
-  const deadline = performance.now() + timeoutMs
-  let last = 'nothing yet'
-  for (;;) {
-    try {
-      const value = await condition()
-      if (value) return value as NonNullable<T>
-      last = `value ${inspectShort(value)}`
-    } catch (error) {
-      last = `error ${(error as Error).message}`
-    }
-    if (performance.now() >= deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${last}`)
-    await new Promise((r) => setTimeout(r, Math.min(intervalMs, Math.max(0, deadline - performance.now()))))
-  }
-}
-
-function inspectShort(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value)
-  return text.length > 500 ? `${text.slice(0, 500)}...` : text
 }
 
 /** Shard owning `key` among `shardCount` shards (API.md section 2): an oracle independent of src/. */

@@ -5,17 +5,14 @@ import type {ClusterConfig} from '../../src/membership/cluster-config.js'
 import {KeyService, type ForwardedRequest, type RoutingView} from '../../src/replication/key-service.js'
 import type {Replicator} from '../../src/replication/replicator.js'
 import type {PeerRequest, PeerResponse, Transport} from '../../src/transport/transport.js'
-import {waitFor} from '../support/cluster.js'
+import {ManualClock} from '../support/manual-clock.js'
 
 const self = '127.0.0.2:8085'
 
-/** Rejects like a transport timeout: no sooner than `ms` after now by the wall clock. */
-function timeoutAfter(ms: number, peer: string): Promise<never> {
-  const at = Date.now() + ms
-  return new Promise((_resolve, reject) => {
-    const check = () => (Date.now() >= at ? reject(new KvsError('PEER_UNAVAILABLE', `${peer} did not answer`)) : setTimeout(check, at - Date.now()))
-    setTimeout(check, ms)
-  })
+/** Rejects like a transport timeout: once `ms` have passed on `clock`. */
+async function timeoutAfter(clock: ManualClock, ms: number, peer: string): Promise<never> {
+  await clock.wait(ms)
+  throw new KvsError('PEER_UNAVAILABLE', `${peer} did not answer`)
 }
 
 /**
@@ -23,6 +20,7 @@ function timeoutAfter(ms: number, peer: string): Promise<never> {
  * `answer` plays every member, given the forwarded requests of each call.
  */
 function nodeOutsideShard(
+  clock: ManualClock,
   members: string[],
   answer: (peer: string, req: PeerRequest, requests: ForwardedRequest[]) => Promise<PeerResponse>,
   forwardTimeoutMs?: number,
@@ -38,16 +36,16 @@ function nodeOutsideShard(
     awaitLayoutEpoch: async () => true,
   }
   const replicator = {shard: null, ready: true, awaitWritable: async () => undefined} as unknown as Replicator
-  return new KeyService(routing, replicator, transport, forwardTimeoutMs)
+  return new KeyService(routing, replicator, transport, forwardTimeoutMs, () => clock.now())
 }
 
 /** A node outside the key's shard, whose three shard members are all paused. */
-function nodeFacingPausedPeers() {
+function nodeFacingPausedPeers(clock: ManualClock) {
   const calls: Array<{peer: string; timeoutMs: number; deadlines: number[]}> = []
-  const keys = nodeOutsideShard(['127.0.0.3:8085', '127.0.0.4:8085', '127.0.0.5:8085'], (peer, req, requests) => {
+  const keys = nodeOutsideShard(clock, ['127.0.0.3:8085', '127.0.0.4:8085', '127.0.0.5:8085'], (peer, req, requests) => {
     calls.push({peer, timeoutMs: req.timeoutMs, deadlines: requests.map((r) => r.deadline)})
     // A paused peer: no answer until the caller's own timeout.
-    return timeoutAfter(req.timeoutMs, peer)
+    return timeoutAfter(clock, req.timeoutMs, peer)
   })
   return {keys, calls}
 }
@@ -56,19 +54,20 @@ function nodeFacingPausedPeers() {
  * A node outside the key's shard whose shard has two members: the first is paused (it
  * holds every request unanswered, as a stopped process would), the second answers at once.
  */
-function nodeFacingPausedPrimary(forwardTimeoutMs: number) {
+function nodeFacingPausedPrimary(clock: ManualClock, forwardTimeoutMs: number) {
   const [paused, survivor] = ['127.0.0.3:8085', '127.0.0.4:8085']
   /** Each forwarded write as the paused member holds it, and when the survivor got it. */
   const heldDeadline = new Map<string, number>()
   const retriedAt = new Map<string, number>()
   const keys = nodeOutsideShard(
+    clock,
     [paused, survivor],
     async (peer, req, requests) => {
       if (peer === paused) {
         for (const r of requests) heldDeadline.set(r.key, r.deadline)
-        return timeoutAfter(req.timeoutMs, peer)
+        return timeoutAfter(clock, req.timeoutMs, peer)
       }
-      for (const r of requests) retriedAt.set(r.key, Date.now())
+      for (const r of requests) retriedAt.set(r.key, clock.now())
       return {status: 200, text: JSON.stringify({answers: requests.map(() => ({status: 200, body: '{}'}))})}
     },
     forwardTimeoutMs,
@@ -81,16 +80,17 @@ describe('key service forwarding to paused members', function () {
   // its earliest deadline; a write carrying a later one would be applied by the primary if
   // it resumed in between, as a new write newer than everything written since its retry.
   it('retries a write on another member only once the deadline the paused member holds has passed', async () => {
-    const {keys, heldDeadline, retriedAt} = nodeFacingPausedPrimary(300)
-    const start = Date.now()
+    const clock = new ManualClock()
+    const {keys, heldDeadline, retriedAt} = nodeFacingPausedPrimary(clock, 300)
+    const start = clock.now()
     const put = (key: string) => keys.handle({method: 'PUT', key, value: 'v', meta: null, hops: 0})
     const answers = [put('k1')]
     // Two more writes while the first call is on the wire, at distinct times.
-    for (const [key, at] of [['k2', 50], ['k3', 150]] as const) {
-      await waitFor(() => Date.now() >= start + at, {timeoutMs: 5000, intervalMs: 5, what: `${at} ms to pass`})
-      answers.push(put(key))
-    }
-    for (const answer of await Promise.all(answers)) expect(answer.status).to.equal(200)
+    await clock.advance(50)
+    answers.push(put('k2'))
+    await clock.advance(100)
+    answers.push(put('k3'))
+    for (const answer of await clock.runUntil(Promise.all(answers))) expect(answer.status).to.equal(200)
 
     expect([...heldDeadline.keys()].sort(), 'writes the paused member holds').to.deep.equal(['k1', 'k2', 'k3'])
     for (const [key, deadline] of heldDeadline) {
@@ -99,11 +99,11 @@ describe('key service forwarding to paused members', function () {
     }
   })
 
-
   for (const method of ['GET', 'PUT'] as const) {
     it(`gives up a ${method} after one shared budget, not one timeout per member`, async () => {
-      const {keys, calls} = nodeFacingPausedPeers()
-      const answer = await keys.handle({method, key: 'k', value: method === 'PUT' ? 'v' : undefined, meta: null, hops: 0})
+      const clock = new ManualClock()
+      const {keys, calls} = nodeFacingPausedPeers(clock)
+      const answer = await clock.runUntil(keys.handle({method, key: 'k', value: method === 'PUT' ? 'v' : undefined, meta: null, hops: 0}))
       expect(answer.status).to.equal(503)
       expect(calls.length).to.be.at.least(2)
       // The first forward runs to its own 2 s deadline; every later one must end within the

@@ -3,7 +3,6 @@ import {expect} from 'chai'
 import {KvsError} from '../../../src/errors.js'
 import type {PeerRequest, PeerResponse, Transport} from '../../../src/transport/transport.js'
 import {loadKeys} from '../../../bench/loader.js'
-import {NodeApi, pollUntil} from '../../../bench/node-api.js'
 import {putBody, valueFor} from '../../../bench/workload.js'
 
 /** A transport that answers from a script and records what it was sent. */
@@ -67,66 +66,5 @@ describe('bench loader', () => {
     expect(caught).to.be.instanceOf(KvsError)
     expect((caught as KvsError).data).to.deep.include({key: 'key0', status: 400})
     expect(transport.sent).to.have.length(1)
-  })
-})
-
-describe('bench node calls', () => {
-  it('reads a view given as a string or as an array', async () => {
-    const views = ['{"message":"View retrieved successfully","view":"a:1,b:1"}', '{"view":["a:1","b:1"]}']
-    for (const text of views) {
-      const api = new NodeApi(new ScriptedTransport(() => ({status: 200, text})))
-      expect(await api.view('a:1')).to.deep.equal(['a:1', 'b:1'])
-    }
-  })
-
-  it('reads the operator status', async () => {
-    const text = JSON.stringify({address: 'a:1', epoch: 3, shardId: 2, keys: 10, appliedWrites: 12, ready: true})
-    const api = new NodeApi(new ScriptedTransport(() => ({status: 200, text})))
-    expect(await api.status('a:1')).to.deep.equal({address: 'a:1', epoch: 3, shardId: 2, keys: 10, appliedWrites: 12})
-  })
-
-  it('sends a GET of a key with an empty causal history', async () => {
-    const transport = new ScriptedTransport(() => ({status: 404, text: '{}'}))
-    expect(await new NodeApi(transport).getStatus('a:1', 'key0')).to.equal(404)
-    expect(transport.sent[0].req).to.include({method: 'GET', path: '/key-value-store/key0', body: '{"causal-metadata":""}'})
-  })
-})
-
-describe('bench polling', () => {
-  it('keeps polling through errors until the probe has a value', async () => {
-    let calls = 0
-    const value = await pollUntil(
-      'three calls',
-      async () => {
-        calls++
-        if (calls === 1) throw new Error('refused')
-        return calls === 3 ? 'done' : null
-      },
-      {timeoutMs: 5000, intervalMs: 1},
-    )
-    expect(value).to.equal('done')
-  })
-
-  it('times out naming what it waited for and the last error', async () => {
-    let caught: unknown
-    try {
-      await pollUntil('Godot', async () => Promise.reject(new Error('not yet')), {timeoutMs: 20, intervalMs: 5})
-    } catch (error) {
-      caught = error
-    }
-    expect((caught as KvsError).code).to.equal('UNAVAILABLE')
-    expect((caught as Error).message).to.match(/Godot: not yet$/)
-  })
-
-  it('stops at once on a failure', async () => {
-    const started = performance.now()
-    let caught: unknown
-    try {
-      await pollUntil('never', async () => null, {timeoutMs: 10_000, failure: async () => new Error('process exited')})
-    } catch (error) {
-      caught = error
-    }
-    expect((caught as Error).message).to.equal('process exited')
-    expect(performance.now() - started).to.be.below(1000)
   })
 })

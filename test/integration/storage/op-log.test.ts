@@ -5,7 +5,8 @@ import {isKvsError, type KvsError} from '../../../src/errors.js'
 import {FileOpLog, segmentName} from '../../../src/storage/op-log.js'
 import {FRAME_HEADER_BYTES} from '../../../src/storage/record-frame.js'
 import type {FsyncPolicy} from '../../../src/storage/types.js'
-import {collect, recordingLog, tempDir, waitFor} from './support.js'
+import {collect, recordingLog, tempDir} from './support.js'
+import {waitFor} from '../../../src/wait-for.js'
 
 type Entry = {n: number}
 
@@ -189,7 +190,7 @@ describe('FileOpLog', () => {
     it("resolves after the write under 'interval' and fsyncs on a timer", async () => {
       const {log} = await openLog('interval')
       await Promise.all(range(1, 10).map((n) => log.append({n})))
-      await waitFor(() => log.stats.fsyncs >= 1, 'the interval fsync')
+      await waitFor(() => log.stats.fsyncs >= 1, {timeoutMs: 20_000, intervalMs: 10, what: 'the interval fsync'})
     })
 
     it("never fsyncs under 'never' until closed", async () => {

@@ -4,23 +4,14 @@ import {join} from 'node:path'
 import type {KvsError} from '../../../src/errors.js'
 import {openStorage} from '../../../src/storage/storage.js'
 import type {Storage, StorageOptions} from '../../../src/storage/types.js'
-import {collect, dirBytes, recordingLog, tempDir} from './support.js'
+import {collect, dirBytes, eachTestInTempDir, recordingLog} from './support.js'
 
 type Header = {label: string}
 type Rec = [string, string]
 type Entry = {k: string; v: string}
 
 describe('FileSnapshots', () => {
-  let tmp: Awaited<ReturnType<typeof tempDir>>
-  let open: Array<Storage<Header, Rec, Entry, never>> = []
-  beforeEach(async () => {
-    tmp = await tempDir()
-  })
-  afterEach(async () => {
-    for (const s of open) await s.close()
-    open = []
-    await tmp.remove()
-  })
+  const {dir: tmp, opened: open} = eachTestInTempDir<Storage<Header, Rec, Entry, never>>()
 
   async function openDir(more: Partial<StorageOptions> = {}) {
     const log = recordingLog()

@@ -4,7 +4,8 @@ import {once} from 'node:events'
 import {fileURLToPath} from 'node:url'
 import {openStorage} from '../../../src/storage/storage.js'
 import type {FsyncPolicy} from '../../../src/storage/types.js'
-import {collect, recordingLog, tempDir, waitFor} from './support.js'
+import {collect, recordingLog, tempDir} from './support.js'
+import {waitFor} from '../../../src/wait-for.js'
 
 const repo = fileURLToPath(new URL('../../..', import.meta.url))
 const fixture = fileURLToPath(new URL('fixtures/append-until-killed.ts', import.meta.url))
@@ -21,7 +22,7 @@ describe('a process SIGKILLed while appending', () => {
         child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk))
         child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk))
         const acked = () => out.split('\n').slice(0, -1)
-        await waitFor(() => acked().length >= 3000 || child.exitCode !== null, '3000 acknowledged appends')
+        await waitFor(() => acked().length >= 3000 || child.exitCode !== null, {timeoutMs: 20_000, intervalMs: 10, what: '3000 acknowledged appends'})
         child.kill('SIGKILL')
         await exited
         expect(child.signalCode, `the fixture exited by itself: ${err}`).to.equal('SIGKILL')

@@ -1,4 +1,4 @@
-/** Helpers shared by the storage tests: a temp directory per test, a recording logger, polling. */
+/** Helpers shared by the storage tests: a temp directory per test, a recording logger. */
 import {mkdtemp, readdir, rm, stat} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -8,6 +8,24 @@ import type {StorageLog} from '../../../src/storage/types.js'
 export async function tempDir(): Promise<{path: string; remove(): Promise<void>}> {
   const path = await mkdtemp(join(tmpdir(), 'kvs-storage-'))
   return {path, remove: () => rm(path, {recursive: true, force: true})}
+}
+
+/**
+ * Gives every test of the calling describe a fresh temp directory (`dir.path`) and closes
+ * the storages it pushed on `opened`, then removes the directory, after each test.
+ */
+export function eachTestInTempDir<S extends {close(): Promise<void>}>(): {readonly dir: {path: string}; readonly opened: S[]} {
+  const state = {dir: {path: ''}, opened: [] as S[]}
+  let tmp: Awaited<ReturnType<typeof tempDir>>
+  beforeEach(async () => {
+    tmp = await tempDir()
+    state.dir.path = tmp.path
+  })
+  afterEach(async () => {
+    for (const s of state.opened.splice(0)) await s.close()
+    await tmp.remove()
+  })
+  return state
 }
 
 export function recordingLog(): StorageLog & {warnings: string[]; infos: string[]} {
@@ -20,15 +38,6 @@ export async function collect<T>(items: AsyncIterable<T> | Iterable<T>): Promise
   const out: T[] = []
   for await (const item of items) out.push(item)
   return out
-}
-
-/** Polls `condition` every 10 ms until it holds; fails naming `what` after `timeoutMs`. */
-export async function waitFor(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
 }
 
 /** Total bytes of the files under `dir`, recursively. */

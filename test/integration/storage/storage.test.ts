@@ -6,22 +6,13 @@ import {join} from 'node:path'
 import type {KvsError} from '../../../src/errors.js'
 import {openStorage} from '../../../src/storage/storage.js'
 import type {Storage} from '../../../src/storage/types.js'
-import {collect, recordingLog, tempDir} from './support.js'
+import {collect, eachTestInTempDir, recordingLog} from './support.js'
 
 type Meta = {address: string; config: {epoch: number} | null}
 type Opened = Storage<unknown, unknown, {n: number}, Meta>
 
 describe('openStorage', () => {
-  let tmp: Awaited<ReturnType<typeof tempDir>>
-  let open: Opened[] = []
-  beforeEach(async () => {
-    tmp = await tempDir()
-  })
-  afterEach(async () => {
-    for (const s of open) await s.close()
-    open = []
-    await tmp.remove()
-  })
+  const {dir: tmp, opened: open} = eachTestInTempDir<Opened>()
 
   async function openDir() {
     const log = recordingLog()
