@@ -120,7 +120,13 @@ export class Replicator implements ReplicaAccess, CatchUpHost {
   }
 
   get ready(): boolean {
-    return this.recovered && (this.state === null || this.synced)
+    return this.recovered && (this.state === null || this.synced) && this.opts.store.log.failure === null
+  }
+
+  /** Fail-stop: once the op log failed, nothing more is applied (it could not be logged). */
+  private requireWorkingLog(): void {
+    const failure = this.opts.store.log.failure
+    if (failure) throw failure
   }
 
   summary(): {shard: number | null; layoutEpoch: number; applied: number; clock: VectorClock; ready: boolean} {
@@ -225,6 +231,7 @@ export class Replicator implements ReplicaAccess, CatchUpHost {
     const existed = current !== undefined && current.value !== null
     const base = meta ?? noHistory(s.epoch)
     if (value === null && !existed) return {existed, meta: current ? mergeMetadata(base, s.metadataOf(current)) : base}
+    this.requireWorkingLog()
     this.gate.enter()
     try {
       const seq = (s.clock[this.self] ?? 0) + 1
@@ -303,6 +310,7 @@ export class Replicator implements ReplicaAccess, CatchUpHost {
   async receive(ops: readonly Op[], from: string): Promise<void> {
     const s = this.state
     if (!s) throw new KvsError('CONFLICT', 'This node holds no shard')
+    this.requireWorkingLog()
     const appends: Promise<number>[] = []
     for (const op of ops) {
       if (op.shard !== s.shard || op.epoch !== s.epoch) throw new KvsError('CONFLICT', 'Op is for another shard or epoch')
@@ -338,6 +346,7 @@ export class Replicator implements ReplicaAccess, CatchUpHost {
   }
 
   deliverOps(ops: readonly Op[]): {applied: number; logged: Promise<unknown>} {
+    this.requireWorkingLog()
     const appends: Promise<number>[] = []
     this.pending.push(...ops)
     this.deliverPending(appends)
