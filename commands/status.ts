@@ -23,7 +23,8 @@ Under --json the same report is printed whatever the verdict; the exit code tell
   }
 
   protected present(result: StatusResult): HumanOutput {
-    const heading = result.reasons.length === 0 ? result.verdict : `${result.verdict}: ${result.reasons.join('; ')}`
+    const verdict = result.reasons.length === 0 ? result.verdict : `${result.verdict}: ${result.reasons.join('; ')}`
+    const heading = [verdict, ...result.notes.map((note) => `note: ${note}`)].join('\n')
     return {
       kind: 'table',
       heading,

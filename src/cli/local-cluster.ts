@@ -8,7 +8,7 @@
 import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
-import {KvsError} from '../errors.js'
+import {isKvsError, KvsError} from '../errors.js'
 import {fetchView, KvsClient} from '../client/kvs-client.js'
 import type {Transport} from '../client/transport.js'
 import type {NodeOptions} from '../node/options.js'
@@ -152,7 +152,7 @@ async function startAll(ctx: LocalContext, options: NodeOptions[], onAnswering: 
   try {
     for (const option of options) {
       const registered = await ctx.registry.prepare(option.address)
-      const child = spawnDetachedNode(runScript, nodeArgs(option), {cwd: ctx.packageRoot, logFile: registered.logFile})
+      const child = spawnDetachedNode(runScript, nodeArgs(option), {cwd: ctx.packageRoot, logFile: registered.logFile, env: tokenEnvironment(option)})
       const exited = new Promise<string>((resolve) => {
         child.once('error', (error) => resolve(error.message))
         child.once('exit', (code, signal) => resolve(`exit code ${code ?? signal}`))
@@ -184,6 +184,14 @@ function nodeArgs(options: NodeOptions): string[] {
   return args
 }
 
+/** The node's tokens as the variables it reads them from. */
+function tokenEnvironment(options: NodeOptions): Record<string, string> {
+  const env: Record<string, string> = {}
+  if (options.tokens.client) env.KVS_TOKEN = options.tokens.client.setting()
+  if (options.tokens.cluster) env.KVS_CLUSTER_TOKEN = options.tokens.cluster.setting()
+  return env
+}
+
 async function waitUntilAnswering(ctx: LocalContext, node: StartedNode, exited: Promise<string>): Promise<void> {
   const deadline = Date.now() + answerTimeoutMs
   let exit: string | null = null
@@ -198,7 +206,15 @@ async function waitUntilAnswering(ctx: LocalContext, node: StartedNode, exited: 
         logFile: node.logFile,
       })
     }
-    if (await fetchView(ctx.transport, node.address, 1_000).then(() => true, () => false)) return
+    const answered = await fetchView(ctx.transport, node.address, 1_000).then(
+      () => true,
+      (error: unknown) => {
+        // It answers, but wants another token: waiting will not change that.
+        if (isKvsError(error) && error.code === 'UNAUTHORIZED') throw error
+        return false
+      },
+    )
+    if (answered) return
     if (Date.now() > deadline) {
       throw new KvsError('NODE_START_FAILED', `${node.address} did not answer within ${answerTimeoutMs / 1000} s (log: ${node.logFile})`, {
         address: node.address,

@@ -12,16 +12,25 @@ export const stopGraceMs = 10_000
 
 const exitPollMs = 100
 
-/** Environment a node reads (API.md section 1); detached nodes get all of it as flags instead. */
-const nodeEnvironment = ['SOCKET_ADDRESS', 'VIEW', 'SHARD_COUNT', 'KVS_DATA_DIR', 'KVS_FSYNC']
+/**
+ * Environment a node reads (API.md section 1, and the tokens); detached nodes get all of it
+ * as flags instead, and their tokens in `env` (never as arguments, which any user can list).
+ */
+const nodeEnvironment = ['SOCKET_ADDRESS', 'VIEW', 'SHARD_COUNT', 'KVS_DATA_DIR', 'KVS_FSYNC', 'KVS_TOKEN', 'KVS_CLUSTER_TOKEN', 'KVS_TOKEN_FILE', 'KVS_CLUSTER_TOKEN_FILE']
 
 /**
  * Starts `node <runScript> node start <args>` in its own process group, detached from this
- * one, with stdout and stderr appended to `logFile`. The caller must record the pid.
+ * one, with stdout and stderr appended to `logFile` and `env` added to its environment.
+ * The caller must record the pid.
  */
-export function spawnDetachedNode(runScript: string, args: readonly string[], options: {cwd: string; logFile: string}): ChildProcess {
+export function spawnDetachedNode(
+  runScript: string,
+  args: readonly string[],
+  options: {cwd: string; logFile: string; env?: Readonly<Record<string, string>>},
+): ChildProcess {
   const env = {...process.env}
   for (const name of nodeEnvironment) delete env[name]
+  Object.assign(env, options.env)
   const log = openSync(options.logFile, 'a')
   try {
     const child = spawn(process.execPath, [runScript, 'node', 'start', ...args], {

@@ -364,6 +364,8 @@ function expectStatus(answer: NodeAnswer, node: string, status: number): void {
 
 function httpFailure(answer: NodeAnswer, node: string, data: Record<string, unknown>): KvsError {
   const text = errorText(answer)
+  // Every node of a cluster has the same token: no failover, and the fix is the caller's.
+  if (answer.status === 401) return new KvsError('UNAUTHORIZED', `${node} needs a valid client token (${text}): set KVS_TOKEN or pass --token`, data)
   if (answer.status === 400) return new KvsError('BAD_REQUEST', text, data)
   if (answer.status === 404) return new KvsError('NOT_FOUND', text, data)
   if (answer.status === 409) return new KvsError('CONFLICT', text, data)

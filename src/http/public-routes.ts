@@ -8,6 +8,7 @@ import {isKvsError, KvsError} from '../errors.js'
 import {hasShard, membersOf, shardIds, shardOfNode, withMember, withNode, withoutNode} from '../membership/cluster-config.js'
 import {isFeasibleShardCount, isSocketAddress} from '../placement/placement.js'
 import {hopHeader, type KeyMethod} from '../replication/key-service.js'
+import {requireClientToken} from './auth-hooks.js'
 import {
   keyBody,
   keyParams,
@@ -29,6 +30,7 @@ interface KeyRoute {
 
 export async function publicRoutes(app: FastifyInstance, {services}: {services: NodeServices}): Promise<void> {
   const {membership, keys} = services
+  app.addHook('onRequest', requireClientToken(services.tokens?.client ?? null))
 
   // ---- view --------------------------------------------------------------------------
 
@@ -170,7 +172,7 @@ export async function publicRoutes(app: FastifyInstance, {services}: {services: 
           }
         }
       }
-      return reply.code(503).send({error: 'Unable to satisfy request', message: 'Error in GET'})
+      return reply.code(503).send({error: 'Unable to satisfy request', message: 'Error in GET', code: 'UNAVAILABLE'})
     },
   )
 
