@@ -160,6 +160,12 @@ describe('tokens on every route', function () {
     expect(count.body['shard-id-key-count']).to.equal(1)
   })
 
+  it('a newcomer started with the tokens announces itself to the others (a public view PUT between nodes)', async () => {
+    const newcomer = '127.0.0.9:8085'
+    await nodes.startNode(newcomer, [...nodes.addresses, newcomer], null, undefined, {tokens: tokens()})
+    await waitUntil('the newcomer in the view', async () => String((await inject('GET', '/key-value-store-view', undefined, asClient)).body.view).includes(newcomer))
+  })
+
   it('/admin/status says which tokens are required, never the tokens, and that fault routes are on', async () => {
     const status = await inject('GET', '/admin/status', undefined, asClient)
     expect(status.body.auth).to.deep.equal({client: true, cluster: true})
