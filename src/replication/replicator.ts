@@ -342,7 +342,8 @@ export class Replicator implements ReplicaAccess, CatchUpHost {
   // ---- what catch-up needs of this replica (CatchUpHost) -------------------------------
 
   current(): ShardState | null {
-    return this.state
+    // A node whose log failed fetches nothing more: it could not log it (fail-stop).
+    return this.opts.store.log.failure ? null : this.state
   }
 
   deliverOps(ops: readonly Op[]): {applied: number; logged: Promise<unknown>} {
