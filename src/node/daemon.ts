@@ -3,7 +3,7 @@
  * and closes gracefully on SIGTERM (stop heartbeats, drain requests, flush the log).
  */
 import {pino, type Logger} from 'pino'
-import {peerHeaders} from '../auth/tokens.js'
+import {clusterTokenHeader, peerHeaders} from '../auth/tokens.js'
 import type {Op} from '../replication/op.js'
 import type {SnapshotHeader, SnapshotRecord} from '../replication/replica-store.js'
 import {NodeMetrics} from '../metrics/node-metrics.js'
@@ -51,7 +51,9 @@ export async function startNode(options: NodeOptions, logger: Logger = defaultLo
 export const exitOnUnhandledRejection = 70
 
 function defaultLogger(): Logger {
-  return pino({level: process.env.KVS_LOG_LEVEL ?? 'info'})
+  // Nothing logs request headers today; should a request or its headers ever be logged, the tokens are not.
+  const redact = ['headers.authorization', `headers["${clusterTokenHeader}"]`, '*.headers.authorization', `*.headers["${clusterTokenHeader}"]`]
+  return pino({level: process.env.KVS_LOG_LEVEL ?? 'info', redact})
 }
 
 /** Runs a node in the foreground until SIGTERM or SIGINT, then drains it (NodeParts.drain). */
