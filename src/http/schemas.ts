@@ -362,5 +362,7 @@ export const readyzResponse = {
 /** GET /metrics: Prometheus text exposition format 0.0.4, not JSON. */
 export const metricsResponse = {
   200: {type: 'string', description: 'Prometheus text format (text/plain; version=0.0.4)'},
+  /** 401 without the client token, when one is set. */
+  '4xx': errorAnswer,
   '5xx': errorAnswer,
 } as const
