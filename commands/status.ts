@@ -19,7 +19,10 @@ Under --json the same report is printed whatever the verdict; the exit code tell
     const {flags} = await this.parse(Status)
     const client = await this.connect(flags)
     await this.spin('Asking every node')
-    return client.status()
+    const result = await client.status()
+    // What is open goes to stderr, so the verdict and table on stdout stay as scripts read them.
+    if (!this.jsonEnabled()) for (const note of result.notes) this.note(note)
+    return result
   }
 
   protected present(result: StatusResult): HumanOutput {

@@ -11,6 +11,8 @@ export type ErrorCode =
   | 'PEER_UNAVAILABLE' // one peer did not answer (connection refused, reset or timed out)
   | 'DATA_DIR_LOCKED' // another process owns the data directory
   | 'CORRUPT_LOG' // the op log is damaged somewhere other than its tail
+  | 'STORAGE_FAILED' // the op log could not be written (ENOSPC, EIO): the node takes no more writes
+  | 'UNAUTHORIZED' // the node wants a token (KVS_TOKEN) and got none or a wrong one; nothing changed
   | 'USAGE' // the CLI was called with bad arguments
   | 'NODE_START_FAILED' // a node started by the CLI exited or did not answer in time
   | 'INTERNAL'
@@ -23,6 +25,8 @@ export const exitCodes = {
   unavailable: 4,
   /** `kvs status` only: the cluster serves every shard, but a node is down or a change is under way. */
   degraded: 5,
+  /** A node refused the request for want of a valid token (KVS_TOKEN or --token). */
+  unauthorized: 6,
 } as const
 
 const statusOf: Record<ErrorCode, number> = {
@@ -33,6 +37,8 @@ const statusOf: Record<ErrorCode, number> = {
   PEER_UNAVAILABLE: 503,
   DATA_DIR_LOCKED: 500,
   CORRUPT_LOG: 500,
+  STORAGE_FAILED: 503,
+  UNAUTHORIZED: 401,
   USAGE: 400,
   NODE_START_FAILED: 500,
   INTERNAL: 500,
@@ -46,6 +52,8 @@ const exitOf: Record<ErrorCode, number> = {
   PEER_UNAVAILABLE: exitCodes.unavailable,
   DATA_DIR_LOCKED: exitCodes.error,
   CORRUPT_LOG: exitCodes.error,
+  STORAGE_FAILED: exitCodes.unavailable,
+  UNAUTHORIZED: exitCodes.unauthorized,
   USAGE: exitCodes.usage,
   NODE_START_FAILED: exitCodes.error,
   INTERNAL: exitCodes.error,

@@ -1,8 +1,16 @@
 import {Flags} from '@oclif/core'
+import {tokenFlag} from '../../src/cli/cluster-command.js'
 import {KvsCommand} from '../../src/cli/kvs-command.js'
 import {clusterUp, type ClusterUpResult} from '../../src/cli/local-cluster.js'
 import type {HumanOutput} from '../../src/cli/printer.js'
-import {resolveNodeOptions} from '../../src/node/options.js'
+import {resolveNodeOptions, resolveTokens} from '../../src/node/options.js'
+
+/** What the nodes read from the environment: KVS_FSYNC and the tokens (--token wins over KVS_TOKEN and KVS_TOKEN_FILE). */
+function nodeVariables(token: string | undefined): NodeJS.ProcessEnv {
+  const {KVS_FSYNC, KVS_TOKEN, KVS_TOKEN_FILE, KVS_CLUSTER_TOKEN, KVS_CLUSTER_TOKEN_FILE} = process.env
+  const client = token === undefined ? {KVS_TOKEN, KVS_TOKEN_FILE} : {KVS_TOKEN: token}
+  return {KVS_FSYNC, KVS_CLUSTER_TOKEN, KVS_CLUSTER_TOKEN_FILE, ...client}
+}
 
 export default class ClusterUp extends KvsCommand<ClusterUpResult> {
   static summary = 'Start a local cluster.'
@@ -19,17 +27,20 @@ export default class ClusterUp extends KvsCommand<ClusterUpResult> {
     shards: Flags.integer({summary: 'How many shards (each needs at least two nodes).', default: 2, min: 1}),
     'first-address': Flags.string({summary: 'Loopback address of the first node, the others following it; or localhost, the others on the following ports.', default: '127.0.0.2', helpValue: '<ip|localhost>'}),
     port: Flags.integer({summary: 'Port every node listens on.', default: 8085, min: 1, max: 65535}),
+    token: {...tokenFlag, summary: 'Client token every node requires (sent by this command too); default: KVS_TOKEN.'},
   }
 
   protected async execute(): Promise<ClusterUpResult> {
     const {flags} = await this.parse(ClusterUp)
     const layout = {firstAddress: flags['first-address'], nodes: flags.nodes, shards: flags.shards, port: flags.port}
+    const env = nodeVariables(flags.token)
     const spinner = await this.spin(`Starting ${layout.nodes} nodes`)
     const result = await clusterUp(
-      this.localContext(),
+      // This command asks the nodes whether they answer: with the token they require.
+      this.localContext(resolveTokens({}, env).client?.current),
       layout,
-      // Only KVS_FSYNC comes from the environment: the layout is the flags'.
-      (address, view, dataDir) => resolveNodeOptions({address, view: view.join(','), shardCount: layout.shards, dataDir}, {KVS_FSYNC: process.env.KVS_FSYNC}),
+      // Only KVS_FSYNC and the tokens come from the environment: the layout is the flags'.
+      (address, view, dataDir) => resolveNodeOptions({address, view: view.join(','), shardCount: layout.shards, dataDir}, env),
       (text) => spinner.update(text),
     )
     spinner.succeed(`${result.nodes.length} nodes up`)

@@ -1,3 +1,4 @@
+import {tokenFlag} from '../../src/cli/cluster-command.js'
 import {KvsCommand} from '../../src/cli/kvs-command.js'
 import {listNodes, type LocalNode} from '../../src/cli/local-cluster.js'
 import type {HumanOutput} from '../../src/cli/printer.js'
@@ -12,9 +13,11 @@ export default class NodeList extends KvsCommand<NodeListResult> {
 
   static examples = ['<%= config.bin %> node list', '<%= config.bin %> node list --json']
 
+  static flags = {token: tokenFlag}
+
   protected async execute(): Promise<NodeListResult> {
-    await this.parse(NodeList)
-    return {nodes: await listNodes(this.localContext())}
+    const {flags} = await this.parse(NodeList)
+    return {nodes: await listNodes(this.localContext(flags.token))}
   }
 
   protected present(result: NodeListResult): HumanOutput {

@@ -34,6 +34,14 @@ With --detach the node runs in the background: its pid file, log file and (by de
       summary: 'Seconds a reshard coordinated by this node may copy before it is aborted [env: KVS_RESHARD_TIMEOUT; default 600].',
       min: 1,
     }),
+    'token-file': Flags.string({
+      summary: 'File holding the client token the node requires on public, /admin and /metrics routes [env: KVS_TOKEN_FILE; or the token itself in KVS_TOKEN].',
+      helpValue: '<file>',
+    }),
+    'cluster-token-file': Flags.string({
+      summary: 'File holding the token nodes present to each other [env: KVS_CLUSTER_TOKEN_FILE; or the token itself in KVS_CLUSTER_TOKEN].',
+      helpValue: '<file>',
+    }),
     detach: Flags.boolean({summary: 'Run in the background, with pid and log files in the local registry.'}),
     'fault-injection': Flags.boolean({
       summary: 'Test only: expose POST /admin/faults, which makes this node refuse peer traffic [env: KVS_FAULT_INJECTION=1].',
@@ -43,19 +51,20 @@ With --detach the node runs in the background: its pid file, log file and (by de
 
   protected async execute(): Promise<NodeStartResult> {
     const {flags} = await this.parse(NodeStart)
-    const nodeFlags = {address: flags.address, listen: flags.listen, view: flags.view, shardCount: flags['shard-count'], dataDir: flags['data-dir'], fsync: flags.fsync, faultInjection: flags['fault-injection'], reshardTimeout: flags['reshard-timeout']}
+    const nodeFlags = {address: flags.address, listen: flags.listen, view: flags.view, shardCount: flags['shard-count'], dataDir: flags['data-dir'], fsync: flags.fsync, faultInjection: flags['fault-injection'], reshardTimeout: flags['reshard-timeout'], tokenFile: flags['token-file'], clusterTokenFile: flags['cluster-token-file']}
     if (!flags.detach) {
       if (this.jsonEnabled()) throw new KvsError('USAGE', '--json needs --detach: a foreground node logs to stdout')
       const options = resolveNodeOptions(nodeFlags, process.env)
       await runNode(options)
       return {detached: false, address: options.address}
     }
-    const ctx = this.localContext()
     // A detached node keeps its data in the registry unless told otherwise, so purge finds it.
     const address = flags.address ?? process.env.SOCKET_ADDRESS
     const name = address === undefined ? null : canonicalNodeName(address)
     const registryDataDir = name ? LocalRegistry.at(kvsPaths()).node(name).dataDir : undefined
     const options = resolveNodeOptions({...nodeFlags, dataDir: flags['data-dir'] ?? process.env.KVS_DATA_DIR ?? registryDataDir}, process.env)
+    // This command asks the node whether it answers: with the node's own client token.
+    const ctx = this.localContext(options.tokens.client?.current)
     await this.spin(`Starting ${options.address}`)
     return {detached: true, ...(await startDetachedNode(ctx, options))}
   }

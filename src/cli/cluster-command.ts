@@ -22,6 +22,12 @@ export const timeoutFlag = Flags.integer({
   max: maxTimeoutMs,
 })
 
+export const tokenFlag = Flags.string({
+  summary: 'Client token, sent as Authorization: Bearer to nodes that require one.',
+  description: 'Default: the KVS_TOKEN environment variable (prefer it: a flag shows in the process list).',
+  helpValue: '<token>',
+})
+
 export const sessionFlag = Flags.boolean({
   summary: 'Keep causal metadata across invocations.',
   description: 'On by default. --no-session sends no history and records nothing; `kvs session reset` forgets it.',
@@ -30,10 +36,10 @@ export const sessionFlag = Flags.boolean({
 })
 
 export abstract class ClusterCommand<T extends object> extends KvsCommand<T> {
-  static baseFlags = {node: nodeFlag, timeout: timeoutFlag}
+  static baseFlags = {node: nodeFlag, timeout: timeoutFlag, token: tokenFlag}
 
   /** A client for the selected nodes; with `session`, key requests read and extend the causal session. */
-  protected async connect(options: {node: string | undefined; timeout?: number; session?: boolean}): Promise<KvsClient> {
+  protected async connect(options: {node: string | undefined; timeout?: number; session?: boolean; token?: string}): Promise<KvsClient> {
     const client = await connectClient({...options, onNote: (text) => this.note(text)})
     this.onClose(() => client.close())
     return client

@@ -6,7 +6,7 @@
 import {KvsClient} from '../client/kvs-client.js'
 import {selectNodes, sessionKeyFor} from '../client/node-selection.js'
 import {noSessionMetadata, SessionStore} from '../client/session.js'
-import {HttpTransport} from '../client/transport.js'
+import {clientToken, HttpTransport} from '../client/transport.js'
 import {LocalRegistry} from './local-registry.js'
 import {kvsPaths, sessionFile} from './paths.js'
 
@@ -17,6 +17,8 @@ export interface ConnectOptions {
   session?: boolean
   /** The --timeout flag: each node's deadline in milliseconds. */
   timeout?: number
+  /** The --token flag; without it, KVS_TOKEN. */
+  token?: string
   onNote: (text: string) => void
 }
 
@@ -34,7 +36,7 @@ export async function connectClient(options: ConnectOptions): Promise<KvsClient>
   const store = options.session ? new SessionStore(sessionFile(paths)) : null
   return new KvsClient({
     nodes: selection.nodes,
-    transport: new HttpTransport(),
+    transport: new HttpTransport({token: clientToken(options.token, process.env)}),
     metadata: store ? await store.load(sessionKey) : noSessionMetadata,
     onMetadata: async (metadata) => {
       await store?.record(sessionKey, metadata)

@@ -17,6 +17,7 @@ export interface GetLine {
   json: boolean
   node?: string
   timeout?: number
+  token?: string
   session: boolean
   /** `-o value`: the value only, raw. */
   raw: boolean
@@ -31,7 +32,7 @@ export function presentGet(result: GetResult, raw: boolean): HumanOutput {
 /**
  * The arguments after `get` when the fast path can run them, else null. Accepted: one key
  * not starting with '-', and at most once each `--json`, `--node V`/`--node=V`, `--timeout
- * MS`/`--timeout=MS`, `--session`/`--no-session`, `-o value`/`--output value`/`--output=value`.
+ * MS`/`--timeout=MS`, `--token T`/`--token=T`, `--session`/`--no-session`, `-o value`/`--output value`/`--output=value`.
  */
 export function parseGetLine(argv: readonly string[], env: NodeJS.ProcessEnv): GetLine | null {
   // oclif turns --json on from this variable as well; leave that case to it.
@@ -74,6 +75,12 @@ export function parseGetLine(argv: readonly string[], env: NodeJS.ProcessEnv): G
         line.timeout = Number(value)
         break
       }
+      case '--token': {
+        const value = valueOf()
+        if (value === null || !once('token')) return null
+        line.token = value
+        break
+      }
       case '-o':
       case '--output':
         if (valueOf() !== 'value' || !once('output')) return null
@@ -96,6 +103,7 @@ export async function runGet(line: GetLine): Promise<void> {
       node: line.node,
       session: line.session,
       timeout: line.timeout,
+      token: line.token,
       onNote: (text) => process.stderr.write(`note: ${text}\n`),
     })
     const result = await client.get(line.key)

@@ -11,7 +11,7 @@
  */
 import {Command} from '@oclif/core'
 import type {Interfaces} from '@oclif/core'
-import {HttpTransport} from '../client/transport.js'
+import {clientToken, HttpTransport} from '../client/transport.js'
 import {exitCodes, isKvsError, KvsError} from '../errors.js'
 import {printFailure} from './failure.js'
 import type {LocalContext} from './local-cluster.js'
@@ -96,9 +96,12 @@ export abstract class KvsCommand<T extends object> extends Command {
     this.closers.push(close)
   }
 
-  /** The registry and transport that node and cluster commands work with. */
-  protected localContext(): LocalContext {
-    const transport = new HttpTransport()
+  /**
+   * The registry and transport that node and cluster commands work with; the transport
+   * sends `token` (a --token flag), else KVS_TOKEN.
+   */
+  protected localContext(token?: string): LocalContext {
+    const transport = new HttpTransport({token: clientToken(token, process.env)})
     this.onClose(() => transport.close())
     return {registry: LocalRegistry.at(kvsPaths()), transport, packageRoot: this.config.root}
   }

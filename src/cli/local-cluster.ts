@@ -156,7 +156,13 @@ async function startAll(ctx: LocalContext, options: NodeOptions[], onAnswering: 
   try {
     for (const option of options) {
       const registered = await ctx.registry.prepare(option.address)
-      const child = spawnDetachedNode(runScript, nodeArgs(option), {cwd: ctx.packageRoot, logFile: registered.logFile, execArgv: ctx.nodeExecArgv, env: ctx.nodeEnv})
+      const child = spawnDetachedNode(runScript, nodeArgs(option), {
+        cwd: ctx.packageRoot,
+        logFile: registered.logFile,
+        execArgv: ctx.nodeExecArgv,
+        env: ctx.nodeEnv,
+        settings: tokenEnvironment(option),
+      })
       const exited = new Promise<string>((resolve) => {
         child.once('error', (error) => resolve(error.message))
         child.once('exit', (code, signal) => resolve(`exit code ${code ?? signal}`))
@@ -189,20 +195,39 @@ function nodeArgs(options: NodeOptions): string[] {
   return args
 }
 
+/** The node's tokens as the variables it reads them from. */
+function tokenEnvironment(options: NodeOptions): Record<string, string> {
+  const env: Record<string, string> = {}
+  if (options.tokens.client) env.KVS_TOKEN = options.tokens.client.setting()
+  if (options.tokens.cluster) env.KVS_CLUSTER_TOKEN = options.tokens.cluster.setting()
+  return env
+}
+
 async function waitUntilAnswering(ctx: LocalContext, node: StartedNode, exited: Promise<string>): Promise<void> {
   let exit: string | null = null
   void exited.then((code) => {
     exit = code
   })
+  let refused: Error | null = null
   const stopped = async () =>
-    exit === null
+    refused ??
+    (exit === null
       ? null
-      : new KvsError('NODE_START_FAILED', `${node.address} stopped (${exit}) before answering:\n${await logTail(node.logFile)}`, {
+      : new KvsError('NODE_START_FAILED', `${node.address} stopped (${exit}) before answering:
+${await logTail(node.logFile)}`, {
           address: node.address,
           exit,
           logFile: node.logFile,
-        })
-  const answers = () => fetchView(ctx.transport, node.address, 1_000).then(() => true)
+        }))
+  const answers = () =>
+    fetchView(ctx.transport, node.address, 1_000).then(
+      () => true,
+      (error: unknown) => {
+        // It answers, but wants another token: waiting will not change that.
+        if (isKvsError(error) && error.code === 'UNAUTHORIZED') refused = error
+        return false
+      },
+    )
   await waitFor(answers, {timeoutMs: answerTimeoutMs, intervalMs: pollMs, what: `${node.address} to answer`, failure: stopped}).catch((error: unknown) => {
     if (isKvsError(error) && error.code === 'UNAVAILABLE') {
       throw new KvsError('NODE_START_FAILED', `${node.address} did not answer within ${answerTimeoutMs / 1000} s (log: ${node.logFile})`, {

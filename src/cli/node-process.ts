@@ -12,22 +12,27 @@ export const stopGraceMs = 10_000
 
 const exitPollMs = 100
 
-/** Environment a node reads (API.md section 1); detached nodes get all of it as flags instead. */
-const nodeEnvironment = ['SOCKET_ADDRESS', 'VIEW', 'SHARD_COUNT', 'KVS_DATA_DIR', 'KVS_FSYNC']
+/**
+ * Environment a node reads (API.md section 1, and the tokens); detached nodes get all of it
+ * as flags instead, and their tokens in `env` (never as arguments, which any user can list).
+ */
+const nodeEnvironment = ['SOCKET_ADDRESS', 'VIEW', 'SHARD_COUNT', 'KVS_LISTEN', 'KVS_DATA_DIR', 'KVS_FSYNC', 'KVS_TOKEN', 'KVS_CLUSTER_TOKEN', 'KVS_TOKEN_FILE', 'KVS_CLUSTER_TOKEN_FILE']
 
 /**
  * Starts `node <runScript> node start <args>` in its own process group, detached from this
  * one, with stdout and stderr appended to `logFile`. The caller must record the pid.
  * `execArgv` goes to Node itself (the benchmark's --cpu-prof); `env` replaces this
- * process's environment as the base the node's own settings are taken out of.
+ * process's environment as the base the node's own settings are taken out of, and
+ * `settings` (its tokens) are added after.
  */
 export function spawnDetachedNode(
   runScript: string,
   args: readonly string[],
-  options: {cwd: string; logFile: string; execArgv?: readonly string[]; env?: NodeJS.ProcessEnv},
+  options: {cwd: string; logFile: string; execArgv?: readonly string[]; env?: NodeJS.ProcessEnv; settings?: Readonly<Record<string, string>>},
 ): ChildProcess {
   const env = {...(options.env ?? process.env)}
   for (const name of nodeEnvironment) delete env[name]
+  Object.assign(env, options.settings)
   return spawnDetached([...(options.execArgv ?? []), runScript, 'node', 'start', ...args], {cwd: options.cwd, logFile: options.logFile, env})
 }
 

@@ -87,4 +87,10 @@ export interface AdminStatus {
   appliedWrites: number
   nodes: Array<{address: string; state: 'up' | 'down'; shardId: number | null; primary: boolean}>
   reshard: ReshardProgress | null
+  /** Which tokens the node requires; absent from nodes older than tokens (open). */
+  auth?: {client: boolean; cluster: boolean}
+  /** The test-only fault routes exist on the node. */
+  faultInjection?: boolean
+  /** The node's op log failed: it takes no writes. */
+  storageFailed?: boolean
 }

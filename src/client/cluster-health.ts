@@ -7,6 +7,9 @@
  *   member (no fault tolerance left), nodes disagree on the epoch, a node believes a peer
  *   is down that we reached (a partition), or a reshard is under way.
  * - healthy: none of the above.
+ *
+ * Apart from the verdict, `notes` say what is open: routes some node serves without a
+ * token, and nodes running the test-only fault routes.
  */
 import type {AdminStatus, ReshardProgress} from './api-types.js'
 
@@ -29,6 +32,8 @@ export interface ClusterHealth {
   shardCount: number | null
   nodes: NodeHealth[]
   reshard: ReshardProgress | null
+  /** Security notes, one human sentence each: "the cluster is open: ..." (empty when every node requires both tokens). */
+  notes: string[]
 }
 
 /**
@@ -53,6 +58,7 @@ export function assessHealth(
     }
   })
   const up = nodes.filter((n) => n.state === 'up')
+  const notes = securityNotes([...answers.values()].filter((a): a is AdminStatus => a !== null))
   // A coordinator keeps its last reshard's figures after it ended: only one under way degrades.
   const reshard = [...answers.values()].map((a) => a?.reshard).find((r) => r?.phase === 'copying' || r?.phase === 'cutover') ?? null
 
@@ -64,7 +70,7 @@ export function assessHealth(
   if (up.length > 0) {
     for (const [id, live] of liveMembers) if (live === 0) unavailable.push(`shard ${id} has no live member`)
   }
-  if (unavailable.length > 0) return {verdict: 'unavailable', reasons: unavailable, shardCount, nodes, reshard}
+  if (unavailable.length > 0) return {verdict: 'unavailable', reasons: unavailable, shardCount, nodes, reshard, notes}
 
   const degraded: string[] = []
   const down = nodes.length - up.length
@@ -76,6 +82,23 @@ export function assessHealth(
     const unseen = answer?.nodes.filter((peer) => peer.state === 'down' && answers.get(peer.address)) ?? []
     for (const peer of unseen) degraded.push(`${answer?.address} cannot reach ${peer.address}`)
   }
+  for (const answer of answers.values()) if (answer?.storageFailed) degraded.push(`${answer.address} cannot write its op log and takes no writes`)
   if (reshard) degraded.push(`reshard under way (${reshard.phase}, ${reshard.moved}/${reshard.total} keys moved)`)
-  return {verdict: degraded.length > 0 ? 'degraded' : 'healthy', reasons: degraded, shardCount, nodes, reshard}
+  return {verdict: degraded.length > 0 ? 'degraded' : 'healthy', reasons: degraded, shardCount, nodes, reshard, notes}
+}
+
+function securityNotes(answered: readonly AdminStatus[]): string[] {
+  const notes: string[] = []
+  const openOn = (kind: 'client' | 'cluster') => answered.filter((a) => !a.auth?.[kind]).map((a) => a.address)
+  const clientOpen = openOn('client')
+  const clusterOpen = openOn('cluster')
+  if (clientOpen.length > 0) notes.push(`the cluster is open: no client token (KVS_TOKEN) protects ${listed(clientOpen, answered)}`)
+  if (clusterOpen.length > 0) notes.push(`the cluster is open: no cluster token (KVS_CLUSTER_TOKEN) protects node-to-node routes of ${listed(clusterOpen, answered)}`)
+  const faulty = answered.filter((a) => a.faultInjection).map((a) => a.address)
+  if (faulty.length > 0) notes.push(`fault injection (test only) is on at ${faulty.join(', ')}`)
+  return notes
+}
+
+function listed(addresses: readonly string[], answered: readonly AdminStatus[]): string {
+  return addresses.length === answered.length ? 'any node' : addresses.join(', ')
 }

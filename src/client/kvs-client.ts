@@ -11,7 +11,7 @@
  * node, so a slow reshard is never started twice. When every node failed the call rejects
  * with UNAVAILABLE, `data.tried` naming each.
  */
-import {isKvsError, KvsError} from '../errors.js'
+import {isKvsError, KvsError, type ErrorCode} from '../errors.js'
 import type {
   AddMemberResult,
   AdminStatus,
@@ -362,13 +362,12 @@ function expectStatus(answer: NodeAnswer, node: string, status: number): void {
   if (answer.status !== status) throw httpFailure(answer, node, {node, status: answer.status})
 }
 
+/** A 401 is not failed over: every node of a cluster requires the same token. */
 function httpFailure(answer: NodeAnswer, node: string, data: Record<string, unknown>): KvsError {
   const text = errorText(answer)
-  if (answer.status === 400) return new KvsError('BAD_REQUEST', text, data)
-  if (answer.status === 404) return new KvsError('NOT_FOUND', text, data)
-  if (answer.status === 409) return new KvsError('CONFLICT', text, data)
-  if (answer.status === 503) return new KvsError('UNAVAILABLE', text, data)
-  return new KvsError('INTERNAL', `${node} answered ${answer.status}: ${text}`, data)
+  if (answer.status === 401) return new KvsError('UNAUTHORIZED', `${node} needs a valid client token (${text}): set KVS_TOKEN or pass --token`, data)
+  const code = ({400: 'BAD_REQUEST', 404: 'NOT_FOUND', 409: 'CONFLICT', 503: 'UNAVAILABLE'} as Record<number, ErrorCode>)[answer.status]
+  return code ? new KvsError(code, text, data) : new KvsError('INTERNAL', `${node} answered ${answer.status}: ${text}`, data)
 }
 
 /** API.md puts the detail in `error` ("Key does not exist") and, for reshard, in `message`. */

@@ -43,9 +43,19 @@ export interface ClientTransport {
  */
 export const acknowledgeMs = 1_000
 
+export interface HttpTransportOptions {
+  /** The client token (KVS_TOKEN or --token), sent as `Authorization: Bearer` on every request. */
+  token?: string
+}
+
 export class HttpTransport implements ClientTransport {
   // Keep-alive: `kvs status` and `kvs cluster up` call the same nodes several times.
   private readonly agent = new Agent({keepAlive: true, timeout: 2_000})
+  private readonly authorization: string | undefined
+
+  constructor(options: HttpTransportOptions = {}) {
+    this.authorization = options.token === undefined ? undefined : `Bearer ${options.token}`
+  }
 
   /**
    * Every request carries `Expect: 100-continue` and sends its body only once the node has
@@ -60,6 +70,7 @@ export class HttpTransport implements ClientTransport {
       let settled = false
       const headers: Record<string, string | number> = {expect: '100-continue', 'content-length': Buffer.byteLength(body)}
       if (req.body !== undefined) headers['content-type'] = 'application/json'
+      if (this.authorization !== undefined) headers.authorization = this.authorization
       const outgoing = request({host, port, method: req.method, path: req.path, headers, agent: this.agent})
       const finish = (outcome: () => void) => {
         if (settled) return
@@ -109,6 +120,15 @@ export class HttpTransport implements ClientTransport {
   async close(): Promise<void> {
     this.agent.destroy()
   }
+}
+
+/**
+ * The token the CLI sends: `--token`, else KVS_TOKEN; the first of two (a node being
+ * rotated accepts "new,old"). Undefined when neither is set.
+ */
+export function clientToken(flag: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  const token = (flag ?? env.KVS_TOKEN ?? '').split(',')[0].trim()
+  return token === '' ? undefined : token
 }
 
 /** `ip:port`, `[ipv6]:port` or `host:port`. */

@@ -2,6 +2,7 @@
  * The Fastify app of a node, built without listening (tests use inject()). Public routes
  * (API.md), peer routes (/internal) and operator routes (/admin) are separate plugins.
  */
+import type {IncomingMessage} from 'node:http'
 import Fastify, {type FastifyError, type FastifyInstance, type onResponseHookHandler} from 'fastify'
 import {errorAnswer} from './error-answer.js'
 import {faultRoutes, refusePeerTraffic} from './fault-routes.js'
@@ -36,8 +37,9 @@ export function buildApp(services: NodeServices, opts: AppOptions = {}): Fastify
   app.removeContentTypeParser(['application/json', 'text/plain'])
   app.addContentTypeParser(['application/json', 'text/plain'], {parseAs: 'string'}, (_req, body, done) => parseJson(body as string, done))
 
-  app.setErrorHandler((error: FastifyError, request, reply) => {
+  app.setErrorHandler(async (error: FastifyError, request, reply) => {
     const {status, body} = errorAnswer(request.method, error)
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') await discardBody(request.raw, discardLimitBytes)
     const route = `${request.method} ${request.url.split('?')[0]}`
     if (status === 500) services.log.error({err: error, route}, 'unexpected error')
     else if (status >= 500) services.log.warn({err: error.message, code: (error as {code?: string}).code, route}, 'request failed')
@@ -67,13 +69,39 @@ export function buildApp(services: NodeServices, opts: AppOptions = {}): Fastify
   if (services.faults) {
     // Test only: registered on the root so it covers every route, forwarded key requests included.
     app.addHook('onRequest', refusePeerTraffic(services.faults))
-    app.register(faultRoutes, {faults: services.faults, log: services.log, prefix: '/admin'})
+    app.register(faultRoutes, {faults: services.faults, log: services.log, clusterTokens: services.tokens?.cluster ?? null, prefix: '/admin'})
   }
   app.register(healthRoutes, {services})
   app.register(publicRoutes, {services})
   app.register(internalRoutes, {services, prefix: '/internal'})
   app.register(operatorRoutes, {services, prefix: '/admin'})
   return app
+}
+
+/** How much of a refused body is read and dropped before the 413 (see discardBody). */
+const discardLimitBytes = 64 * 1024 * 1024
+
+/**
+ * Reads and drops the rest of a body refused as too large. Fastify answers at once and
+ * closes the connection; a client still sending its body then gets EPIPE and never reads
+ * the 413. Read to its end, the client finishes sending and reads the answer. Bodies that
+ * say (or turn out) to be longer than `limit` are cut off as before.
+ */
+function discardBody(raw: IncomingMessage, limit: number): Promise<void> {
+  if (raw.complete || raw.destroyed || Number(raw.headers['content-length']) > limit) return Promise.resolve()
+  return new Promise((resolve) => {
+    let seen = 0
+    const done = () => {
+      raw.off('data', count).off('end', done).off('error', done).off('close', done)
+      resolve()
+    }
+    const count = (chunk: Buffer) => {
+      seen += chunk.length
+      if (seen > limit) done()
+    }
+    raw.on('data', count).once('end', done).once('error', done).once('close', done)
+    raw.resume()
+  })
 }
 
 function parseJson(body: string, done: (err: Error | null, body?: unknown) => void): void {

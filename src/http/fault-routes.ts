@@ -7,11 +7,18 @@
  * POST   /admin/faults   {"refusePeers": ["host:port", ...]}, {"isolate": true} and/or
  *                        {"slowCalls": {"path": "/internal/...", "ms": N}}: replaces them
  * DELETE /admin/faults   heals: every peer is accepted again
+ *
+ * The routes need the cluster token when one is set, and answer only callers on this
+ * machine (a loopback source address): a node with faults on also refuses to start on an
+ * address other machines can reach (node/options.ts).
  */
 import type {FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest} from 'fastify'
 import {canonicalNodeName} from '../placement/node-name.js'
 import {hopHeader} from '../replication/key-service.js'
 import {fromHeader, type FaultState, type PeerFaults} from '../transport/fault-injection.js'
+import type {TokenSet} from '../auth/tokens.js'
+import {isLoopbackSource} from './loopback-source.js'
+import {requireClusterToken} from './auth-hooks.js'
 import {faultsBody, faultsResponse} from './schemas.js'
 
 /**
@@ -33,7 +40,15 @@ export function refusePeerTraffic(faults: PeerFaults) {
   }
 }
 
-export async function faultRoutes(app: FastifyInstance, {faults, log}: {faults: PeerFaults; log: FastifyBaseLogger}): Promise<void> {
+export async function faultRoutes(
+  app: FastifyInstance,
+  {faults, log, clusterTokens}: {faults: PeerFaults; log: FastifyBaseLogger; clusterTokens: TokenSet | null},
+): Promise<void> {
+  app.addHook('onRequest', async (request, reply) => {
+    if (isLoopbackSource(request.socket.remoteAddress)) return
+    return reply.code(403).send({message: 'Forbidden', error: 'Fault injection answers callers on this machine only'})
+  })
+  app.addHook('onRequest', requireClusterToken(clusterTokens))
   const answer = (message: string) => ({message, ...faults.state, refusedCalls: faults.refusedCalls})
 
   app.get('/faults', {schema: {response: faultsResponse}}, async () => answer('Faults in force'))

@@ -6,6 +6,7 @@
 import type {FastifyInstance} from 'fastify'
 import {shardOfNode} from '../membership/cluster-config.js'
 import type {NodeMetrics} from '../metrics/node-metrics.js'
+import {requireClientToken} from './auth-hooks.js'
 import {livezResponse, metricsResponse, notReadyReasons, readyzResponse} from './schemas.js'
 import type {NodeServices} from './services.js'
 
@@ -13,6 +14,8 @@ export type NotReadyReason = (typeof notReadyReasons)[number]
 
 /** What readiness is decided from; every field is read from the node when /readyz is asked. */
 export interface ReadinessFacts {
+  /** The op log could not be written (ENOSPC, EIO): the node stopped taking writes (fail-stop). */
+  storageFailed: boolean
   /** SIGTERM received: the node finishes its work and stops. */
   draining: boolean
   /** The replica has been rebuilt from the data directory (snapshot and op log). */
@@ -25,6 +28,7 @@ export interface ReadinessFacts {
 
 /** The first reason the node cannot serve, or null when it can. Pure. */
 export function notReadyReason(f: ReadinessFacts): NotReadyReason | null {
+  if (f.storageFailed) return 'storage failed'
   if (f.draining) return 'draining'
   if (!f.recovered) return 'recovering'
   if (!f.inConfiguration) return 'not in configuration'
@@ -33,6 +37,7 @@ export function notReadyReason(f: ReadinessFacts): NotReadyReason | null {
 }
 
 const explanation: Record<NotReadyReason, string> = {
+  'storage failed': 'The node could not write its op log (disk full or failing): it takes no writes until an operator fixes the disk and restarts it',
   draining: 'The node received SIGTERM: it finishes requests in flight, flushes its op log and exits',
   recovering: 'The node is rebuilding its replica from its data directory',
   'not in configuration': 'The node is not in the cluster configuration yet (a newcomer waits to be added to the view)',
@@ -48,6 +53,7 @@ export async function healthRoutes(app: FastifyInstance, {services}: {services: 
     const config = membership.config
     const self = membership.self
     const reason = notReadyReason({
+      storageFailed: health.storageFailure !== null,
       draining: health.draining,
       recovered: health.recovered,
       inConfiguration: config !== null && config.nodes.includes(self),
@@ -60,7 +66,7 @@ export async function healthRoutes(app: FastifyInstance, {services}: {services: 
 
   const metrics: NodeMetrics | null | undefined = services.metrics
   if (metrics) {
-    app.get('/metrics', {schema: {response: metricsResponse}}, async (_request, reply) => {
+    app.get('/metrics', {schema: {response: metricsResponse}, onRequest: requireClientToken(services.tokens?.client ?? null)}, async (_request, reply) => {
       const text = await metrics.text()
       return reply.type(metrics.contentType).send(text)
     })

@@ -8,6 +8,7 @@ import {parseMetadata} from '../clock/causal-metadata.js'
 import type {ForwardedRequest} from '../replication/key-service.js'
 import type {Op} from '../replication/op.js'
 import type {ChangesRequest, SnapshotRequest} from '../replication/reshard-source.js'
+import {requireClusterToken} from './auth-hooks.js'
 import {errorAnswer} from './error-answer.js'
 import {
   clusterConfig,
@@ -25,6 +26,7 @@ import type {NodeServices} from './services.js'
 export async function internalRoutes(app: FastifyInstance, {services}: {services: NodeServices}): Promise<void> {
   const {membership, replicator} = services
   const ok = {ok: true}
+  app.addHook('onRequest', requireClusterToken(services.tokens?.cluster ?? null))
 
   app.post<{Body: PeerSummary}>('/heartbeat', {schema: {body: peerSummary, response: {200: peerSummary}}}, async (request) =>
     membership.receiveHeartbeat(request.body),

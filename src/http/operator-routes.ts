@@ -2,12 +2,14 @@
 import type {FastifyInstance} from 'fastify'
 import {readdirSync} from 'node:fs'
 import {shardOfNode} from '../membership/cluster-config.js'
+import {requireClientToken} from './auth-hooks.js'
 import {reshardAbortResponse} from './reshard-schemas.js'
 import {statusQuery, statusResponse} from './schemas.js'
 import type {NodeServices} from './services.js'
 
 export async function operatorRoutes(app: FastifyInstance, {services}: {services: NodeServices}): Promise<void> {
   const {membership, replicator} = services
+  app.addHook('onRequest', requireClientToken(services.tokens?.client ?? null))
 
   app.get<{Querystring: {gc?: 'true' | 'false'}}>('/status', {schema: {querystring: statusQuery, response: statusResponse}}, async (request) => {
     const config = membership.config
@@ -38,6 +40,10 @@ export async function operatorRoutes(app: FastifyInstance, {services}: {services
       reshard: services.reshard.progress,
       reshardCopy: replicator.reshard.status,
       catchUp: replicator.fetched,
+      // Whether tokens are required, never the tokens; and whether the test-only fault routes exist.
+      auth: {client: Boolean(services.tokens?.client), cluster: Boolean(services.tokens?.cluster)},
+      faultInjection: Boolean(services.faults),
+      storageFailed: services.health.storageFailure !== null,
       process: await processStatus(app, services, request.query.gc === 'true'),
     }
   })

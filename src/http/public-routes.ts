@@ -9,6 +9,7 @@ import {hasShard, membersOf, shardIds, shardOfNode, withMember, withNode, withou
 import {parseNodeName} from '../placement/node-name.js'
 import {isFeasibleShardCount} from '../placement/placement.js'
 import {hopHeader, type KeyMethod} from '../replication/key-service.js'
+import {requireClientToken} from './auth-hooks.js'
 import {
   keyBody,
   keyParams,
@@ -30,6 +31,7 @@ interface KeyRoute {
 
 export async function publicRoutes(app: FastifyInstance, {services}: {services: NodeServices}): Promise<void> {
   const {membership, keys} = services
+  app.addHook('onRequest', requireClientToken(services.tokens?.client ?? null))
 
   // ---- view --------------------------------------------------------------------------
 
@@ -171,7 +173,7 @@ export async function publicRoutes(app: FastifyInstance, {services}: {services: 
           }
         }
       }
-      return reply.code(503).send({error: 'Unable to satisfy request', message: 'Error in GET'})
+      return reply.code(503).send({error: 'Unable to satisfy request', message: 'Error in GET', code: 'UNAVAILABLE'})
     },
   )
 

@@ -28,6 +28,8 @@ const errorBody = {
   properties: {
     message: {type: 'string'},
     error: {type: 'string'},
+    /** On 5xx: the stable error code (src/errors.ts); the details are in the node's log. */
+    code: {type: 'string'},
     doesExist: {type: 'boolean'},
     'causal-metadata': metadataAnswer,
     'shard-id': {type: 'integer'},
@@ -260,6 +262,12 @@ export const statusResponse = {
         },
       },
       catchUp: {type: 'object', properties: {ops: {type: 'integer'}, transfers: {type: 'integer'}}},
+      /** Which tokens this node requires (API.md section 10.1); false: open. */
+      auth: {type: 'object', properties: {client: {type: 'boolean'}, cluster: {type: 'boolean'}}},
+      /** The test-only /admin/faults routes exist on this node. */
+      faultInjection: {type: 'boolean'},
+      /** The op log failed: the node takes no writes (GET /readyz says why). */
+      storageFailed: {type: 'boolean'},
       reshard: {
         type: ['object', 'null'],
         properties: {
@@ -309,7 +317,7 @@ export const faultsBody = {
   },
 } as const
 
-const errorAnswer = {type: 'object', properties: {message: {type: 'string'}, error: {type: 'string'}}} as const
+const errorAnswer = {type: 'object', properties: {message: {type: 'string'}, error: {type: 'string'}, code: {type: 'string'}}} as const
 
 export const faultsResponse = {
   200: {
@@ -327,7 +335,7 @@ export const faultsResponse = {
 } as const
 
 /** Why GET /readyz answers 503 (health-routes.ts), in the order they are checked. */
-export const notReadyReasons = ['draining', 'recovering', 'not in configuration', 'catching up'] as const
+export const notReadyReasons = ['storage failed', 'draining', 'recovering', 'not in configuration', 'catching up'] as const
 
 /** GET /livez: the process serves requests. */
 export const livezResponse = {
@@ -356,5 +364,7 @@ export const readyzResponse = {
 /** GET /metrics: Prometheus text exposition format 0.0.4, not JSON. */
 export const metricsResponse = {
   200: {type: 'string', description: 'Prometheus text format (text/plain; version=0.0.4)'},
+  /** 401 without the client token, when one is set. */
+  '4xx': errorAnswer,
   '5xx': errorAnswer,
 } as const

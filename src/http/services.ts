@@ -7,6 +7,7 @@ import type {KeyService} from '../replication/key-service.js'
 import type {Replicator} from '../replication/replicator.js'
 import type {PeerFaults} from '../transport/fault-injection.js'
 import type {Transport} from '../transport/transport.js'
+import type {NodeTokens} from './auth-hooks.js'
 
 export interface NodeServices {
   readonly membership: Membership
@@ -28,6 +29,8 @@ export interface NodeServices {
   prepareJoin(address: string, shard: number): Promise<void>
   /** Runs reshards coordinated by this node, and aborts them. */
   readonly reshard: Pick<ReshardCoordinator, 'run' | 'abort' | 'progress'>
+  /** The tokens routes require (API.md section 10.1); absent: every route is open. */
+  readonly tokens?: NodeTokens
 }
 
 /** Where the node is in its life, beyond what membership and replication say. */
@@ -36,4 +39,6 @@ export interface NodeHealth {
   readonly recovered: boolean
   /** True from SIGTERM on, while the node finishes its work before it exits. */
   readonly draining: boolean
+  /** Why the op log stopped (ENOSPC, EIO): the node then takes no writes and is not ready. Null while it works. */
+  readonly storageFailure: Error | null
 }

@@ -6,6 +6,7 @@ import type {FastifyInstance} from 'fastify'
 import type {Logger} from 'pino'
 import {KvsError} from '../errors.js'
 import {buildApp} from '../http/app.js'
+import {openTokens} from '../http/auth-hooks.js'
 import {notReadyReason} from '../http/health-routes.js'
 import {initialConfig, membersOf, type ClusterConfig} from '../membership/cluster-config.js'
 import {Membership} from '../membership/membership.js'
@@ -18,7 +19,7 @@ import {Replicator} from '../replication/replicator.js'
 import type {MetaStore} from '../storage/types.js'
 import {FaultyTransport, PeerFaults} from '../transport/fault-injection.js'
 import type {Transport} from '../transport/transport.js'
-import {defaultReshardTimeoutSeconds, type DrainOptions, type NodeOptions} from './options.js'
+import {defaultReshardTimeoutSeconds, isLoopbackAddress, type DrainOptions, type NodeOptions} from './options.js'
 
 /** Longest a newcomer may take to copy a shard before add-member goes on without its copy. */
 const joinCopyTimeoutMs = 120_000
@@ -69,7 +70,7 @@ export interface NodeExtras {
  * `faultInjection`, every peer call goes through a FaultyTransport and /admin/faults exists.
  */
 export async function buildNode(
-  options: Pick<NodeOptions, 'address' | 'view' | 'shardCount'> & Partial<Pick<NodeOptions, 'faultInjection' | 'reshardTimeoutSeconds'>>,
+  options: Pick<NodeOptions, 'address' | 'view' | 'shardCount'> & Partial<Pick<NodeOptions, 'listen' | 'faultInjection' | 'reshardTimeoutSeconds' | 'tokens'>>,
   storage: NodeStorage,
   peerTransport: Transport,
   logger: Logger,
@@ -80,6 +81,12 @@ export async function buildNode(
   const faults = options.faultInjection ? new PeerFaults(options.address) : null
   const transport = faults ? new FaultyTransport(peerTransport, faults) : peerTransport
   if (faults) log.warn('fault injection is on: POST /admin/faults can cut this node off from its peers (test only)')
+  const tokens = options.tokens ?? openTokens
+  const bound = options.listen ?? options.address
+  if ((!tokens.client || !tokens.cluster) && !isLoopbackAddress(bound)) {
+    const open = [!tokens.cluster && 'node-to-node routes (set KVS_CLUSTER_TOKEN)', !tokens.client && 'client and admin routes (set KVS_TOKEN)'].filter(Boolean)
+    log.warn(`no token protects this node's ${open.join(' nor its ')}: anyone who can reach ${bound} can use them`)
+  }
   const saved = await storage.meta.read()
   if (saved && saved.address !== options.address) {
     throw new KvsError('USAGE', `this data directory belongs to node ${saved.address}, not ${options.address}`)
@@ -88,7 +95,13 @@ export async function buildNode(
   if (!saved?.config && initial) await storage.meta.write({address: options.address, config: initial})
 
   let replicator: Replicator | undefined
-  const health = {recovered: false, draining: false}
+  const health = {
+    recovered: false,
+    draining: false,
+    get storageFailure() {
+      return storage.log.failure
+    },
+  }
   const membership = new Membership({
     self: options.address,
     transport: new HeartbeatWatch(transport, metrics),
@@ -116,6 +129,7 @@ export async function buildNode(
   })
   const ready = () =>
     notReadyReason({
+      storageFailed: health.storageFailure !== null,
       draining: health.draining,
       recovered: health.recovered,
       inConfiguration: membership.config?.nodes.includes(options.address) ?? false,
@@ -162,7 +176,7 @@ export async function buildNode(
       log.warn({address, shard, err: String(error)}, 'the newcomer could not copy the shard ahead; it copies on joining')
     }
   }
-  const app = buildApp({membership, replicator: local, keys, transport, faults, log, health, metrics, reshard, prepareJoin})
+  const app = buildApp({membership, replicator: local, keys, transport, faults, log, health, metrics, reshard, prepareJoin, tokens})
 
   let closing: Promise<void> | undefined
   const drain = ({delayMs, timeoutMs}: DrainOptions): Promise<void> =>

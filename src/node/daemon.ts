@@ -4,6 +4,7 @@
  * requests, flush the log).
  */
 import {pino, type Logger} from 'pino'
+import {clusterTokenHeader, peerHeaders} from '../auth/tokens.js'
 import {KvsError} from '../errors.js'
 import type {Op} from '../replication/op.js'
 import type {SnapshotHeader, SnapshotRecord} from '../replication/replica-store.js'
@@ -28,7 +29,8 @@ export async function startNode(options: NodeOptions, logger: Logger = defaultLo
   })
   let node: NodeParts
   try {
-    node = await buildNode(options, storage, new UndiciTransport(), logger, {metrics})
+    // Every peer call carries the tokens (auth/tokens.ts, peerHeaders), whatever route it calls.
+    node = await buildNode(options, storage, new UndiciTransport({headers: peerHeaders(options.tokens)}), logger, {metrics})
   } catch (error) {
     await storage.close()
     throw error
@@ -49,12 +51,23 @@ export async function startNode(options: NodeOptions, logger: Logger = defaultLo
   return node
 }
 
+/** EX_SOFTWARE of sysexits.h: an internal error, told apart from a drain that did not finish (1). */
+export const exitOnUnhandledRejection = 70
+
 function defaultLogger(): Logger {
-  return pino({level: process.env.KVS_LOG_LEVEL ?? 'info'})
+  // Nothing logs request headers today; should a request or its headers ever be logged, the tokens are not.
+  const redact = ['headers.authorization', `headers["${clusterTokenHeader}"]`, '*.headers.authorization', `*.headers["${clusterTokenHeader}"]`]
+  return pino({level: process.env.KVS_LOG_LEVEL ?? 'info', redact})
 }
 
 /** Runs a node in the foreground until SIGTERM or SIGINT, then drains it (NodeParts.drain). */
 export async function runNode(options: NodeOptions, logger: Logger = defaultLogger()): Promise<void> {
+  // A promise nobody awaited failed: some part of the node is in a state nothing handles.
+  // Stopping is safer than serving half-alive; the op log holds every acknowledged write.
+  process.on('unhandledRejection', (reason) => {
+    logger.fatal({err: reason}, 'unhandled promise rejection: stopping the node')
+    process.exit(exitOnUnhandledRejection)
+  })
   const node = await startNode(options, logger)
   await new Promise<void>((resolve) => {
     let stopping = false

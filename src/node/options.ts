@@ -1,9 +1,13 @@
 /**
  * A node's settings: flags first, then environment (API.md section 1), then defaults.
  */
+import {readFileSync} from 'node:fs'
 import path from 'node:path'
+import {TokenSet} from '../auth/tokens.js'
+import {isLoopbackHost} from '../cli/loopback.js'
 import {kvsPaths} from '../cli/paths.js'
 import {KvsError} from '../errors.js'
+import type {NodeTokens} from '../http/auth-hooks.js'
 import {nameToFileName, parseNodeName} from '../placement/node-name.js'
 import {sortAddresses} from '../placement/placement.js'
 import type {FsyncPolicy} from '../storage/types.js'
@@ -25,6 +29,8 @@ export interface NodeOptions {
   reshardTimeoutSeconds: number
   /** What SIGTERM does (README, Configuration): environment only, orchestrators set it. */
   drain: DrainOptions
+  /** The client and cluster tokens (API.md section 10.1); null: that kind of route is open. */
+  tokens: NodeTokens
 }
 
 /** SIGTERM: /readyz turns 503 at once; requests are still served for `delayMs` (time for load balancers to notice), then the server closes and waits for requests in flight up to `timeoutMs` before it cuts them. */
@@ -45,6 +51,8 @@ export interface NodeFlags {
   fsync?: string
   faultInjection?: boolean
   reshardTimeout?: number
+  tokenFile?: string
+  clusterTokenFile?: string
 }
 
 /** Ten minutes: about a minute per 5 million keys on a small machine, with room to spare. */
@@ -87,6 +95,10 @@ export function resolveNodeOptions(flags: NodeFlags, env: NodeJS.ProcessEnv): No
     throw new KvsError('USAGE', `KVS_FAULT_INJECTION must be 1 (on) or 0 (off), got "${faultText}"`)
   }
   const faultInjection = flags.faultInjection || faultText.trim() === '1'
+  const exposed = [address, listen].find((a) => a !== undefined && !isLoopbackAddress(a))
+  if (faultInjection && exposed !== undefined) {
+    throw new KvsError('USAGE', `fault injection is for tests on loopback addresses only, and ${exposed} is not one`)
+  }
 
   const timeoutText = flags.reshardTimeout ?? env.KVS_RESHARD_TIMEOUT
   let reshardTimeoutSeconds = defaultReshardTimeoutSeconds
@@ -102,8 +114,9 @@ export function resolveNodeOptions(flags: NodeFlags, env: NodeJS.ProcessEnv): No
     timeoutMs: milliseconds(env, 'KVS_DRAIN_TIMEOUT_MS', defaultDrain.timeoutMs),
   }
 
+  const tokens = resolveTokens(flags, env)
   const dataDir = flags.dataDir ?? env.KVS_DATA_DIR ?? defaultDataDir(address, env)
-  return {address, ...(listen === undefined ? {} : {listen}), view, shardCount, dataDir: path.resolve(dataDir), fsync, faultInjection, reshardTimeoutSeconds, drain}
+  return {address, ...(listen === undefined ? {} : {listen}), view, shardCount, dataDir: path.resolve(dataDir), fsync, faultInjection, reshardTimeoutSeconds, drain, tokens}
 }
 
 /** `text` in its one spelling (node-name.ts); USAGE naming `what` and the reason otherwise. */
@@ -111,6 +124,38 @@ function nodeName(text: string, what: string): string {
   const parsed = parseNodeName(text)
   if (!parsed.ok) throw new KvsError('USAGE', `${what} "${text}" is not a host:port name: ${parsed.reason}`, {address: text})
   return parsed.value.name
+}
+
+/** The node's tokens: each from its file when one is named, else from its variable (README, Security). */
+export function resolveTokens(flags: Pick<NodeFlags, 'tokenFile' | 'clusterTokenFile'>, env: NodeJS.ProcessEnv): NodeTokens {
+  const tokens = {
+    client: readTokens('--token-file', flags.tokenFile ?? env.KVS_TOKEN_FILE, 'KVS_TOKEN', env.KVS_TOKEN),
+    cluster: readTokens('--cluster-token-file', flags.clusterTokenFile ?? env.KVS_CLUSTER_TOKEN_FILE, 'KVS_CLUSTER_TOKEN', env.KVS_CLUSTER_TOKEN),
+  }
+  if (tokens.client && tokens.cluster && tokens.client.overlaps(tokens.cluster)) {
+    throw new KvsError('USAGE', 'KVS_TOKEN and KVS_CLUSTER_TOKEN must differ: the client token must never open node-to-node routes')
+  }
+  return tokens
+}
+
+/** A token setting from its file when one is named (the flag, else the *_FILE variable), else from the variable itself. */
+function readTokens(fileFlag: string, file: string | undefined, variable: string, value: string | undefined): TokenSet | null {
+  if (file === undefined || file.trim() === '') return TokenSet.parse(value, variable)
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (error) {
+    throw new KvsError('USAGE', `cannot read ${fileFlag} ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`)
+  }
+  const tokens = TokenSet.parse(text, `${fileFlag} ${file}`)
+  if (!tokens) throw new KvsError('USAGE', `${fileFlag} ${file} holds no token`)
+  return tokens
+}
+
+/** Whether `address` (host:port) is reachable from this machine only: 127.0.0.0/8, localhost or [::1]. */
+export function isLoopbackAddress(address: string): boolean {
+  const host = address.slice(0, address.lastIndexOf(':'))
+  return host === 'localhost' || host === '[::1]' || isLoopbackHost(host)
 }
 
 function milliseconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

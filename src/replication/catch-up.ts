@@ -20,7 +20,7 @@ export const transferBatch = 5_000
 /** What catch-up needs of the replica it fills (implemented by the Replicator). */
 export interface CatchUpHost {
   readonly self: string
-  /** The replica in force; null when this node holds no shard. */
+  /** The replica in force; null when this node holds no shard, or can log nothing more (fail-stop). */
   current(): ShardState | null
   /**
    * Delivers a peer's ops into the replica in force in causal order, at once: how many it

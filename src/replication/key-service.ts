@@ -247,5 +247,5 @@ function missing(method: 'GET' | 'DELETE', meta: CausalMetadata, shard: number):
 }
 
 function unavailable(method: KeyMethod): KeyAnswer {
-  return {status: 503, body: {error: 'Unable to satisfy request', message: `Error in ${method}`}}
+  return {status: 503, body: {error: 'Unable to satisfy request', message: `Error in ${method}`, code: 'UNAVAILABLE'}}
 }

@@ -15,6 +15,8 @@ import type {ShardState} from './shard-state.js'
 export interface ReplicaLog {
   /** Resolves once `op` is durable; appends resolve in the order they were made. */
   append(op: Op): Promise<number>
+  /** Set once the log could not be written (ENOSPC, EIO): every later append fails. */
+  readonly failure: Error | null
 }
 
 export class Replica {
@@ -49,6 +51,16 @@ export class Replica {
   /** Resolves once every op applied so far is logged. */
   get logged(): Promise<unknown> {
     return this.lastAppend
+  }
+
+  get logFailure(): Error | null {
+    return this.log.failure
+  }
+
+  /** Fail-stop: once the op log failed, nothing more is applied (it could not be logged). */
+  requireWorkingLog(): void {
+    const failure = this.log.failure
+    if (failure) throw failure
   }
 
   /** Puts `state` in force; ops pending for the previous one are dropped, waiters re-check. */

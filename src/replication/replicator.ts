@@ -104,7 +104,7 @@ export class Replicator implements ReplicaAccess, CatchUpHost {
   }
 
   get ready(): boolean {
-    return this.recovered && (this.replica.current === null || this.synced)
+    return this.recovered && (this.replica.current === null || this.synced) && this.replica.logFailure === null
   }
 
   summary(): {shard: number | null; layoutEpoch: number; applied: number; clock: VectorClock; ready: boolean} {
@@ -199,6 +199,7 @@ export class Replicator implements ReplicaAccess, CatchUpHost {
   async receive(ops: readonly Op[], from: string): Promise<void> {
     const s = this.replica.current
     if (!s) throw new KvsError('CONFLICT', 'This node holds no shard')
+    this.replica.requireWorkingLog()
     for (const op of ops) {
       if (op.shard !== s.shard || op.epoch !== s.epoch) throw new KvsError('CONFLICT', 'Op is for another shard or epoch')
     }
@@ -227,10 +228,12 @@ export class Replicator implements ReplicaAccess, CatchUpHost {
   // ---- what catch-up needs of this replica (CatchUpHost) -------------------------------
 
   current(): ShardState | null {
-    return this.replica.current
+    // A node whose log failed fetches nothing more: it could not log it (fail-stop).
+    return this.replica.logFailure ? null : this.replica.current
   }
 
   deliverOps(ops: readonly Op[]): {applied: number; logged: Promise<unknown>} {
+    this.replica.requireWorkingLog()
     return this.replica.deliver(ops)
   }
 

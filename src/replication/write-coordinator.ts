@@ -80,6 +80,7 @@ export class WriteCoordinator {
     const existed = current !== undefined && current.value !== null
     const base = meta ?? noHistory(s.epoch)
     if (value === null && !existed) return {existed, meta: current ? mergeMetadata(base, s.metadataOf(current)) : base}
+    replica.requireWorkingLog()
     gate.enter()
     try {
       const seq = (s.clock[self] ?? 0) + 1

@@ -4,10 +4,10 @@
  * the directory: a reader sees the old or the new document, never half of one, and an
  * installed configuration survives an OS crash, not only a process crash.
  */
-import {open, readFile, rename} from 'node:fs/promises'
+import {readFile, rename} from 'node:fs/promises'
 import {basename, dirname, join} from 'node:path'
 import {Low, type Adapter} from 'lowdb'
-import {syncDir} from './durable-fs.js'
+import {openPrivate, syncDir} from './durable-fs.js'
 import type {MetaStore} from './types.js'
 
 class DurableJsonFile<Data> implements Adapter<Data> {
@@ -34,7 +34,7 @@ class DurableJsonFile<Data> implements Adapter<Data> {
   async #replace(text: string): Promise<void> {
     const dir = dirname(this.path)
     const temp = join(dir, `.${basename(this.path)}.tmp`)
-    const fh = await open(temp, 'w')
+    const fh = await openPrivate(temp, 'w')
     try {
       await fh.writeFile(text, 'utf8')
       await fh.sync()

@@ -4,10 +4,10 @@
  * record, then a trailer frame of fixed size {kvsSnapshotEnd: 1, coversIndex, records}
  * padded with spaces. A file without a valid header and trailer is incomplete and never read.
  */
-import {mkdir, open, readdir, rename, rm, type FileHandle} from 'node:fs/promises'
+import {open, readdir, rename, rm, type FileHandle} from 'node:fs/promises'
 import {join} from 'node:path'
 import {KvsError} from '../errors.js'
-import {readAll, syncDir, writeAll} from './durable-fs.js'
+import {makePrivateDir, openPrivate, readAll, syncDir, writeAll} from './durable-fs.js'
 import {FrameReader} from './frame-reader.js'
 import {FRAME_HEADER_BYTES, FrameBuffer, parseRecord, readFrame} from './record-frame.js'
 import type {Snapshots, StorageLog} from './types.js'
@@ -71,7 +71,7 @@ export class FileSnapshots<Header, Rec> implements Snapshots<Header, Rec> {
    * next write().
    */
   static async readNewest<Header, Rec>(dir: string, log: StorageLog = console): Promise<RecoveredSnapshot<Header, Rec> | null> {
-    await mkdir(dir, {recursive: true})
+    await makePrivateDir(dir)
     const names = await readdir(dir)
     for (const name of names.filter((n) => n.endsWith(TEMP_SUFFIX))) {
       await rm(join(dir, name), {force: true})
@@ -127,7 +127,7 @@ export class FileSnapshots<Header, Rec> implements Snapshots<Header, Rec> {
     }
     const name = snapshotName(coversIndex)
     const temp = join(this.#dir, name + TEMP_SUFFIX)
-    const fh = await open(temp, 'w')
+    const fh = await openPrivate(temp, 'w')
     try {
       await writeSnapshot(fh, {kvsSnapshot: 1, coversIndex, header}, records)
       await fh.close()

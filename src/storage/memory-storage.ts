@@ -43,6 +43,7 @@ export class MemoryStorage<Header, Rec, Entry, Meta> {
       get lastIndex() {
         return store.next - 1
       },
+      failure: null,
       get logBytes() {
         return store.entryBytes
       },

@@ -7,10 +7,10 @@
  * Writes are group commits: the appends made while a batch is being written (and fsynced,
  * under 'always') wait in memory and go to disk together, as one buffer in one write.
  */
-import {mkdir, open, readdir, rm, type FileHandle} from 'node:fs/promises'
+import {open, readdir, rm, type FileHandle} from 'node:fs/promises'
 import {join} from 'node:path'
 import {KvsError} from '../errors.js'
-import {syncDir, writeAllSync} from './durable-fs.js'
+import {makePrivateDir, nodeLogFiles, syncDir, type LogFiles} from './durable-fs.js'
 import {FrameBuffer, type FrameStop} from './record-frame.js'
 import {describe, findFrameAfter, readEntries, scanSegment, SEGMENT_NAME, segmentName, type RecoveredSegment, type Segment} from './segment-files.js'
 import type {FsyncPolicy, OpLog, OpLogObserver, StorageLog} from './types.js'
@@ -29,6 +29,8 @@ export interface FileOpLogOptions {
   /** coversIndex of the snapshot recovery starts from (0 for none): entries up to it are not replayed. */
   after?: number
   observer?: OpLogObserver
+  /** Test seam: the writer's file operations (default: the real ones). */
+  files?: LogFiles
 }
 
 /** Counters for tests and benchmarks: every write and fsync of a segment file. */
@@ -69,6 +71,7 @@ export class FileOpLog<Entry> implements OpLog<Entry> {
   #dirty = false
   #syncDue = false
   #failure: KvsError | null = null
+  readonly #files: LogFiles
   #closing: Promise<void> | null = null
   readonly #timer: NodeJS.Timeout | null
   readonly #stats: OpLogStats = {writes: 0, fsyncs: 0}
@@ -84,6 +87,7 @@ export class FileOpLog<Entry> implements OpLog<Entry> {
     this.#lastIndex = lastIndex
     this.#covered = covered
     this.#observer = opts.observer ?? null
+    this.#files = opts.files ?? nodeLogFiles
     this.#timer = opts.fsync === 'interval' ? setInterval(() => this.#syncSoon(), INTERVAL_SYNC_MS).unref() : null
   }
 
@@ -108,7 +112,7 @@ export class FileOpLog<Entry> implements OpLog<Entry> {
     const {dir} = opts
     const after = opts.after ?? 0
     const logger = opts.log ?? console
-    await mkdir(dir, {recursive: true})
+    await makePrivateDir(dir)
     const names = (await readdir(dir)).filter((name) => SEGMENT_NAME.test(name)).sort()
     const firsts = names.map((name) => Number(name.slice(0, 20)))
 
@@ -194,6 +198,11 @@ export class FileOpLog<Entry> implements OpLog<Entry> {
     // The last segment is kept even when a snapshot covers it all (so the log always shows its last index).
     const last = this.#segments.at(-1)
     return last && this.#lastIndex <= this.#covered ? total - last.bytes : total
+  }
+
+  /** See OpLog.failure. */
+  get failure(): KvsError | null {
+    return this.#failure
   }
 
   get stats(): Readonly<OpLogStats> {
@@ -323,7 +332,7 @@ export class FileOpLog<Entry> implements OpLog<Entry> {
     const full = current !== undefined && current.bytes > 0 && (fresh || current.bytes + frames.length > this.#segmentBytes)
     if (!this.#active || !current || full) await this.#roll(first)
     const segment = this.#segments.at(-1) as Segment
-    writeAllSync(this.#active as FileHandle, frames, segment.bytes)
+    this.#files.write(this.#active as FileHandle, frames, segment.bytes)
     segment.bytes += frames.length
     this.#stats.writes++
     this.#dirty = true
@@ -342,7 +351,7 @@ export class FileOpLog<Entry> implements OpLog<Entry> {
       }
     }
     const name = segmentName(first)
-    this.#active = await open(join(this.#dir, name), 'wx')
+    this.#active = await this.#files.create(join(this.#dir, name))
     this.#segments.push({first, name, bytes: 0})
     await syncDir(this.#dir)
     // Deleting covered segments is housekeeping: a failure must not fail the appends.
@@ -352,7 +361,7 @@ export class FileOpLog<Entry> implements OpLog<Entry> {
   async #sync(fh: FileHandle): Promise<void> {
     this.#dirty = false
     const started = this.#observer ? performance.now() : 0
-    await fh.sync()
+    await this.#files.sync(fh)
     this.#stats.fsyncs++
     this.#observer?.synced((performance.now() - started) / 1000)
   }
@@ -365,7 +374,9 @@ export class FileOpLog<Entry> implements OpLog<Entry> {
 
   #fail(error: unknown, writing: Waiter[]): void {
     const message = error instanceof Error ? error.message : String(error)
-    this.#failure = new KvsError('INTERNAL', `op log write in ${this.#dir} failed: ${message}`)
+    const errno = (error as NodeJS.ErrnoException).code
+    this.#failure = new KvsError('STORAGE_FAILED', `op log write in ${this.#dir} failed: ${message}`, {errno: errno ?? null})
+    this.#logger.warn(`${this.#failure.message}: the log takes no more appends (fail-stop)`)
     if (this.#timer) clearInterval(this.#timer)
     for (const w of [...writing, ...this.#waiters]) w.reject(this.#failure)
     this.#waiters = []

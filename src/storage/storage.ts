@@ -2,9 +2,9 @@
  * Opens a node's data directory: <dir>/LOCK, <dir>/log/*.seg, <dir>/snapshots/*.snap and
  * <dir>/meta.json. The one entry point of this module.
  */
-import {mkdir} from 'node:fs/promises'
 import {join} from 'node:path'
 import {DirLock} from './dir-lock.js'
+import {makePrivateDir} from './durable-fs.js'
 import {FileMetaStore} from './file-meta-store.js'
 import {FileSnapshots} from './file-snapshots.js'
 import {FileOpLog} from './op-log.js'
@@ -19,13 +19,13 @@ import type {Storage, StorageOptions} from './types.js'
  */
 export async function openStorage<Header, Rec, Entry, Meta>(opts: StorageOptions): Promise<Storage<Header, Rec, Entry, Meta>> {
   const log = opts.log ?? console
-  await mkdir(opts.dir, {recursive: true})
+  await makePrivateDir(opts.dir)
   const lock = await DirLock.acquire(opts.dir, log)
   try {
     const snapshotDir = join(opts.dir, 'snapshots')
     const snapshot = await FileSnapshots.readNewest<Header, Rec>(snapshotDir, log)
     const after = snapshot?.coversIndex ?? 0
-    const opened = await FileOpLog.open<Entry>({dir: join(opts.dir, 'log'), fsync: opts.fsync, segmentBytes: opts.segmentBytes, log, after, observer: opts.observer})
+    const opened = await FileOpLog.open<Entry>({dir: join(opts.dir, 'log'), fsync: opts.fsync, segmentBytes: opts.segmentBytes, log, after, observer: opts.observer, files: opts.files})
     const snapshots = new FileSnapshots<Header, Rec>(snapshotDir, opened.log, after, log)
     let closing: Promise<void> | null = null
     const close = async (): Promise<void> => {

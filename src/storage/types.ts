@@ -1,3 +1,5 @@
+import type {LogFiles} from './durable-fs.js'
+
 /**
  * What the rest of kvs needs from a node's disk. Records are opaque JSON values to storage:
  * replication decides what an op or a snapshot record contains.
@@ -21,6 +23,8 @@ export interface StorageOptions {
   segmentBytes?: number
   /** Told how long appends and fsyncs take (metrics); called on the writer's path, so it must be cheap and must not throw. */
   observer?: OpLogObserver
+  /** Test seam: the op log writer's file operations, to make the disk fail (default: the real ones). */
+  files?: LogFiles
 }
 
 /** Durations the op log reports as it works, in seconds. */
@@ -60,6 +64,12 @@ export interface OpLog<Entry> {
    * the next open cuts off); after close() appends reject with KvsError 'INTERNAL'.
    */
   append(entry: Entry): Promise<number>
+  /**
+   * Null while the log works. After a write or fsync error (ENOSPC, EIO) the KvsError
+   * 'STORAGE_FAILED' every append rejects with from then on (fail-stop: the node must take
+   * no write it cannot log; its message names files, for the node's log only).
+   */
+  readonly failure: Error | null
   /** Index of the last appended entry, including appends not yet resolved (0 when empty). */
   readonly lastIndex: number
   /**

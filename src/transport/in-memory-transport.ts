@@ -61,10 +61,14 @@ export class InMemoryNetwork {
     this.hook = hook
   }
 
-  /** A transport for the node at `from` (named to call hooks). */
-  transport(from?: string): Transport {
+  /**
+   * A transport for the node at `from` (named to call hooks); `headers` go with every call,
+   * as UndiciTransport's do (the node's tokens).
+   */
+  transport(from?: string, headers?: Record<string, string>): Transport {
     return {
-      request: (peer, req) => {
+      request: (peer, sent) => {
+        const req = headers ? {...sent, headers: {...headers, ...sent.headers}} : sent
         const hook = this.hook
         return hook ? hook({from, to: peer, req}, () => this.deliver(peer, req)) : this.deliver(peer, req)
       },

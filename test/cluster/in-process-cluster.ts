@@ -4,6 +4,8 @@
  * multi-node behaviour; the other test/cluster files cover real processes.
  */
 import {pino} from 'pino'
+import {peerHeaders} from '../../src/auth/tokens.js'
+import type {NodeTokens} from '../../src/http/auth-hooks.js'
 import {buildNode, type NodeMeta, type NodeParts} from '../../src/node/build-node.js'
 import type {Op} from '../../src/replication/op.js'
 import type {SnapshotHeader, SnapshotRecord} from '../../src/replication/replica-store.js'
@@ -16,6 +18,8 @@ export type Store = MemoryStorage<SnapshotHeader, SnapshotRecord, Op, NodeMeta>
 export interface NodeExtras {
   /** Build the node with the test-only fault injection seam (/admin/faults). */
   faultInjection?: boolean
+  /** Tokens the node requires, and sends to its peers (as a real node does). */
+  tokens?: NodeTokens
 }
 
 export class InProcessCluster {
@@ -42,7 +46,8 @@ export class InProcessCluster {
   async startNode(address: string, view: string[] | null, shardCount: number | null, storage?: Store, extras: NodeExtras = {}): Promise<NodeParts> {
     const store = storage ?? new MemoryStorage()
     this.storage.set(address, store)
-    const node = await buildNode({address, view, shardCount, ...extras}, store, this.network.transport(address), pino({level: 'silent'}))
+    const transport = this.network.transport(address, extras.tokens ? peerHeaders(extras.tokens) : undefined)
+    const node = await buildNode({address, view, shardCount, ...extras}, store, transport, pino({level: 'silent'}))
     await node.app.ready()
     this.network.register(address, node.app)
     this.nodes.set(address, node)

@@ -122,7 +122,7 @@ describe('a replica behind the layout its client has seen', function () {
   it('answers such a PUT with 503 and writes nothing', async () => {
     const res = await cluster.request(node, 'PUT', '/key-value-store/later', {value: 'v', 'causal-metadata': future})
     expect(res.status).to.equal(503)
-    expect(res.body).to.deep.equal({error: 'Unable to satisfy request', message: 'Error in PUT'})
+    expect(res.body).to.deep.equal({error: 'Unable to satisfy request', message: 'Error in PUT', code: 'UNAVAILABLE'})
     const count = await cluster.request(node, 'GET', '/key-value-store-shard/shard-id-key-count/1')
     expect(count.body['shard-id-key-count']).to.equal(0)
   })

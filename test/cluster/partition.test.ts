@@ -94,6 +94,7 @@ describe('partition by refused peer traffic (real processes)', function () {
         status: 503,
         error: 'Unable to satisfy request',
         message: 'Error in GET',
+        code: 'UNAVAILABLE',
       })
     }
 

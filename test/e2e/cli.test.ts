@@ -205,6 +205,8 @@ describe('kvs CLI end to end', function () {
       const [verdict, header] = result.stdout.split('\n')
       expect(verdict).to.equal('healthy')
       expect(header.split(/\s+/)).to.deep.equal(['ADDRESS', 'SHARD', 'PRIMARY', 'STATE', 'KEYS', 'EPOCH'])
+      // This cluster runs without tokens, and says so.
+      expect(result.stderr).to.contain('note: the cluster is open: no client token (KVS_TOKEN) protects any node')
     })
   })
 

@@ -13,7 +13,7 @@ describe('health and metrics routes', function () {
   this.timeout(20_000)
 
   describe('notReadyReason', () => {
-    const ready = {draining: false, recovered: true, inConfiguration: true, caughtUp: true}
+    const ready = {storageFailed: false, draining: false, recovered: true, inConfiguration: true, caughtUp: true}
     const cases: Array<[Partial<typeof ready>, ReturnType<typeof notReadyReason>]> = [
       [{}, null],
       [{caughtUp: false}, 'catching up'],
@@ -21,6 +21,7 @@ describe('health and metrics routes', function () {
       [{recovered: false, inConfiguration: false, caughtUp: false}, 'recovering'],
       [{draining: true, recovered: false}, 'draining'],
       [{draining: true}, 'draining'],
+      [{storageFailed: true, draining: true, caughtUp: false}, 'storage failed'],
     ]
     for (const [change, expected] of cases) {
       it(`${JSON.stringify(change)} -> ${expected ?? 'ready'}`, () => expect(notReadyReason({...ready, ...change})).to.equal(expected))

@@ -73,7 +73,7 @@ describe('public routes reject bad input', function () {
     const waits = await raw('GET', '/key-value-store/g', JSON.stringify({'causal-metadata': stale}))
     // The node cannot have seen write 999: the body was read and honoured.
     expect(waits.status).to.equal(503)
-    expect(waits.body).to.deep.equal({error: 'Unable to satisfy request', message: 'Error in GET'})
+    expect(waits.body).to.deep.equal({error: 'Unable to satisfy request', message: 'Error in GET', code: 'UNAVAILABLE'})
   })
 
   it('answers the exact messages for a key lifecycle', async () => {

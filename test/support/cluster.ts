@@ -183,7 +183,9 @@ export class Cluster {
       const outcome = await waitFor(
         async () => {
           if (!node.running) return 'exited'
-          return (await http(address, 'GET', '/key-value-store-view', undefined, {timeoutMs: 1000})).status === 200 && 'ready'
+          // A node started with a client token answers only with it.
+          const headers: Record<string, string> = env.KVS_TOKEN ? {authorization: `Bearer ${env.KVS_TOKEN.split(',')[0]}`} : {}
+          return (await http(address, 'GET', '/key-value-store-view', undefined, {timeoutMs: 1000, headers})).status === 200 && 'ready'
         },
         {timeoutMs: this.options.readyTimeoutMs ?? 30_000, intervalMs: 100, what: `${address} to answer GET /key-value-store-view`},
       )
@@ -330,7 +332,7 @@ export async function http(
   method: 'GET' | 'PUT' | 'POST' | 'DELETE',
   path: string,
   body?: unknown,
-  {timeoutMs = 5_000}: {timeoutMs?: number} = {},
+  {timeoutMs = 5_000, headers = {}}: {timeoutMs?: number; headers?: Record<string, string>} = {},
 ): Promise<HttpAnswer> {
   assertLoopback(address)
   const started = performance.now()
@@ -341,7 +343,7 @@ export async function http(
     const answer = await request(`http://${address}${path}`, {
       method,
       dispatcher,
-      headers: body === undefined ? {} : {'content-type': 'application/json'},
+      headers: {...headers, ...(body === undefined ? {} : {'content-type': 'application/json'})},
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(timeoutMs),
       headersTimeout: timeoutMs,

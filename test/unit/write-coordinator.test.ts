@@ -37,7 +37,7 @@ describe('WriteCoordinator: a peer that lets an acknowledgement time out is mark
 
   beforeEach(() => {
     transport = new HeldTransport()
-    const replica = new Replica({append: async () => 0}, () => undefined)
+    const replica = new Replica({append: async () => 0, failure: null}, () => undefined)
     const state = new ShardState(0, 1)
     replica.swapIn(state)
     writes = new WriteCoordinator({

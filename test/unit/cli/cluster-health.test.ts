@@ -91,3 +91,29 @@ describe('cluster health', () => {
     expect(health.nodes[4].shardId).to.equal(null)
   })
 })
+
+describe('cluster health: what is open', () => {
+  const all = (extra: Partial<AdminStatus>) => answersFrom(own('A', 1, extra), own('B', 2, extra), own('C', 1, extra), own('D', 2, extra))
+
+  it('says the cluster is open when nodes require no token (or are too old to say)', () => {
+    expect(assessHealth(layout, 2, all({})).notes).to.deep.equal([
+      'the cluster is open: no client token (KVS_TOKEN) protects any node',
+      'the cluster is open: no cluster token (KVS_CLUSTER_TOKEN) protects node-to-node routes of any node',
+    ])
+    const partly = answersFrom(own('A', 1, {auth: {client: true, cluster: true}}), own('B', 2, {auth: {client: false, cluster: true}}), own('C', 1, {auth: {client: true, cluster: true}}), own('D', 2, {auth: {client: true, cluster: true}}))
+    expect(assessHealth(layout, 2, partly).notes).to.deep.equal(['the cluster is open: no client token (KVS_TOKEN) protects B'])
+  })
+
+  it('says nothing of a cluster that requires both tokens, and names nodes with fault injection on', () => {
+    const health = assessHealth(layout, 2, all({auth: {client: true, cluster: true}}))
+    expect([health.verdict, health.notes]).to.deep.equal(['healthy', []])
+    const faulty = answersFrom(own('A', 1, {auth: {client: true, cluster: true}, faultInjection: true}), own('B', 2, {auth: {client: true, cluster: true}}), own('C', 1, {auth: {client: true, cluster: true}}), own('D', 2, {auth: {client: true, cluster: true}}))
+    expect(assessHealth(layout, 2, faulty).notes).to.deep.equal(['fault injection (test only) is on at A'])
+  })
+
+  it('degraded: a node whose op log failed takes no writes', () => {
+    const health = assessHealth(layout, 2, answersFrom(own('A', 1, {storageFailed: true}), own('B', 2), own('C', 1), own('D', 2)))
+    expect(health.verdict).to.equal('degraded')
+    expect(health.reasons).to.deep.equal(['A cannot write its op log and takes no writes'])
+  })
+})
