@@ -91,6 +91,16 @@ describe('deployment files agree with the code', () => {
     expect(given.filter((name) => !code.includes(name))).to.deep.equal([])
   })
 
+  it('both tokens come from one Secret, never from a value written in the manifests', () => {
+    const secretOf = (name: string) => container.env.find((e: {name: string}) => e.name === name)?.valueFrom?.secretKeyRef
+    expect(secretOf('KVS_TOKEN')).to.deep.equal({name: 'kvs-tokens', key: 'client'})
+    expect(secretOf('KVS_CLUSTER_TOKEN')).to.deep.equal({name: 'kvs-tokens', key: 'cluster'})
+    expect(env.get('KVS_TOKEN')).to.equal(undefined)
+    expect(env.get('KVS_CLUSTER_TOKEN')).to.equal(undefined)
+    // The README creates that Secret with both keys before the first apply.
+    expect(read('README.md')).to.match(/kubectl create secret generic kvs-tokens --from-literal=client=.+ --from-literal=cluster=.+/)
+  })
+
   it('each pod is known by its DNS name and binds every interface on the container port (KVS_LISTEN)', () => {
     const port = Number(/^EXPOSE (\d+)$/m.exec(finalStage)?.[1])
     expect(finalStage).to.match(new RegExp(`KVS_LISTEN=0\\.0\\.0\\.0:${port}\\b`))
