@@ -21,6 +21,7 @@ import {ReshardParticipant, type ReplicaAccess, type ReshardClusterView} from '.
 import {ShardState} from './shard-state.js'
 import {StateTransfers, type TransferOffer} from './state-transfers.js'
 import {WriteGate} from './write-gate.js'
+import {applyBatch, hasWrites, type BatchOp, type BatchPartOutcome} from './batch.js'
 import type {Op, Version} from './op.js'
 import type {ReplicaStore, SnapshotHeader} from './replica-store.js'
 
@@ -240,6 +241,57 @@ export class Replicator implements ReplicaAccess, CatchUpHost {
     } finally {
       this.gate.leave()
     }
+  }
+
+  /**
+   * Carries out one shard's part of a batch (batch.ts) as one group: its writes are logged
+   * in one turn (one group commit) and sent to each live peer in one call. Refused
+   * unapplied past `deadline`, as write() is. Answered once logged here and applied by
+   * every reachable peer.
+   */
+  async writeBatch(shard: number, layoutEpoch: number, ops: readonly BatchOp[], meta: CausalMetadata | null, deadline?: number): Promise<BatchPartOutcome> {
+    const writes = hasWrites(ops)
+    let s: ShardState
+    do {
+      if (writes) await this.gate.passed()
+      s = await this.covered(shard, layoutEpoch, meta)
+    } while (writes && this.gate.isClosed)
+    if (deadline !== undefined && Date.now() >= deadline) {
+      throw new KvsError('UNAVAILABLE', 'Unable to satisfy request', {reason: 'the forwarding node gave up on this batch'})
+    }
+    if (!writes) return applyBatch(s, ops, meta ?? noHistory(s.epoch), {self: this.self, now: () => this.hlc.now(), append: () => {}})
+    this.gate.enter()
+    try {
+      const log = this.opts.store.log
+      const {written, ...outcome} = applyBatch(s, ops, meta ?? noHistory(s.epoch), {
+        self: this.self,
+        now: () => this.hlc.now(),
+        append: (op) => {
+          // Appends settle in order and a failure fails every later one: awaiting the last suffices.
+          const logged = log.append(op)
+          logged.catch(() => {})
+          this.lastAppend = logged
+        },
+      })
+      this.applied()
+      const peers = this.opts.cluster.livePeers(shard)
+      await Promise.all([this.lastAppend, ...peers.map((peer) => this.channel(peer).sendAll(written))])
+      return outcome
+    } finally {
+      this.gate.leave()
+    }
+  }
+
+  /**
+   * The live keys of `shard` starting with `prefix` and their values as of now, once the
+   * client's causal past is covered (a scan's snapshot). The metadata covers every key in it.
+   */
+  async scanSnapshot(shard: number, layoutEpoch: number, meta: CausalMetadata | null, prefix: string): Promise<{keys: string[]; values: string[]; meta: CausalMetadata}> {
+    const s = await this.covered(shard, layoutEpoch, meta)
+    const {keys, values, other} = s.liveEntries(prefix)
+    const own: CausalMetadata = {epoch: s.epoch, clocks: Object.keys(s.clock).length > 0 ? {[String(shard)]: s.clock} : {}}
+    const seen = mergeMetadata(meta ?? noHistory(s.epoch), own)
+    return {keys, values, meta: other ? mergeMetadata(seen, other) : seen}
   }
 
   private async replicate(op: Op): Promise<void> {
