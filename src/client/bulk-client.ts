@@ -1,0 +1,226 @@
+/**
+ * The typed client of the bulk routes, for `kvs load`, `kvs dump` and `kvs scan`: batches
+ * written several at a time over every selected node, and scans paged by cursor.
+ *
+ * Causal metadata: every request carries the session's metadata as it was when the command
+ * began (the batches of a load are independent of each other, and keeping each write's
+ * dependencies small keeps the nodes' memory per key small); the answers are merged, and
+ * saveSession() records the merge once, so a later command sees everything this one did.
+ *
+ * Failover: a node that does not answer, or answers 503 before doing anything, is noted and
+ * the next one is tried. Ops of a batch answered 503 (their shard had no member that could
+ * serve them) are sent again, up to `batchRounds` times in all. A put or get repeated is
+ * harmless; a delete repeated may answer 404.
+ */
+import {mergeMetadata, parseMetadata} from '../clock/causal-metadata.js'
+import {isKvsError, KvsError} from '../errors.js'
+import type {ClientOptions} from './kvs-client.js'
+import type {NodeAnswer, NodeRequest, Transport} from './transport.js'
+
+export interface BulkOp {
+  op: 'put' | 'delete' | 'get'
+  key: string
+  value?: string
+}
+
+export interface BulkOpResult {
+  status: number
+  value?: string
+}
+
+export interface LoadResult {
+  /** Keys written (a key given twice counts once: its last value). */
+  keys: number
+  batches: number
+  /** Ops sent again after their shard answered 503. */
+  retried: number
+  seconds: number
+  keysPerSecond: number
+}
+
+export interface ScanResult {
+  prefix: string
+  keys: string[]
+  /** True when --limit stopped the scan before its end. */
+  truncated: boolean
+}
+
+export interface DumpResult {
+  keys: number
+  bytes: number
+  seconds: number
+  keysPerSecond: number
+}
+
+/** Ops per batch and batches on the wire at once, found with `kvs bench --scenario bulk`. */
+export const batchOps = 2000
+const batchBytes = 4 * 1024 * 1024
+const batchesInFlight = 4
+const batchRounds = 5
+const bulkTimeoutMs = 30_000
+/** Keys per scan page asked of a node (the route's maximum). */
+export const scanPageKeys = 10_000
+
+export class BulkClient {
+  private readonly nodes: readonly string[]
+  private readonly transport: Transport
+  /** What every request carries: the session as the command began. */
+  private readonly sent: unknown
+  private merged: ReturnType<typeof parseMetadata>
+  private turn = 0
+
+  constructor(private readonly options: ClientOptions) {
+    if (options.nodes.length === 0) throw new KvsError('USAGE', 'No node to talk to')
+    this.nodes = options.nodes
+    this.transport = options.transport
+    this.sent = options.metadata ?? ''
+    this.merged = safeMetadata(this.sent)
+  }
+
+  /** Writes every record, `batchesInFlight` batches at a time; `onProgress` gets the keys written so far. */
+  async load(records: ReadonlyMap<string, string>, onProgress: (written: number) => void = () => {}): Promise<LoadResult> {
+    const started = performance.now()
+    const entries = records.entries()
+    let written = 0
+    let batches = 0
+    let retried = 0
+    const nextBatch = (): BulkOp[] => {
+      const ops: BulkOp[] = []
+      let bytes = 0
+      while (ops.length < batchOps && bytes < batchBytes) {
+        const next = entries.next()
+        if (next.done) break
+        const [key, value] = next.value
+        ops.push({op: 'put', key, value})
+        bytes += key.length + value.length + 32
+      }
+      return ops
+    }
+    const worker = async () => {
+      for (let ops = nextBatch(); ops.length > 0; ops = nextBatch()) {
+        const {retries} = await this.batchAll(ops)
+        batches++
+        retried += retries
+        written += ops.length
+        onProgress(written)
+      }
+    }
+    await Promise.all(Array.from({length: batchesInFlight}, worker))
+    const seconds = (performance.now() - started) / 1000
+    return {keys: written, batches, retried, seconds, keysPerSecond: Math.round(written / Math.max(seconds, 1e-3))}
+  }
+
+  /** One batch, its ops answered 503 sent again until every op is served (else UNAVAILABLE). */
+  async batchAll(ops: readonly BulkOp[]): Promise<{results: BulkOpResult[]; retries: number}> {
+    const results: BulkOpResult[] = new Array(ops.length)
+    let pending = ops.map((_, i) => i)
+    let retries = 0
+    for (let round = 0; round < batchRounds && pending.length > 0; round++) {
+      if (round > 0) {
+        retries += pending.length
+        await new Promise((resolve) => setTimeout(resolve, 200 * round))
+      }
+      const answered = await this.batch(pending.map((i) => ops[i]))
+      answered.forEach((r, j) => (results[pending[j]] = r))
+      pending = pending.filter((_, j) => answered[j].status === 503)
+    }
+    if (pending.length > 0) throw new KvsError('UNAVAILABLE', `${pending.length} ops of a batch found no member of their shard that could serve them`, {ops: pending.length})
+    return {results, retries}
+  }
+
+  /** One POST /key-value-store-batch: a result per op (503 for the ops of a shard that could not be served). */
+  async batch(ops: readonly BulkOp[]): Promise<BulkOpResult[]> {
+    const answer = await this.request({method: 'POST', path: '/key-value-store-batch', body: {ops, 'causal-metadata': this.sent}, timeoutMs: bulkTimeoutMs}, true)
+    const results = answer.body.results
+    if (!Array.isArray(results) || results.length !== ops.length) throw bulkFailure(answer, 'batch')
+    this.merge(answer.body['causal-metadata'])
+    return results as BulkOpResult[]
+  }
+
+  /**
+   * Pages through the live keys starting with `prefix` (with values when `values`), handing
+   * each page to `onPage`; stops after `limit` keys. Resolves whether it stopped early.
+   */
+  async scan(opts: {prefix: string; values: boolean; limit?: number}, onPage: (keys: string[], values: string[] | undefined) => Promise<void> | void): Promise<{truncated: boolean}> {
+    let cursor: string | null | undefined
+    let left = opts.limit ?? Infinity
+    do {
+      const body: Record<string, unknown> = {prefix: opts.prefix, values: opts.values, limit: Math.min(scanPageKeys, left), 'causal-metadata': this.sent}
+      if (cursor) body.cursor = cursor
+      const answer = await this.request({method: 'POST', path: '/key-value-store-scan', body, timeoutMs: bulkTimeoutMs}, false)
+      const {keys, values} = answer.body
+      if (!isStrings(keys) || (opts.values && (!isStrings(values) || values.length !== keys.length))) throw bulkFailure(answer, 'scan')
+      this.merge(answer.body['causal-metadata'])
+      left -= keys.length
+      await onPage(keys, opts.values ? (values as string[]) : undefined)
+      cursor = answer.body.cursor as string | null
+    } while (cursor && left > 0)
+    return {truncated: Boolean(cursor)}
+  }
+
+  /** Records what the answers revealed in the session (once, at the end of a command). */
+  async saveSession(): Promise<void> {
+    if (this.merged) await this.options.onMetadata?.(this.merged)
+  }
+
+  async close(): Promise<void> {
+    await this.transport.close()
+  }
+
+  private merge(raw: unknown): void {
+    const meta = safeMetadata(raw)
+    if (meta) this.merged = this.merged ? mergeMetadata(this.merged, meta) : meta
+  }
+
+  /**
+   * Tries the nodes in turn, starting one further at every call (so batches spread over the
+   * nodes). `partial`: a 503 that carries per-op results is an answer, not a failure.
+   */
+  private async request(req: NodeRequest, partial: boolean): Promise<NodeAnswer> {
+    const start = this.turn++
+    const tried: string[] = []
+    for (let k = 0; k < this.nodes.length; k++) {
+      const node = this.nodes[(start + k) % this.nodes.length]
+      const next = k + 1 < this.nodes.length ? this.nodes[(start + k + 1) % this.nodes.length] : null
+      let answer: NodeAnswer
+      try {
+        answer = await this.transport.send(node, {...req, timeoutMs: this.options.timeoutMs ?? req.timeoutMs})
+      } catch (error) {
+        if (!isKvsError(error) || error.code !== 'PEER_UNAVAILABLE') throw error
+        tried.push(`${node} (${String(error.data.reason ?? error.message)})`)
+        if (next) this.options.onNote?.(`${node} did not answer (${error.data.reason}); trying ${next}`)
+        continue
+      }
+      if (answer.status === 200 || (partial && answer.status === 503 && Array.isArray(answer.body.results))) return answer
+      if (answer.status !== 503) throw bulkFailure(answer, req.path)
+      tried.push(`${node} (${errorText(answer)})`)
+      if (next) this.options.onNote?.(`${node} answered 503 (${errorText(answer)}); trying ${next}`)
+    }
+    throw new KvsError('UNAVAILABLE', `No node could serve the request: ${tried.join(', ')}`, {tried})
+  }
+}
+
+const isStrings = (a: unknown): a is string[] => Array.isArray(a) && a.every((s) => typeof s === 'string')
+
+function safeMetadata(raw: unknown): ReturnType<typeof parseMetadata> {
+  try {
+    return parseMetadata(raw)
+  } catch {
+    return null
+  }
+}
+
+function errorText(answer: NodeAnswer): string {
+  const {error, message} = answer.body
+  return typeof error === 'string' ? error : typeof message === 'string' ? message : `HTTP ${answer.status}`
+}
+
+function bulkFailure(answer: NodeAnswer, what: string): KvsError {
+  const text = errorText(answer)
+  const data = {status: answer.status}
+  if (answer.status === 400 || answer.status === 413) return new KvsError('BAD_REQUEST', text, data)
+  if (answer.status === 404) return new KvsError('NOT_FOUND', text, data)
+  if (answer.status === 409) return new KvsError('CONFLICT', text, data)
+  if (answer.status === 503) return new KvsError('UNAVAILABLE', text, data)
+  return new KvsError('INTERNAL', `The ${what} answer is not what the route promises (HTTP ${answer.status}: ${text})`, data)
+}
