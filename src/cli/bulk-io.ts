@@ -3,7 +3,7 @@
  * progress bar of `kvs load`, and writing `kvs dump`'s lines to stdout at the pace it drains.
  */
 import {createReadStream} from 'node:fs'
-import {KvsError} from '../errors.js'
+import {isKvsError, KvsError} from '../errors.js'
 import {LineSplitter, parseLine} from './ndjson.js'
 
 export interface LoadInput {
@@ -29,7 +29,7 @@ export async function readLoadInput(file: string): Promise<LoadInput> {
     for await (const chunk of stream) splitter.push(chunk as string, add)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
-    if (code === undefined) throw error
+    if (isKvsError(error) || code === undefined) throw error
     throw new KvsError('USAGE', `Cannot read ${file}: ${code}`, {file})
   }
   splitter.end(add)
