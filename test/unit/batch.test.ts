@@ -1,5 +1,6 @@
 import {expect} from 'chai'
 import fc from 'fast-check'
+import {batchOps, shardBatches} from '../../src/client/bulk-client.js'
 import {covers} from '../../src/clock/vector-clock.js'
 import {shardForKey} from '../../src/placement/placement.js'
 import {applyBatch, joinResults, splitByShard, type BatchOp, type BatchWriter} from '../../src/replication/batch.js'
@@ -37,6 +38,24 @@ describe('splitting a batch by shard', () => {
     const parts = splitByShard(ops, 2)
     const joined = joinResults(ops.length, parts.map((part) => ({part, results: part.positions.map((p) => ({status: 200, value: ops[p].key}))})))
     expect(joined.map((r) => r.value)).to.deep.equal(['a', 'b', 'c', 'd', 'e'])
+  })
+})
+
+describe('a load\'s batches (the client splits by shard too)', () => {
+  it('holds every record once, each batch of one shard and at most batchOps keys', () => {
+    const records = new Map(Array.from({length: 2 * batchOps + 123}, (_, i) => [`key${i}`, `v${i}`] as const))
+    const batches = [...shardBatches(records, 2)]
+    const seen = new Map<string, string>()
+    for (const {shard, ops} of batches) {
+      expect(ops.length).to.be.within(1, batchOps)
+      for (const op of ops) {
+        expect(shardForKey(op.key, 2)).to.equal(shard)
+        expect(seen.has(op.key)).to.equal(false)
+        seen.set(op.key, op.value as string)
+      }
+    }
+    expect(seen).to.deep.equal(records)
+    expect(batches.length).to.be.at.least(3)
   })
 })
 
