@@ -30,7 +30,19 @@ export interface BulkReport {
   load: CommandFigure
   /** `keys`: lines kvs dump printed (every key loaded, and only those). */
   dump: CommandFigure & {keys: number}
-  memory: {node: string; keysOnNode: number; rssBeforeBytes: number; rssAfterLoadBytes: number; bytesPerKey: number}
+  /**
+   * RSS growth per key of one node: right after the load (load-time garbage included), and
+   * after its restart on the same data (the data set alone), which the target is judged on.
+   */
+  memory: {
+    node: string
+    keysOnNode: number
+    rssBeforeBytes: number
+    rssAfterLoadBytes: number
+    bytesPerKey: number
+    rssAfterRestartBytes: number
+    bytesPerKeyAfterRestart: number
+  }
   restart: {node: string; keysOnNode: number; answerMs: number; readyMs: number}
   targets: Array<{name: string; target: string; actual: number; pass: boolean | null}>
 }
@@ -80,9 +92,11 @@ export async function runBulk(ctx: BenchContext): Promise<BulkReport> {
   const answerMs = await cluster.waitForAnswer(node)
   await cluster.poll(node, `all ${keysOnNode} keys after restart`, async () => ((await api.status(node)).keys >= keysOnNode ? true : null), waitBudgetMs(keys))
   const readyMs = performance.now() - handle.startedAt
+  const rssAfterRestartBytes = await handle.rssBytes()
   await cluster.stop()
 
   const bytesPerKey = perKey(rssBeforeBytes, rssAfterLoadBytes, keysOnNode)
+  const bytesPerKeyAfterRestart = perKey(rssBeforeBytes, rssAfterRestartBytes, keysOnNode)
   const load = {ms: loadMs, keysPerSec: rate(keys, loadMs / 1000)}
   const dump = {ms: dumpMs, keysPerSec: rate(keys, dumpMs / 1000), keys: dumped}
   const judged = keys >= targetKeys
@@ -90,12 +104,17 @@ export async function runBulk(ctx: BenchContext): Promise<BulkReport> {
     inputs: {nodes: throughputNodes, shards: throughputShards, keys, valueBytes: options.valueBytes},
     load,
     dump,
-    memory: {node, keysOnNode, rssBeforeBytes, rssAfterLoadBytes, bytesPerKey},
+    memory: {node, keysOnNode, rssBeforeBytes, rssAfterLoadBytes, bytesPerKey, rssAfterRestartBytes, bytesPerKeyAfterRestart},
     restart: {node, keysOnNode, answerMs, readyMs},
     targets: [
       {name: 'kvs load keys/s', target: `>= ${bulkTargets.loadKeysPerSec}`, actual: load.keysPerSec, pass: judged ? load.keysPerSec >= bulkTargets.loadKeysPerSec : null},
       {name: 'kvs dump keys/s', target: `>= ${bulkTargets.dumpKeysPerSec}`, actual: dump.keysPerSec, pass: judged ? dump.keysPerSec >= bulkTargets.dumpKeysPerSec : null},
-      {name: 'memory B/key', target: `<= ${bulkTargets.maxBytesPerKey}`, actual: bytesPerKey, pass: judged ? bytesPerKey <= bulkTargets.maxBytesPerKey : null},
+      {
+        name: 'memory B/key',
+        target: `<= ${bulkTargets.maxBytesPerKey} after a restart`,
+        actual: bytesPerKeyAfterRestart,
+        pass: judged ? bytesPerKeyAfterRestart <= bulkTargets.maxBytesPerKey : null,
+      },
       {
         name: 'restart ms',
         target: `<= ${bulkTargets.maxRestartMs} at ${restartTargetKeys} keys`,
