@@ -9,7 +9,7 @@ export type LoadCommandResult = LoadResult & {source: string; lines: number}
 
 export default class Load extends ClusterCommand<LoadCommandResult> {
   static summary = 'Write keys in bulk from NDJSON lines {"key":"…","value":"…"} (a file, or stdin).'
-  static description = `The whole input is checked before the first write: a malformed line (not a JSON object, a key that is not a string of 1 to 50 characters, a value that is not a string, another field) stops the command with exit code 2, names the line, and writes nothing. A key given twice is written once, with its last value. Keys travel in batches of 2,000 (each node splits a batch by shard), four batches at a time over the selected nodes. On a terminal a progress bar shows the keys written. With \`kvs dump\`, the backup and restore path.`
+  static description = `The whole input is checked before the first write: a malformed line (not a JSON object, a key that is not a string of 1 to 50 characters, a value that is not a string, another field) stops the command with exit code 2, names the line, and writes nothing. A key given twice is written once, with its last value. Keys travel in batches of 2,000 keys of one shard, four batches at a time, each to its shard's primary when it is among the selected nodes. On a terminal a progress bar shows the keys written. With \`kvs dump\`, the backup and restore path.`
 
   static examples = [
     {description: 'Load a file.', command: '<%= config.bin %> load keys.ndjson'},
