@@ -3,7 +3,8 @@
  * page through by offset. A snapshot is taken at a shard's first page, so a scan holds
  * every key written before it reached the shard (and not deleted since), each once.
  * Snapshots share the replica's strings (two arrays, 16 bytes a key); one not paged for
- * `idleMs` is dropped, and past `maxHeld` the least recently used goes.
+ * `idleMs` is dropped, and past `maxHeld` snapshots or `maxKeys` keys in all the least
+ * recently used go (the newest is always kept).
  */
 import type {CausalMetadata} from '../clock/causal-metadata.js'
 import {KvsError} from '../errors.js'
@@ -40,6 +41,7 @@ export class ScanSnapshots {
   constructor(
     private readonly maxHeld = 16,
     private readonly idleMs = 60_000,
+    private readonly maxKeys = 4_000_000,
   ) {}
 
   get size(): number {
@@ -50,10 +52,16 @@ export class ScanSnapshots {
   hold(snapshot: ScanSnapshot): string {
     const now = Date.now()
     for (const [id, h] of this.held) if (now - h.at > this.idleMs) this.held.delete(id)
-    // Map order is insertion order and page() re-inserts: the first is the least recently used.
-    while (this.held.size >= this.maxHeld) this.held.delete(this.held.keys().next().value as string)
     const id = `${now.toString(36)}.${(this.count++).toString(36)}`
     this.held.set(id, {snapshot, at: now})
+    // Map order is insertion order and page() re-inserts: the first is the least recently used.
+    let keys = 0
+    for (const h of this.held.values()) keys += h.snapshot.keys.length
+    while (this.held.size > 1 && (this.held.size > this.maxHeld || keys > this.maxKeys)) {
+      const [oldest, h] = this.held.entries().next().value as [string, {snapshot: ScanSnapshot}]
+      keys -= h.snapshot.keys.length
+      this.held.delete(oldest)
+    }
     return id
   }
 

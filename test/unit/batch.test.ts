@@ -135,4 +135,15 @@ describe('scan cursors and snapshot pages', () => {
     expect(held.page(first, {offset: 3, limit: 5, maxBytes: 100, values: false}).next).to.equal(null)
     expect(() => held.page(first, {offset: 3, limit: 5, maxBytes: 100, values: false})).to.throw(/expired/)
   })
+
+  it('holds at most maxKeys keys in all, dropping the least recently used first, but always the newest', () => {
+    const held = new ScanSnapshots(16, 60_000, 6)
+    const a = held.hold(snapshot)
+    const b = held.hold(snapshot)
+    expect(held.size).to.equal(1)
+    expect(() => held.page(a, {offset: 0, limit: 1, maxBytes: 100, values: false})).to.throw(/expired/)
+    expect(held.page(b, {offset: 0, limit: 1, maxBytes: 100, values: false}).keys).to.deep.equal(['a'])
+    const big = held.hold({...snapshot, keys: Array(10).fill('k'), values: Array(10).fill('v')})
+    expect(held.page(big, {offset: 0, limit: 1, maxBytes: 100, values: false}).next).to.equal(1)
+  })
 })
