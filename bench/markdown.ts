@@ -2,6 +2,7 @@
  * The short markdown rendering of a bench report (for stdout, bench-results/ and the
  * README). Pure.
  */
+import type {BulkReport} from './bulk-suite.js'
 import type {BenchReport, ScalingReport, ScenarioComparison, ThroughputReport} from './report.js'
 import type {BenchOptions} from './options.js'
 
@@ -18,8 +19,9 @@ export function renderMarkdown(report: BenchReport): string {
   ]
   if (report.throughput) lines.push('', ...throughputSection(report.throughput, report.options))
   if (report.scaling) lines.push('', ...scalingSection(report.scaling, report.options))
-  if (report.throughput) {
-    lines.push('', `Targets: ${report.targets.passed} of ${report.targets.checked} scenarios pass.`)
+  if (report.bulk) lines.push('', ...bulkSection(report.bulk, report.options))
+  if (report.throughput || report.bulk) {
+    lines.push('', `Targets: ${report.targets.passed} of ${report.targets.checked} ${report.bulk ? 'scenarios and bulk figures' : 'scenarios'} pass.`)
   }
   return lines.join('\n') + '\n'
 }
@@ -87,6 +89,27 @@ function scenarioRow(s: ScenarioComparison): string {
     passFail(s.target.errors.pass),
   ]
   return `| ${cells.join(' | ')} |`
+}
+
+function bulkSection(b: BulkReport, options: BenchOptions): string[] {
+  const {inputs, memory, restart} = b
+  return [
+    `### Bulk: kvs load and kvs dump of ${inputs.keys} keys of ${inputs.valueBytes} B, ${inputs.nodes} nodes in ${inputs.shards} shards`,
+    '',
+    `Whole commands, wall clock from spawn to exit; fsync ${options.fsync ?? 'node default'}. Memory and restart: ${memory.node} with ${memory.keysOnNode} keys.`,
+    '',
+    '| figure | measured | target | pass |',
+    '| --- | ---: | --- | --- |',
+    `| kvs load | ${Math.round(b.load.keysPerSec)} keys/s (${seconds(b.load.ms)}) | >= 100000 keys/s | ${verdict(b.targets[0].pass)} |`,
+    `| kvs dump | ${Math.round(b.dump.keysPerSec)} keys/s (${seconds(b.dump.ms)}, ${b.dump.keys} lines) | >= 200000 keys/s | ${verdict(b.targets[1].pass)} |`,
+    `| memory | ${Math.round(memory.bytesPerKeyAfterRestart)} B/key after a restart, ${Math.round(memory.bytesPerKey)} right after the load ` +
+      `(RSS ${mib(memory.rssBeforeBytes)} -> ${mib(memory.rssAfterLoadBytes)}, ${mib(memory.rssAfterRestartBytes)} after restart) | <= 200 B/key | ${verdict(b.targets[2].pass)} |`,
+    `| restart | ${seconds(restart.readyMs)} to every key (answers after ${seconds(restart.answerMs)}) | <= 5 s at 1000000 keys | ${verdict(b.targets[3].pass)} |`,
+  ]
+}
+
+function verdict(pass: boolean | null): string {
+  return pass === null ? 'not judged at this size' : passFail(pass)
 }
 
 function scalingSection(s: ScalingReport, options: BenchOptions): string[] {

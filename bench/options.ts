@@ -5,8 +5,9 @@
 import {KvsError} from '../src/errors.js'
 import type {FsyncPolicy} from '../src/storage/types.js'
 
-export type Suite = 'throughput' | 'scaling' | 'all'
-export const suites: readonly Suite[] = ['throughput', 'scaling', 'all']
+/** `bulk` also runs `throughput`, so the single-key figures come from the same run. */
+export type Suite = 'throughput' | 'scaling' | 'bulk' | 'all'
+export const suites: readonly Suite[] = ['throughput', 'scaling', 'bulk', 'all']
 
 export type {FsyncPolicy} from '../src/storage/types.js'
 export const fsyncPolicies: readonly FsyncPolicy[] = ['always', 'interval', 'never']
@@ -37,6 +38,8 @@ export interface BenchOptions {
   reshardKeys: number[]
   /** PUTs in flight while loading keys. */
   loadConcurrency: number
+  /** Keys written by `kvs load` and read by `kvs dump` in the bulk suite. */
+  bulkKeys: number
   /** Start nodes with --cpu-prof, writing profiles here; null for no profiling. */
   cpuProfDir: string | null
   /** Also measure the reference cluster (reference-app.ts) in every run. */
@@ -60,6 +63,7 @@ export const fullDefaults: BenchOptions = {
   catchUpWrites: [10_000, 100_000],
   reshardKeys: [100_000, 1_000_000],
   loadConcurrency: 64,
+  bulkKeys: 200_000,
   cpuProfDir: null,
   reference: false,
 }
@@ -76,6 +80,7 @@ export const smokeDefaults: BenchOptions = {
   catchUpWrites: [100, 200],
   reshardKeys: [500, 1_000],
   loadConcurrency: 16,
+  bulkKeys: 2_000,
 }
 
 /** Flags as the command parsed them; lists arrive as comma-separated strings. */
@@ -93,6 +98,7 @@ export interface BenchFlags {
   'catchup-writes'?: string
   'reshard-keys'?: string
   'load-concurrency'?: number
+  'bulk-keys'?: number
   'cpu-prof'?: string
   reference?: boolean
 }
@@ -117,6 +123,7 @@ export function resolveOptions(flags: BenchFlags): BenchOptions {
       flags['load-concurrency'] === undefined
         ? base.loadConcurrency
         : positiveInt('load-concurrency', flags['load-concurrency']),
+    bulkKeys: flags['bulk-keys'] === undefined ? base.bulkKeys : positiveInt('bulk-keys', flags['bulk-keys']),
     cpuProfDir: flags['cpu-prof'] ?? base.cpuProfDir,
     reference: flags.reference ?? base.reference,
   }

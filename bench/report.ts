@@ -2,6 +2,7 @@
  * The bench report: one typed document, written as JSON and rendered as markdown.
  * Building it from measured figures is pure.
  */
+import type {BulkReport} from './bulk-suite.js'
 import type {BenchOptions} from './options.js'
 import {ratio, summarizeRuns, type RunFigures, type ScenarioFigures} from './stats.js'
 import {checkTargets, type TargetCheck} from './targets.js'
@@ -131,6 +132,8 @@ export interface BenchReport {
   options: BenchOptions
   throughput: ThroughputReport | null
   scaling: ScalingReport | null
+  /** Absent from reports written before the bulk suite existed. */
+  bulk?: BulkReport | null
   targets: {checked: number; passed: number; pass: boolean}
   /** Where the report was written; absent until it is. */
   files?: {json: string; markdown: string}
@@ -177,9 +180,12 @@ function pairedRatios(a: readonly RunFigures[], b: readonly RunFigures[]): Array
   return a.slice(0, b.length).map((run, i) => ratio(run.requestsPerSec, b[i].requestsPerSec))
 }
 
-/** Counts every scenario's target check; a report without throughput figures passes 0 of 0. */
-export function summarizeTargets(throughput: ThroughputReport | null): BenchReport['targets'] {
-  const checks = throughput?.scenarios.map((s) => s.target) ?? []
+/**
+ * Counts every scenario's target check, and the bulk targets judged at this size; a report
+ * without either passes 0 of 0.
+ */
+export function summarizeTargets(throughput: ThroughputReport | null, bulk: BulkReport | null = null): BenchReport['targets'] {
+  const checks = [...(throughput?.scenarios.map((s) => s.target) ?? []), ...(bulk?.targets.filter((t) => t.pass !== null) ?? [])]
   const passed = checks.filter((check) => check.pass).length
   return {checked: checks.length, passed, pass: passed === checks.length}
 }

@@ -9,6 +9,7 @@ import {cpus, loadavg, platform, release, totalmem} from 'node:os'
 import {HttpTransport} from '../src/client/transport.js'
 import {UndiciTransport} from '../src/transport/undici-transport.js'
 import type {BenchContext} from './context.js'
+import {runBulk} from './bulk-suite.js'
 import type {BenchOptions} from './options.js'
 import {summarizeTargets, type BenchReport, type HostInfo} from './report.js'
 import {runScaling} from './scaling-suite.js'
@@ -40,7 +41,8 @@ export async function runBench(options: BenchOptions, env: BenchEnvironment): Pr
         progress: env.progress,
       }
       const throughput = options.suite === 'scaling' ? null : await runThroughput(ctx)
-      const scaling = options.suite === 'throughput' ? null : await runScaling(ctx)
+      const scaling = options.suite === 'scaling' || options.suite === 'all' ? await runScaling(ctx) : null
+      const bulk = options.suite === 'bulk' || options.suite === 'all' ? await runBulk(ctx) : null
       return {
         kind: 'kvs-bench-report',
         version: 1,
@@ -51,7 +53,8 @@ export async function runBench(options: BenchOptions, env: BenchEnvironment): Pr
         options,
         throughput,
         scaling,
-        targets: summarizeTargets(throughput),
+        bulk,
+        targets: summarizeTargets(throughput, bulk),
       }
     })
   } finally {

@@ -20,6 +20,7 @@ export default class Bench extends KvsCommand<BenchReport> {
     '<%= config.bin %> bench --runs 1 --duration 2',
     '<%= config.bin %> bench --connections 64 --reference',
     '<%= config.bin %> bench --suite scaling --memory-keys 100000 --reshard-keys 10000,100000',
+    '<%= config.bin %> bench --suite bulk --runs 1',
     '<%= config.bin %> bench --smoke --json',
   ]
 
@@ -38,6 +39,7 @@ export default class Bench extends KvsCommand<BenchReport> {
     'catchup-writes': Flags.string({description: `missed writes, one catch-up figure each [default: ${full.catchUpWrites}]`}),
     'reshard-keys': Flags.string({description: `keys, one reshard figure each [default: ${full.reshardKeys}]`}),
     'load-concurrency': Flags.integer({description: `PUTs in flight while loading keys [default: ${full.loadConcurrency}]`}),
+    'bulk-keys': Flags.integer({description: `keys of kvs load and kvs dump in the bulk suite [default: ${full.bulkKeys}]`}),
     'cpu-prof': Flags.directory({description: 'run nodes with --cpu-prof, writing profiles to this directory'}),
     reference: Flags.boolean({
       description:

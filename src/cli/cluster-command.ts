@@ -3,8 +3,9 @@
  * client (connect.ts) with node selection and, for key commands, the causal session.
  */
 import {Flags} from '@oclif/core'
+import {BulkClient} from '../client/bulk-client.js'
 import type {KvsClient} from '../client/kvs-client.js'
-import {connectClient, maxTimeoutMs} from './connect.js'
+import {clientOptions, connectClient, maxTimeoutMs} from './connect.js'
 import {KvsCommand} from './kvs-command.js'
 
 export const nodeFlag = Flags.string({
@@ -41,6 +42,13 @@ export abstract class ClusterCommand<T extends object> extends KvsCommand<T> {
   /** A client for the selected nodes; with `session`, key requests read and extend the causal session. */
   protected async connect(options: {node: string | undefined; timeout?: number; session?: boolean; token?: string}): Promise<KvsClient> {
     const client = await connectClient({...options, onNote: (text) => this.note(text)})
+    this.onClose(() => client.close())
+    return client
+  }
+
+  /** A client of the bulk routes (load, dump, scan), over the same nodes and session. */
+  protected async connectBulk(options: {node: string | undefined; timeout?: number; session?: boolean; token?: string}): Promise<BulkClient> {
+    const client = new BulkClient(await clientOptions({...options, onNote: (text) => this.note(text)}))
     this.onClose(() => client.close())
     return client
   }

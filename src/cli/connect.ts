@@ -3,7 +3,7 @@
  * cluster) and, for key commands, the causal session. Free of oclif, so the fast path of
  * `kvs get` (fast-get.ts) builds its client exactly as the commands do.
  */
-import {KvsClient} from '../client/kvs-client.js'
+import {KvsClient, type ClientOptions} from '../client/kvs-client.js'
 import {selectNodes, sessionKeyFor} from '../client/node-selection.js'
 import {noSessionMetadata, SessionStore} from '../client/session.js'
 import {clientToken, HttpTransport} from '../client/transport.js'
@@ -27,6 +27,11 @@ export const maxTimeoutMs = 86_400_000
 
 /** The caller closes the client. */
 export async function connectClient(options: ConnectOptions): Promise<KvsClient> {
+  return new KvsClient(await clientOptions(options))
+}
+
+/** What a client of the selected nodes is built from (KvsClient, BulkClient); the caller closes its transport. */
+export async function clientOptions(options: ConnectOptions): Promise<ClientOptions> {
   const paths = kvsPaths()
   const registry = LocalRegistry.at(paths)
   const registered = (await registry.list()).map((n) => n.address)
@@ -34,7 +39,7 @@ export async function connectClient(options: ConnectOptions): Promise<KvsClient>
   const record = await registry.cluster()
   const sessionKey = sessionKeyFor(selection, record && {id: record.id, addresses: registered})
   const store = options.session ? new SessionStore(sessionFile(paths)) : null
-  return new KvsClient({
+  return {
     nodes: selection.nodes,
     transport: new HttpTransport({token: clientToken(options.token, process.env)}),
     metadata: store ? await store.load(sessionKey) : noSessionMetadata,
@@ -43,5 +48,5 @@ export async function connectClient(options: ConnectOptions): Promise<KvsClient>
     },
     onNote: options.onNote,
     timeoutMs: options.timeout,
-  })
+  }
 }

@@ -4,6 +4,7 @@
  */
 import type {IncomingMessage} from 'node:http'
 import Fastify, {type FastifyError, type FastifyInstance, type onResponseHookHandler} from 'fastify'
+import {bulkPeerRoutes, bulkRoutes} from './bulk-routes.js'
 import {errorAnswer} from './error-answer.js'
 import {faultRoutes, refusePeerTraffic} from './fault-routes.js'
 import {healthRoutes} from './health-routes.js'
@@ -74,6 +75,8 @@ export function buildApp(services: NodeServices, opts: AppOptions = {}): Fastify
   app.register(healthRoutes, {services})
   app.register(publicRoutes, {services})
   app.register(internalRoutes, {services, prefix: '/internal'})
+  app.register(bulkRoutes, {services})
+  app.register(bulkPeerRoutes, {services, prefix: '/internal'})
   app.register(operatorRoutes, {services, prefix: '/admin'})
   return app
 }

@@ -3,8 +3,10 @@ import type {FastifyBaseLogger} from 'fastify'
 import type {Membership} from '../membership/membership.js'
 import type {ReshardCoordinator} from '../membership/reshard.js'
 import type {NodeMetrics} from '../metrics/node-metrics.js'
+import type {BatchService} from '../replication/batch-service.js'
 import type {KeyService} from '../replication/key-service.js'
 import type {Replicator} from '../replication/replicator.js'
+import type {ScanService} from '../replication/scan-service.js'
 import type {PeerFaults} from '../transport/fault-injection.js'
 import type {Transport} from '../transport/transport.js'
 import type {NodeTokens} from './auth-hooks.js'
@@ -13,6 +15,9 @@ export interface NodeServices {
   readonly membership: Membership
   readonly replicator: Replicator
   readonly keys: KeyService
+  /** The batch and scan routes (bulk-routes.ts). */
+  readonly batches: BatchService
+  readonly scans: ScanService
   readonly transport: Transport
   /** The node's logger: routes log errors here (Fastify itself logs nothing per request). */
   readonly log: FastifyBaseLogger

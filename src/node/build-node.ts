@@ -11,11 +11,13 @@ import {notReadyReason} from '../http/health-routes.js'
 import {initialConfig, membersOf, type ClusterConfig} from '../membership/cluster-config.js'
 import {Membership} from '../membership/membership.js'
 import {ReshardCoordinator} from '../membership/reshard.js'
+import {BatchService} from '../replication/batch-service.js'
 import {KeyService} from '../replication/key-service.js'
 import {HeartbeatWatch} from '../metrics/heartbeat-watch.js'
 import {NodeMetrics} from '../metrics/node-metrics.js'
 import type {ReplicaStore} from '../replication/replica-store.js'
 import {Replicator} from '../replication/replicator.js'
+import {ScanService} from '../replication/scan-service.js'
 import type {MetaStore} from '../storage/types.js'
 import {FaultyTransport, PeerFaults} from '../transport/fault-injection.js'
 import type {Transport} from '../transport/transport.js'
@@ -124,6 +126,8 @@ export async function buildNode(
   const local = new Replicator({cluster: membership, transport, store: storage, log})
   replicator = local
   const keys = new KeyService(membership, local, transport)
+  const batches = new BatchService(membership, local, transport)
+  const scans = new ScanService(membership, local, transport)
   const reshard = new ReshardCoordinator(membership, transport, local.reshard, log, {
     copyTimeoutMs: (options.reshardTimeoutSeconds ?? defaultReshardTimeoutSeconds) * 1000,
   })
@@ -176,7 +180,7 @@ export async function buildNode(
       log.warn({address, shard, err: String(error)}, 'the newcomer could not copy the shard ahead; it copies on joining')
     }
   }
-  const app = buildApp({membership, replicator: local, keys, transport, faults, log, health, metrics, reshard, prepareJoin, tokens})
+  const app = buildApp({membership, replicator: local, keys, batches, scans, transport, faults, log, health, metrics, reshard, prepareJoin, tokens})
 
   let closing: Promise<void> | undefined
   const drain = ({delayMs, timeoutMs}: DrainOptions): Promise<void> =>

@@ -111,6 +111,17 @@ export class Replica {
     return durable
   }
 
+  /**
+   * Logs a write this node coordinates that the caller applies itself (a batch's part, see
+   * batch.ts); resolves once logged. Appends settle in order, so `logged` covers it too.
+   */
+  logOwn(op: Op): Promise<unknown> {
+    const durable = (this.lastAppend = this.log.append(op))
+    // Awaited through `logged`; a failure fails every later append as well.
+    durable.catch(() => undefined)
+    return durable
+  }
+
   /** Queues peers' ops and applies every one that became deliverable: how many, and when those are logged. */
   deliver(ops: readonly Op[]): {applied: number; logged: Promise<unknown>} {
     const s = this.state

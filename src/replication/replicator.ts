@@ -20,6 +20,7 @@ import {ShardState} from './shard-state.js'
 import {StateTransfers, type TransferOffer} from './state-transfers.js'
 import {WriteCoordinator, type WriteResult} from './write-coordinator.js'
 import {WriteGate} from './write-gate.js'
+import type {BatchOp, BatchPartOutcome} from './batch.js'
 import type {Op, Version} from './op.js'
 import type {ReplicaStore} from './replica-store.js'
 
@@ -178,6 +179,23 @@ export class Replicator implements ReplicaAccess, CatchUpHost {
     rid?: string,
   ): Promise<WriteResult> {
     return this.writes.write(shard, layoutEpoch, key, value, meta, deadline, rid)
+  }
+
+  /** See WriteCoordinator.writeBatch. */
+  writeBatch(shard: number, layoutEpoch: number, ops: readonly BatchOp[], meta: CausalMetadata | null, deadline?: number): Promise<BatchPartOutcome> {
+    return this.writes.writeBatch(shard, layoutEpoch, ops, meta, deadline)
+  }
+
+  /**
+   * The live keys of `shard` starting with `prefix` and their values as of now, once the
+   * client's causal past is covered (a scan's snapshot). The metadata covers every key in it.
+   */
+  async scanSnapshot(shard: number, layoutEpoch: number, meta: CausalMetadata | null, prefix: string): Promise<{keys: string[]; values: string[]; meta: CausalMetadata}> {
+    const s = await this.covered(shard, layoutEpoch, meta)
+    const {keys, values, other} = s.liveEntries(prefix)
+    const own: CausalMetadata = {epoch: s.epoch, clocks: Object.keys(s.clock).length > 0 ? {[String(shard)]: s.clock} : {}}
+    const seen = mergeMetadata(meta ?? noHistory(s.epoch), own)
+    return {keys, values, meta: other ? mergeMetadata(seen, other) : seen}
   }
 
   /** The replica of `shard` once it covers what `meta` says the client saw of it; else 503. */

@@ -55,6 +55,11 @@ export class ShardState {
     this.table.addTo(builder, key)
   }
 
+  /** The live keys starting with `prefix`, their values and dependencies, as of now (scans, see VersionTable.liveEntries). */
+  liveEntries(prefix: string): ReturnType<VersionTable['liveEntries']> {
+    return this.table.liveEntries(prefix)
+  }
+
   /** Every (key, version) as of now, unaffected by later writes: for snapshots and transfers. */
   frozen(): FrozenVersions {
     return this.table.frozen()

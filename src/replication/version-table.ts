@@ -9,7 +9,7 @@
  * Reads build Version objects on the fly: versions are values here, never identities.
  * Synchronous and free of I/O.
  */
-import type {CausalMetadata} from '../clock/causal-metadata.js'
+import {mergeMetadata, type CausalMetadata} from '../clock/causal-metadata.js'
 import {isLater} from './delivery.js'
 import type {CopyPageBuilder} from './copy-page.js'
 import {makeVersion, type Version} from './op.js'
@@ -142,6 +142,27 @@ export class VersionTable implements ReadonlyMap<string, Version> {
       i++
     }
     return new FrozenVersions(keys, values, ts, seq, origin, other, [...this.originNames])
+  }
+
+  /**
+   * The live keys starting with `prefix` and their values, as of now (a scan's snapshot:
+   * two arrays that share the table's strings), and the merge of their other-shard
+   * dependencies (null when none has any), which a reader of them must be given.
+   */
+  liveEntries(prefix: string): {keys: string[]; values: string[]; other: CausalMetadata | null} {
+    const keys: string[] = []
+    const values: string[] = []
+    let other: CausalMetadata | null = null
+    for (const [key, slot] of this.slots) {
+      const value = this.valuePages[slot >>> pageBits][slot & pageMask]
+      if (value === null || !key.startsWith(prefix)) continue
+      keys.push(key)
+      values.push(value)
+      if (this.otherColumn.size === 0) continue
+      const o = this.otherColumn.get(slot)
+      if (o && o !== other) other = other ? mergeMetadata(other, o) : o
+    }
+    return {keys, values, other}
   }
 
   private versionAt(slot: number): Version {

@@ -7,6 +7,7 @@
 import {mergeMetadata, noHistory, type CausalMetadata} from '../clock/causal-metadata.js'
 import {KvsError} from '../errors.js'
 import type {Transport} from '../transport/transport.js'
+import {applyBatch, hasWrites, type BatchOp, type BatchPartOutcome} from './batch.js'
 import type {Op} from './op.js'
 import {PeerChannel} from './peer-channel.js'
 import type {Replica} from './replica.js'
@@ -88,24 +89,55 @@ export class WriteCoordinator {
       const deps = mergeMetadata(base, {epoch: s.epoch, clocks: {[String(shard)]: clock}})
       const written: Op = {shard, epoch: s.epoch, origin: self, seq, key, value, ts: replica.hlc.now(), deps}
       const op: Op = rid === undefined ? written : {...written, rid}
-      await Promise.all([replica.applyOwn(s, op), this.replicate(op)])
+      await Promise.all([replica.applyOwn(s, op), this.replicate(shard, [op])])
       return {existed, meta: deps}
     } finally {
       gate.leave()
     }
   }
 
-  /** Sends `op` to every live peer; resolves once the ones not lagging acknowledged or timed out. */
-  private async replicate(op: Op): Promise<void> {
-    const live = this.opts.livePeers(op.shard)
-    this.lagging = keepLive(this.lagging, live)
-    const {awaited, sentOnly} = ackPlan(live, this.lagging)
-    for (const peer of sentOnly) void this.send(peer, op)
-    await Promise.all(awaited.map((peer) => this.send(peer, op)))
+  /**
+   * Carries out one shard's part of a batch (batch.ts) as one group: its writes are logged
+   * in one turn (one group commit) and sent to each live peer in one call. Refused
+   * unapplied past `deadline`, as write() is. Answered once logged here and applied by
+   * every reachable peer not lagging. A part of gets only waits for the causal past.
+   */
+  async writeBatch(shard: number, layoutEpoch: number, ops: readonly BatchOp[], meta: CausalMetadata | null, deadline?: number): Promise<BatchPartOutcome> {
+    const {gate, replica, self} = this.opts
+    const writes = hasWrites(ops)
+    let s: ShardState
+    do {
+      if (writes) await gate.passed()
+      s = await this.opts.covered(shard, layoutEpoch, meta)
+    } while (writes && gate.isClosed)
+    if (deadline !== undefined && Date.now() >= deadline) {
+      throw new KvsError('UNAVAILABLE', 'Unable to satisfy request', {reason: 'the forwarding node gave up on this batch'})
+    }
+    const writer = {self, now: () => replica.hlc.now()}
+    if (!writes) return applyBatch(s, ops, meta ?? noHistory(s.epoch), {...writer, append: () => undefined})
+    replica.requireWorkingLog()
+    gate.enter()
+    try {
+      const {written, ...outcome} = applyBatch(s, ops, meta ?? noHistory(s.epoch), {...writer, append: (op) => void replica.logOwn(op)})
+      replica.applied()
+      await Promise.all([replica.logged, this.replicate(shard, written)])
+      return outcome
+    } finally {
+      gate.leave()
+    }
   }
 
-  private async send(peer: string, op: Op): Promise<void> {
-    const acked = await this.channel(peer).send(op)
+  /** Sends `ops` to every live peer in one call each; resolves once the ones not lagging acknowledged or timed out. */
+  private async replicate(shard: number, ops: readonly Op[]): Promise<void> {
+    const live = this.opts.livePeers(shard)
+    this.lagging = keepLive(this.lagging, live)
+    const {awaited, sentOnly} = ackPlan(live, this.lagging)
+    for (const peer of sentOnly) void this.send(peer, ops)
+    await Promise.all(awaited.map((peer) => this.send(peer, ops)))
+  }
+
+  private async send(peer: string, ops: readonly Op[]): Promise<void> {
+    const acked = await this.channel(peer).sendAll(ops)
     this.lagging = afterAck(this.lagging, peer, acked)
   }
 

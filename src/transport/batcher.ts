@@ -13,7 +13,9 @@ export class Batcher<Item, Result> {
     /** Sends one batch; resolves with one result per item, in order, or rejects for all. */
     private readonly sendBatch: (items: Item[]) => Promise<Result[]>,
     private readonly maxInFlight: number,
+    /** Most items per call, counted by `sizeOf` (an item larger than that goes alone). */
     private readonly maxBatch = 1024,
+    private readonly sizeOf: (item: Item) => number = () => 1,
   ) {}
 
   send(item: Item): Promise<Result> {
@@ -34,7 +36,10 @@ export class Batcher<Item, Result> {
 
   private flush(): void {
     if (this.inFlight >= this.maxInFlight || this.queue.length === 0) return
-    const batch = this.queue.splice(0, this.maxBatch)
+    let n = 0
+    let size = 0
+    while (n < this.queue.length && (n === 0 || size + this.sizeOf(this.queue[n].item) <= this.maxBatch)) size += this.sizeOf(this.queue[n++].item)
+    const batch = this.queue.splice(0, n)
     this.inFlight++
     this.sendBatch(batch.map((w) => w.item))
       .then(

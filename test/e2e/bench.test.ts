@@ -98,4 +98,21 @@ describe('kvs bench --smoke', function () {
     expect(reshard.map((r) => r.inputs.keys)).to.deep.equal(report.options.reshardKeys)
     for (const r of reshard) expect(r.keysMoved).to.be.a('number')
   })
+
+  it('measures kvs load and kvs dump as whole commands, memory and restart, with the single-key figures of the same run', async () => {
+    const report = await bench('bulk')
+    expect(report.scaling).to.equal(null)
+    expect(report.throughput!.scenarios.length).to.be.above(0)
+    const bulk = report.bulk!
+    expect(bulk.inputs).to.deep.equal({nodes: 4, shards: 2, keys: report.options.bulkKeys, valueBytes: report.options.valueBytes})
+    expect(bulk.dump.keys).to.equal(report.options.bulkKeys)
+    expect(bulk.memory.keysOnNode).to.be.above(0)
+    expect(bulk.restart.keysOnNode).to.equal(bulk.memory.keysOnNode)
+    expect(bulk.restart.readyMs).to.be.at.least(bulk.restart.answerMs)
+    for (const figure of [bulk.load, bulk.dump]) expect(figure.keysPerSec).to.be.above(0)
+    expect(bulk.targets.map((t) => t.name)).to.deep.equal(['kvs load keys/s', 'kvs dump keys/s', 'memory B/key', 'restart ms'])
+    // A smoke run is too small to be judged against the targets.
+    for (const t of bulk.targets) expect(t.pass).to.equal(null)
+    expect(readFileSync(report.files!.markdown, 'utf8')).to.contain('### Bulk: kvs load and kvs dump')
+  })
 })

@@ -61,6 +61,8 @@ describe('tokens on every route', function () {
     ['GET', '/key-value-store-shard/shard-id-key-count/2'],
     ['PUT', '/key-value-store-shard/add-member/1', {'socket-address': '127.0.0.9:8085'}],
     ['PUT', '/key-value-store-shard/reshard', {'shard-count': 1}],
+    ['POST', '/key-value-store-batch', {ops: [{op: 'put', key: shard1Key, value: 'v'}, {op: 'put', key: shard2Key, value: 'v'}], 'causal-metadata': ''}],
+    ['POST', '/key-value-store-scan', {prefix: '', 'causal-metadata': ''}],
     ['GET', '/admin/status'],
     ['POST', '/admin/reshard/abort'],
   ]
@@ -81,6 +83,8 @@ describe('tokens on every route', function () {
     ['POST', '/internal/reshard/abort', {}],
     ['POST', '/internal/reshard/snapshot', {epoch: 2, shard: 1, layoutEpoch: 1, cursor: null}],
     ['POST', '/internal/reshard/changes', {epoch: 2, shard: 1, layoutEpoch: 1, since: {}}],
+    ['POST', '/internal/batch', {shard: 1, layout: 1, meta: null, deadline: Date.now() + 60_000, ops: [{op: 'put', key: shard1Key, value: 'x'}]}],
+    ['POST', '/internal/scan', {shard: 1, layout: 1, meta: null, prefix: '', offset: 0, limit: 10, maxBytes: 1024, values: true}],
     ['GET', '/admin/faults'],
     ['POST', '/admin/faults', {isolate: true}],
     ['DELETE', '/admin/faults'],

@@ -86,4 +86,16 @@ describe('batcher', () => {
     expect(calls.map((c) => c.items)).to.deep.equal([[1, 2], [3, 4], [5]])
     expect(await Promise.all(answers)).to.deep.equal(['1', '2', '3', '4', '5'])
   })
+
+  it('counts items by their size when given one: an item larger than maxBatch goes alone', async () => {
+    const {calls, send} = manualSender<number>()
+    const batcher = new Batcher(send, 1, 10, (n: number) => n)
+    const answers = [3, 4, 20, 5, 6].map((n) => batcher.send(n))
+    for (const results of [['3', '4'], ['20'], ['5'], ['6']]) {
+      await turn()
+      calls.at(-1)!.finish(results)
+    }
+    expect(calls.map((c) => c.items)).to.deep.equal([[3, 4], [20], [5], [6]])
+    expect(await Promise.all(answers)).to.deep.equal(['3', '4', '20', '5', '6'])
+  })
 })

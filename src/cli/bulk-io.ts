@@ -1,0 +1,50 @@
+/**
+ * The I/O of the bulk commands: reading a whole NDJSON input (ndjson.ts parses it), the
+ * progress bar of `kvs load`, and writing `kvs dump`'s lines to stdout at the pace it drains.
+ */
+import {createReadStream} from 'node:fs'
+import {isKvsError, KvsError} from '../errors.js'
+import {LineSplitter, parseLine} from './ndjson.js'
+
+export interface LoadInput {
+  /** Key -> value; a key given twice holds its last value. */
+  records: Map<string, string>
+  lines: number
+}
+
+/**
+ * Reads and checks all of `file` (`-`: stdin) before anything is written, so a malformed
+ * line (USAGE, naming it) leaves the store untouched.
+ */
+export async function readLoadInput(file: string): Promise<LoadInput> {
+  const stream = file === '-' ? process.stdin : createReadStream(file)
+  stream.setEncoding('utf8')
+  const records = new Map<string, string>()
+  const splitter = new LineSplitter()
+  const add = (text: string, line: number) => {
+    const record = parseLine(text, line)
+    if (record) records.set(record.key, record.value)
+  }
+  try {
+    for await (const chunk of stream) splitter.push(chunk as string, add)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (isKvsError(error) || code === undefined) throw error
+    throw new KvsError('USAGE', `Cannot read ${file}: ${code}`, {file})
+  }
+  splitter.end(add)
+  return {records, lines: splitter.lines}
+}
+
+/** `[######------] 50% 1,000/2,000 keys`: `width` cells, filled in proportion to `done`. */
+export function progressBar(done: number, total: number, width = 24): string {
+  const share = total === 0 ? 1 : Math.min(1, done / total)
+  const filled = Math.round(share * width)
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${Math.floor(share * 100)}% ${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')} keys`
+}
+
+/** Writes `text` to stdout, resolving once stdout can take more (a slow pipe holds the dump back). */
+export function writeOut(text: string): Promise<void> {
+  if (process.stdout.write(text)) return Promise.resolve()
+  return new Promise((resolve) => process.stdout.once('drain', resolve))
+}

@@ -1,0 +1,76 @@
+/**
+ * The NDJSON of `kvs load` and `kvs dump`: one `{"key":"…","value":"…"}` object per line.
+ * Pure: lines are split from text chunks and parsed here; a malformed line is a usage error
+ * (exit 2) that names its number (1-based, blank lines counted) and what is wrong with it.
+ */
+import {KvsError} from '../errors.js'
+
+export interface KeyValue {
+  key: string
+  value: string
+}
+
+/** API.md: a key has 1 to 50 characters. */
+export const maxKeyLength = 50
+/** A longer line could not be written anyway: a node takes bodies of at most 1 MiB per value. */
+export const maxLineChars = 1024 * 1024
+
+/** The record on line `line`; null for a blank line. Throws USAGE naming the line when malformed. */
+export function parseLine(text: string, line: number): KeyValue | null {
+  if (text.trim() === '') return null
+  if (text.length > maxLineChars) throw malformedLine(line, `it is longer than ${maxLineChars} characters`)
+  let record: unknown
+  try {
+    record = JSON.parse(text)
+  } catch {
+    throw malformedLine(line, 'it is not JSON')
+  }
+  if (typeof record !== 'object' || record === null || Array.isArray(record)) throw malformedLine(line, 'it is not a JSON object')
+  const {key, value} = record as Record<string, unknown>
+  if (typeof key !== 'string') throw malformedLine(line, '"key" must be a string')
+  if (key.length === 0 || key.length > maxKeyLength) throw malformedLine(line, `"key" must have 1 to ${maxKeyLength} characters (it has ${key.length})`)
+  if (typeof value !== 'string') throw malformedLine(line, '"value" must be a string')
+  const extra = Object.keys(record).find((k) => k !== 'key' && k !== 'value')
+  if (extra !== undefined) throw malformedLine(line, `unknown field "${extra}"`)
+  return {key, value}
+}
+
+/** One line of NDJSON for `record` (keys and values escaped as JSON strings). */
+export const formatLine = (key: string, value: string): string => `{"key":${JSON.stringify(key)},"value":${JSON.stringify(value)}}\n`
+
+/**
+ * Splits text arriving in chunks into lines (LF or CRLF), numbered from 1. A line still
+ * incomplete that grows past maxLineChars is refused at once, not buffered without bound.
+ */
+export class LineSplitter {
+  private rest = ''
+  private count = 0
+
+  /** Lines read so far, blank ones included. */
+  get lines(): number {
+    return this.count
+  }
+
+  push(chunk: string, emit: (text: string, line: number) => void): void {
+    let text = this.rest + chunk
+    let start = 0
+    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+      const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl
+      emit(text.slice(start, end), ++this.count)
+      start = nl + 1
+    }
+    text = text.slice(start)
+    if (text.length > maxLineChars + 1) throw malformedLine(this.count + 1, `it is longer than ${maxLineChars} characters`)
+    this.rest = text
+  }
+
+  /** The last line, when the text does not end with a newline. */
+  end(emit: (text: string, line: number) => void): void {
+    if (this.rest !== '') emit(this.rest, ++this.count)
+    this.rest = ''
+  }
+}
+
+function malformedLine(line: number, why: string): KvsError {
+  return new KvsError('USAGE', `Line ${line} is malformed: ${why}`, {line})
+}

@@ -1,0 +1,79 @@
+/**
+ * The bulk routes: many keys per request (POST /key-value-store-batch), keys by prefix page
+ * by page (POST /key-value-store-scan), and the peer calls behind them, /internal/batch and
+ * /internal/scan (bulkPeerRoutes, registered under /internal). Shapes in the README.
+ */
+import {requireClientToken, requireClusterToken} from './auth-hooks.js'
+import type {FastifyInstance} from 'fastify'
+import {parseMetadata} from '../clock/causal-metadata.js'
+import {KvsError} from '../errors.js'
+import type {BatchOp} from '../replication/batch.js'
+import type {ForwardedBatchPart} from '../replication/batch-service.js'
+import type {ScanPageCall} from '../replication/scan-service.js'
+import {
+  batchBody,
+  batchResponses,
+  defaultScanLimit,
+  maxBatchBytes,
+  peerBatchBody,
+  peerBatchResponse,
+  peerScanBody,
+  peerScanResponse,
+  scanBody,
+  scanResponses,
+} from './bulk-schemas.js'
+import type {NodeServices} from './services.js'
+
+interface BatchRoute {
+  Body: {ops: BatchOp[]; 'causal-metadata'?: unknown}
+}
+
+interface ScanRoute {
+  Body: {prefix?: string; limit?: number; cursor?: string; values?: boolean; 'causal-metadata'?: unknown} | undefined
+}
+
+export async function bulkRoutes(app: FastifyInstance, {services}: {services: NodeServices}): Promise<void> {
+  app.addHook('onRequest', requireClientToken(services.tokens?.client ?? null))
+  app.post<BatchRoute>('/key-value-store-batch', {schema: {body: batchBody, response: batchResponses}, bodyLimit: maxBatchBytes}, async (request, reply) => {
+    const {ops} = request.body
+    const bad = ops.findIndex((o) => (o.op === 'put') !== (o.value !== undefined))
+    if (bad >= 0) {
+      const why = ops[bad].op === 'put' ? 'a put needs a string "value"' : `a ${ops[bad].op} carries no "value"`
+      throw new KvsError('BAD_REQUEST', `ops[${bad}]: ${why}`)
+    }
+    const meta = parseMetadata(request.body['causal-metadata'])
+    const answer = await services.batches.handle(ops, meta)
+    const body =
+      answer.status === 200
+        ? {message: 'Batch done', 'causal-metadata': answer.meta, results: answer.results}
+        : {message: 'Error in POST', error: 'Unable to satisfy request', 'causal-metadata': answer.meta, results: answer.results}
+    return reply.code(answer.status).send(body)
+  })
+
+  app.post<ScanRoute>('/key-value-store-scan', {schema: {body: scanBody, response: scanResponses}}, async (request, reply) => {
+    const body = request.body ?? {}
+    const answer = await services.scans.scan({
+      prefix: body.prefix ?? '',
+      limit: body.limit ?? defaultScanLimit,
+      cursor: body.cursor,
+      values: body.values ?? false,
+      meta: parseMetadata(body['causal-metadata']),
+    })
+    const {meta, ...page} = answer
+    // Columns of strings: the native serializer writes them several times faster than the schema's.
+    return reply.type('application/json').serializer(JSON.stringify).send({message: 'Scanned successfully', ...page, 'causal-metadata': meta})
+  })
+}
+
+export async function bulkPeerRoutes(app: FastifyInstance, {services}: {services: NodeServices}): Promise<void> {
+  app.addHook('onRequest', requireClusterToken(services.tokens?.cluster ?? null))
+  app.post<{Body: ForwardedBatchPart}>(
+    '/batch',
+    {schema: {body: peerBatchBody, response: peerBatchResponse}, bodyLimit: 64 * 1024 * 1024},
+    async (request) => services.batches.serveForwarded({...request.body, meta: parseMetadata(request.body.meta)}),
+  )
+
+  app.post<{Body: ScanPageCall}>('/scan', {schema: {body: peerScanBody, response: peerScanResponse}}, async (request, reply) =>
+    reply.type('application/json').serializer(JSON.stringify).send(await services.scans.servePage({...request.body, meta: parseMetadata(request.body.meta)})),
+  )
+}

@@ -1,0 +1,129 @@
+/**
+ * Batch requests from any node (the batch route): the batch is split by shard, each shard's
+ * part goes in one call to a member (its primary first, as single writes do) or is carried
+ * out here when this node is that member, and the answers are joined in batch order. A part
+ * whose shard no member could serve is answered 503 op by op; the others stand.
+ */
+import {mergeMetadata, noHistory, parseMetadata, type CausalMetadata} from '../clock/causal-metadata.js'
+import {isKvsError, KvsError} from '../errors.js'
+import type {ClusterConfig} from '../membership/cluster-config.js'
+import type {Transport} from '../transport/transport.js'
+import {hasWrites, joinResults, splitByShard, type BatchOp, type BatchOpResult, type BatchPart, type BatchPartOutcome} from './batch.js'
+import type {RoutingView} from './key-service.js'
+import type {Replicator} from './replicator.js'
+
+/** One shard's part as one node sends it to a member of that shard (POST /internal/batch). */
+export interface ForwardedBatchPart {
+  shard: number
+  /** The layout epoch the sender split the batch by. */
+  layout: number
+  meta: CausalMetadata | null
+  /** ms since the epoch: the sender gives up then, and the member must not apply it later. */
+  deadline: number
+  ops: BatchOp[]
+}
+
+export interface BatchAnswer {
+  /** 200 when every part was served, else 503 (the results say which ops). */
+  status: number
+  results: BatchOpResult[]
+  meta: CausalMetadata
+}
+
+/** Longest one member gets to carry out a part before the next is tried. */
+const partTimeoutMs = 5000
+/** Longest a batch waits for a layout its client has already seen. */
+const layoutWaitMs = 1000
+
+export class BatchService {
+  constructor(
+    private readonly routing: RoutingView,
+    private readonly replicator: Replicator,
+    private readonly transport: Transport,
+  ) {}
+
+  async handle(ops: readonly BatchOp[], meta: CausalMetadata | null): Promise<BatchAnswer> {
+    // A reshard holds writes until its new layout is in force; split them by that layout.
+    if (hasWrites(ops)) await this.replicator.awaitWritable()
+    let config = this.routing.config
+    if (config && (meta?.epoch ?? 0) > config.layoutEpoch) {
+      await this.routing.awaitLayoutEpoch(meta?.epoch ?? 0, layoutWaitMs)
+      config = this.routing.config
+    }
+    const base = meta ?? noHistory(config?.layoutEpoch ?? 0)
+    if (!config || base.epoch > config.layoutEpoch) return {status: 503, results: ops.map(() => ({status: 503})), meta: base}
+    const routedBy = config
+    const parts = splitByShard(ops, config.shardCount)
+    const outcomes = await Promise.all(parts.map(async (part) => ({part, outcome: await this.runPart(part, meta, routedBy)})))
+    let merged = base
+    let failed = false
+    const answered = outcomes.map(({part, outcome}) => {
+      if (!outcome) {
+        failed = true
+        return {part, results: part.ops.map(() => ({status: 503}))}
+      }
+      merged = mergeMetadata(merged, outcome.meta)
+      return {part, results: outcome.results}
+    })
+    return {status: failed ? 503 : 200, results: joinResults(ops.length, answered), meta: merged}
+  }
+
+  /** A part another node forwarded here: carried out on this node's replica, or UNAVAILABLE. */
+  serveForwarded(part: ForwardedBatchPart): Promise<BatchPartOutcome> {
+    return this.replicator.writeBatch(part.shard, part.layout, part.ops, part.meta, part.deadline)
+  }
+
+  /** The part carried out by a member of its shard, or null when none could. */
+  private async runPart(part: BatchPart, meta: CausalMetadata | null, config: ClusterConfig): Promise<BatchPartOutcome | null> {
+    const {shard} = part
+    const route = this.routing.route(shard)
+    const member = this.replicator.shard === shard && this.replicator.ready
+    const writes = hasWrites(part.ops)
+    // Writes go to the primary, as single writes do; reads to this node when it can serve them.
+    const localFirst = member && (!writes || route.primary === this.routing.self || route.primary === null)
+    if (localFirst) {
+      const outcome = await this.serveLocally(part, meta, config)
+      if (outcome) return outcome
+    }
+    const giveUpAt = Date.now() + partTimeoutMs
+    for (const peer of writes ? route.peers : route.readyPeers) {
+      const deadline = Math.min(Date.now() + partTimeoutMs, giveUpAt)
+      if (deadline <= Date.now()) break
+      const forwarded: ForwardedBatchPart = {shard, layout: config.layoutEpoch, meta, deadline, ops: part.ops}
+      const outcome = await sendBatchPart(this.transport, peer, forwarded).catch((error: unknown) => {
+        if (isKvsError(error)) return null
+        throw error
+      })
+      if (outcome) return outcome
+    }
+    return member && !localFirst ? this.serveLocally(part, meta, config) : null
+  }
+
+  private async serveLocally(part: BatchPart, meta: CausalMetadata | null, config: ClusterConfig): Promise<BatchPartOutcome | null> {
+    try {
+      return await this.replicator.writeBatch(part.shard, config.layoutEpoch, part.ops, meta)
+    } catch (error) {
+      if (isKvsError(error) && error.code === 'UNAVAILABLE') return null
+      throw error
+    }
+  }
+}
+
+/**
+ * The one peer call of batches: `part` to `peer`, answered with its outcome. Rejects with
+ * PEER_UNAVAILABLE when the peer did not answer in time or could not serve the part (503:
+ * it was not applied there).
+ */
+export async function sendBatchPart(transport: Transport, peer: string, part: ForwardedBatchPart): Promise<BatchPartOutcome> {
+  const timeoutMs = part.deadline - Date.now()
+  if (timeoutMs <= 0) throw new KvsError('PEER_UNAVAILABLE', `gave up on ${peer} before sending`, {peer})
+  const res = await transport.request(peer, {method: 'POST', path: '/internal/batch', body: JSON.stringify(part), timeoutMs})
+  if (res.status !== 200) throw new KvsError('PEER_UNAVAILABLE', `${peer} could not carry out a batch part (${res.status})`, {peer})
+  const answer = JSON.parse(res.text) as {results?: unknown; meta?: unknown}
+  const {results} = answer
+  const meta = parseMetadata(answer.meta)
+  if (!meta || !Array.isArray(results) || results.length !== part.ops.length || !results.every((r) => Number.isSafeInteger(r?.status))) {
+    throw new KvsError('PEER_UNAVAILABLE', `${peer} answered a batch part with a malformed outcome`, {peer})
+  }
+  return {results: results as BatchOpResult[], meta}
+}

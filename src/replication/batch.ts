@@ -1,0 +1,108 @@
+/**
+ * Batches: many key operations in one request with one causal metadata (the batch route).
+ * Pure: the shapes, splitting a batch by shard, and carrying out one shard's part on a
+ * replica's state. The replicator owns the timing (causal waits, logging, replication).
+ */
+import {mergeMetadata, type CausalMetadata} from '../clock/causal-metadata.js'
+import {shardForKey} from '../placement/placement.js'
+import type {Op} from './op.js'
+import type {ShardState} from './shard-state.js'
+
+export type BatchOpKind = 'put' | 'delete' | 'get'
+
+export interface BatchOp {
+  readonly op: BatchOpKind
+  readonly key: string
+  /** For 'put' only. */
+  readonly value?: string
+}
+
+/**
+ * What became of one operation, as the key route would answer it: put 201 (added) or 200
+ * (updated); delete 200 or 404 (missing); get 200 with the value or 404; 503 when its
+ * shard could not be reached (the operation may or may not have been applied).
+ */
+export interface BatchOpResult {
+  status: number
+  value?: string
+}
+
+/** One shard's operations of a batch, in batch order, with their positions in the batch. */
+export interface BatchPart {
+  readonly shard: number
+  readonly positions: number[]
+  readonly ops: BatchOp[]
+}
+
+/** A part as carried out by a replica: one result per op, and the metadata that covers them all. */
+export interface BatchPartOutcome {
+  results: BatchOpResult[]
+  meta: CausalMetadata
+}
+
+/** Splits `ops` by the shard of their keys (placement.ts); parts in shard order, ops in batch order. */
+export function splitByShard(ops: readonly BatchOp[], shardCount: number): BatchPart[] {
+  const parts = new Map<number, BatchPart>()
+  for (let i = 0; i < ops.length; i++) {
+    const shard = shardForKey(ops[i].key, shardCount)
+    let part = parts.get(shard)
+    if (!part) {
+      part = {shard, positions: [], ops: []}
+      parts.set(shard, part)
+    }
+    part.positions.push(i)
+    part.ops.push(ops[i])
+  }
+  return [...parts.values()].sort((a, b) => a.shard - b.shard)
+}
+
+/** Puts each part's results back in batch order. `results[i]` of part p answers op p.positions[i]. */
+export function joinResults(total: number, parts: ReadonlyArray<{part: BatchPart; results: readonly BatchOpResult[]}>): BatchOpResult[] {
+  const joined: BatchOpResult[] = new Array(total)
+  for (const {part, results} of parts) for (let i = 0; i < part.positions.length; i++) joined[part.positions[i]] = results[i]
+  return joined
+}
+
+export const hasWrites = (ops: readonly BatchOp[]): boolean => ops.some((o) => o.op !== 'get')
+
+/** How a replica writes an op of a batch: its address, hybrid time, and the op log. */
+export interface BatchWriter {
+  readonly self: string
+  now(): number
+  /** Logs `op` (not yet durable: the caller awaits the log once for the whole part). */
+  append(op: Op): void
+}
+
+/**
+ * Carries out one shard's part on replica `s`, in order, as the single-key routes would one
+ * by one: each write gets the next sequence number of `writer.self` and is logged and applied
+ * before the next op is looked at, so a get sees the writes before it in the batch. `base`
+ * is the client's metadata; the outcome's metadata covers every write and every version read.
+ * Returns the ops written, for replication.
+ */
+export function applyBatch(s: ShardState, ops: readonly BatchOp[], base: CausalMetadata, writer: BatchWriter): BatchPartOutcome & {written: Op[]} {
+  const own = String(s.shard)
+  const results: BatchOpResult[] = []
+  const written: Op[] = []
+  let meta = base
+  for (const {op: kind, key, value} of ops) {
+    const current = s.get(key)
+    const existed = current !== undefined && current.value !== null
+    if (kind === 'get' || (kind === 'delete' && !existed)) {
+      if (current) meta = mergeMetadata(meta, s.metadataOf(current))
+      results.push(existed ? {status: 200, value: current.value as string} : {status: 404})
+      continue
+    }
+    const seq = (s.clock[writer.self] ?? 0) + 1
+    const deps = mergeMetadata(base, {epoch: s.epoch, clocks: {[own]: {...s.clock, [writer.self]: seq}}})
+    const op: Op = {shard: s.shard, epoch: s.epoch, origin: writer.self, seq, key, value: kind === 'put' ? (value as string) : null, ts: writer.now(), deps}
+    writer.append(op)
+    s.apply(op)
+    written.push(op)
+    results.push({status: kind === 'delete' || existed ? 200 : 201})
+  }
+  // The last write's clock covers every write of the part (and what it depended on).
+  const last = written.at(-1)
+  if (last) meta = mergeMetadata(meta, last.deps)
+  return {results, meta, written}
+}

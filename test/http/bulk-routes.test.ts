@@ -1,0 +1,151 @@
+import {expect} from 'chai'
+import {maxBatchOps, maxScanLimit} from '../../src/http/bulk-schemas.js'
+import {shardForKey} from '../../src/placement/placement.js'
+import {encodeCursor} from '../../src/replication/scan-cursor.js'
+import {InProcessCluster} from '../cluster/in-process-cluster.js'
+import {injectJson, type JsonAnswer} from './inject-json.js'
+
+/** The batch and scan routes on a 4-node, 2-shard in-process cluster: shapes, answers and bad input. */
+describe('bulk routes', function () {
+  this.timeout(30_000)
+  let cluster: InProcessCluster
+  const node = '127.0.0.2:8085'
+
+  before(async () => {
+    cluster = await InProcessCluster.start(4, 2)
+  })
+  after(async () => cluster.stop())
+
+  const post = (url: string, payload: unknown, at = node): Promise<JsonAnswer> => injectJson(cluster.nodes.get(at)!.app, 'POST', url, payload)
+  const keyCount = async () => {
+    let total = 0
+    for (const shard of [1, 2]) total += (await cluster.request(node, 'GET', `/key-value-store-shard/shard-id-key-count/${shard}`)).body['shard-id-key-count']
+    return total
+  }
+
+  describe('POST /key-value-store-batch', () => {
+    it('writes, reads and deletes keys of both shards in one request, answering each op in order', async () => {
+      const keys = ['b-a', 'b-b', 'b-c', 'b-d']
+      expect(new Set(keys.map((k) => shardForKey(k, 2))).size, 'keys of both shards').to.equal(2)
+      const put = await post('/key-value-store-batch', {ops: keys.map((key) => ({op: 'put', key, value: `v-${key}`})), 'causal-metadata': ''})
+      expect(put.status).to.equal(200)
+      expect(put.body.message).to.equal('Batch done')
+      expect(put.body.results).to.deep.equal(keys.map(() => ({status: 201})))
+      const meta = put.body['causal-metadata']
+      expect(Object.keys(meta.clocks).sort(), 'the metadata covers the writes of both shards').to.deep.equal(['1', '2'])
+
+      const mixed = await post('/key-value-store-batch', {
+        ops: [
+          {op: 'get', key: 'b-a'},
+          {op: 'put', key: 'b-a', value: 'new'},
+          {op: 'get', key: 'b-a'},
+          {op: 'delete', key: 'b-b'},
+          {op: 'delete', key: 'b-b'},
+          {op: 'get', key: 'b-missing'},
+        ],
+        'causal-metadata': meta,
+      }, '127.0.0.5:8085')
+      expect(mixed.status).to.equal(200)
+      expect(mixed.body.results).to.deep.equal([
+        {status: 200, value: 'v-b-a'},
+        {status: 200},
+        {status: 200, value: 'new'},
+        {status: 200},
+        {status: 404},
+        {status: 404},
+      ])
+      const single = await cluster.request('127.0.0.3:8085', 'GET', '/key-value-store/b-a', {'causal-metadata': mixed.body['causal-metadata']})
+      expect(single.body.value).to.equal('new')
+    })
+
+    const tooMany = Array.from({length: maxBatchOps + 1}, (_, i) => ({op: 'put', key: `k${i}`, value: 'v'}))
+    const cases: Array<{name: string; payload: unknown; status: number; error: RegExp}> = [
+      {name: 'no body', payload: undefined, status: 400, error: /body/},
+      {name: 'no ops', payload: {}, status: 400, error: /ops/},
+      {name: 'ops that are not a list', payload: {ops: {op: 'put'}}, status: 400, error: /ops/},
+      {name: 'an unknown op', payload: {ops: [{op: 'incr', key: 'a'}]}, status: 400, error: /op/},
+      {name: 'a put without a value', payload: {ops: [{op: 'put', key: 'a', value: 'v'}, {op: 'put', key: 'b'}]}, status: 400, error: /ops\[1\]: a put needs a string "value"/},
+      {name: 'a delete with a value', payload: {ops: [{op: 'delete', key: 'a', value: 'v'}]}, status: 400, error: /ops\[0\]: a delete carries no "value"/},
+      {name: 'a number value', payload: {ops: [{op: 'put', key: 'a', value: 5}]}, status: 400, error: /value/},
+      {name: 'a 51-character key', payload: {ops: [{op: 'put', key: 'k'.repeat(51), value: 'v'}]}, status: 400, error: /key/},
+      {name: 'malformed causal metadata', payload: {ops: [{op: 'put', key: 'a', value: 'v'}], 'causal-metadata': {epoch: 'x'}}, status: 400, error: /Causal metadata/},
+      {name: `more than ${maxBatchOps} ops`, payload: {ops: tooMany}, status: 400, error: new RegExp(`more than ${maxBatchOps} items`)},
+      {name: 'a body over 16 MiB', payload: {ops: [{op: 'put', key: 'a', value: 'x'.repeat(17 * 1024 * 1024)}]}, status: 413, error: /too large/},
+    ]
+    for (const c of cases) {
+      it(`answers ${c.status} to ${c.name} and writes nothing`, async () => {
+        const before = await keyCount()
+        const res = await post('/key-value-store-batch', c.payload)
+        expect(res.status).to.equal(c.status)
+        expect(res.body.error).to.match(c.error)
+        expect(await keyCount()).to.equal(before)
+      })
+    }
+  })
+
+  describe('POST /key-value-store-scan', () => {
+    const prefix = 'scan-'
+    const keys = Array.from({length: 25}, (_, i) => `${prefix}${i}`)
+
+    before(async () => {
+      const res = await post('/key-value-store-batch', {ops: keys.map((key) => ({op: 'put', key, value: key.toUpperCase()}))})
+      expect(res.status).to.equal(200)
+      expect((await post('/key-value-store-batch', {ops: [{op: 'put', key: 'other', value: 'x'}, {op: 'delete', key: `${prefix}0`}]})).status).to.equal(200)
+    })
+
+    it('pages through every live key with the prefix across both shards, each once, values on request', async () => {
+      const seen = new Map<string, string>()
+      let cursor: string | null | undefined
+      let pages = 0
+      do {
+        const res = await post('/key-value-store-scan', {prefix, limit: 4, values: true, ...(cursor ? {cursor} : {})}, `127.0.0.${2 + (pages % 4)}:8085`)
+        expect(res.status).to.equal(200)
+        expect(res.body.keys.length).to.be.at.most(4)
+        res.body.keys.forEach((k: string, i: number) => {
+          expect(seen.has(k), `${k} once`).to.equal(false)
+          seen.set(k, res.body.values[i])
+        })
+        cursor = res.body.cursor
+        pages++
+      } while (cursor)
+      expect([...seen.keys()].sort()).to.deep.equal(keys.slice(1).sort())
+      for (const [k, v] of seen) expect(v).to.equal(k.toUpperCase())
+      expect(pages).to.be.at.least(6)
+    })
+
+    it('lists keys only unless values are asked for, and every key with no prefix', async () => {
+      const res = await post('/key-value-store-scan', {limit: maxScanLimit})
+      expect(res.status).to.equal(200)
+      expect(res.body).not.to.have.property('values')
+      expect(res.body.cursor).to.equal(null)
+      expect(res.body.keys).to.include('other')
+    })
+
+    const cases: Array<{name: string; payload: unknown; status: number; error: RegExp}> = [
+      {name: 'a limit of 0', payload: {limit: 0}, status: 400, error: /limit/},
+      {name: `a limit over ${maxScanLimit}`, payload: {limit: maxScanLimit + 1}, status: 400, error: /limit/},
+      {name: 'a limit as a string', payload: {limit: '5'}, status: 400, error: /limit/},
+      {name: 'a prefix as a number', payload: {prefix: 5}, status: 400, error: /prefix/},
+      {name: 'an unknown field', payload: {prefx: 'a'}, status: 400, error: /additional/},
+      {name: 'a cursor that is not one', payload: {cursor: 'garbage'}, status: 400, error: /cursor is malformed/},
+      {name: 'a cursor of another layout', payload: {cursor: encodeCursor({layout: 99, shard: 1, offset: 0})}, status: 409, error: /layout changed/},
+      {name: 'a cursor of an expired snapshot', payload: {cursor: encodeCursor({layout: 1, shard: 1, member: node, snapshot: 'gone', offset: 3})}, status: 404, error: /expired/},
+    ]
+    for (const c of cases) {
+      it(`answers ${c.status} to ${c.name}`, async () => {
+        const res = await post('/key-value-store-scan', c.payload)
+        expect(res.status).to.equal(c.status)
+        expect(res.body.error).to.match(c.error)
+      })
+    }
+  })
+
+  it('peer routes refuse malformed parts and pages (400) and apply nothing', async () => {
+    const before = await keyCount()
+    const batch = await post('/internal/batch', {shard: 1, layout: 1, meta: null, deadline: Date.now() + 5000, ops: [{op: 'put', key: 'a'.repeat(60), value: 'v'}]})
+    expect(batch.status).to.equal(400)
+    const scan = await post('/internal/scan', {shard: 0, layout: 1, meta: null, prefix: '', offset: 0, limit: 1, maxBytes: 1, values: false})
+    expect(scan.status).to.equal(400)
+    expect(await keyCount()).to.equal(before)
+  })
+})

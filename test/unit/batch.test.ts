@@ -1,0 +1,149 @@
+import {expect} from 'chai'
+import fc from 'fast-check'
+import {batchOps, shardBatches} from '../../src/client/bulk-client.js'
+import {covers} from '../../src/clock/vector-clock.js'
+import {shardForKey} from '../../src/placement/placement.js'
+import {applyBatch, joinResults, splitByShard, type BatchOp, type BatchWriter} from '../../src/replication/batch.js'
+import type {Op} from '../../src/replication/op.js'
+import {decodeCursor, encodeCursor} from '../../src/replication/scan-cursor.js'
+import {pageOf, ScanSnapshots} from '../../src/replication/scan-snapshots.js'
+import {ShardState} from '../../src/replication/shard-state.js'
+
+const opArb: fc.Arbitrary<BatchOp> = fc.oneof(
+  fc.record({op: fc.constant('put' as const), key: fc.string({minLength: 1, maxLength: 50}), value: fc.string()}),
+  fc.record({op: fc.constantFrom('get' as const, 'delete' as const), key: fc.string({minLength: 1, maxLength: 50})}),
+)
+
+describe('splitting a batch by shard', () => {
+  it('puts every op in the part of its key\'s shard, once, in batch order; parts in shard order', () => {
+    fc.assert(
+      fc.property(fc.array(opArb, {maxLength: 200}), fc.integer({min: 1, max: 7}), (ops, shardCount) => {
+        const parts = splitByShard(ops, shardCount)
+        expect(parts.map((p) => p.shard)).to.deep.equal([...new Set(parts.map((p) => p.shard))].sort((a, b) => a - b))
+        const positions = parts.flatMap((p) => p.positions)
+        expect([...positions].sort((a, b) => a - b)).to.deep.equal(ops.map((_, i) => i))
+        for (const part of parts) {
+          expect(part.positions).to.deep.equal([...part.positions].sort((a, b) => a - b))
+          part.ops.forEach((op, i) => {
+            expect(op).to.equal(ops[part.positions[i]])
+            expect(shardForKey(op.key, shardCount)).to.equal(part.shard)
+          })
+        }
+      }),
+    )
+  })
+
+  it('joins the parts\' results back in batch order', () => {
+    const ops: BatchOp[] = ['a', 'b', 'c', 'd', 'e'].map((key) => ({op: 'get', key}))
+    const parts = splitByShard(ops, 2)
+    const joined = joinResults(ops.length, parts.map((part) => ({part, results: part.positions.map((p) => ({status: 200, value: ops[p].key}))})))
+    expect(joined.map((r) => r.value)).to.deep.equal(['a', 'b', 'c', 'd', 'e'])
+  })
+})
+
+describe('a load\'s batches (the client splits by shard too)', () => {
+  it('holds every record once, each batch of one shard and at most batchOps keys', () => {
+    const records = new Map(Array.from({length: 2 * batchOps + 123}, (_, i) => [`key${i}`, `v${i}`] as const))
+    const batches = [...shardBatches(records, 2)]
+    const seen = new Map<string, string>()
+    for (const {shard, ops} of batches) {
+      expect(ops.length).to.be.within(1, batchOps)
+      for (const op of ops) {
+        expect(shardForKey(op.key, 2)).to.equal(shard)
+        expect(seen.has(op.key)).to.equal(false)
+        seen.set(op.key, op.value as string)
+      }
+    }
+    expect(seen).to.deep.equal(records)
+    expect(batches.length).to.be.at.least(3)
+  })
+})
+
+describe('carrying out a batch part on a replica', () => {
+  const self = '127.0.0.2:8085'
+  const writer = (log: Op[]): BatchWriter => {
+    let ts = 1000
+    return {self, now: () => ts++, append: (op) => log.push(op)}
+  }
+
+  it('answers as the key routes would, in order, a get seeing the writes before it', () => {
+    const s = new ShardState(1, 1)
+    const log: Op[] = []
+    const ops: BatchOp[] = [
+      {op: 'get', key: 'a'},
+      {op: 'put', key: 'a', value: '1'},
+      {op: 'put', key: 'a', value: '2'},
+      {op: 'get', key: 'a'},
+      {op: 'delete', key: 'a'},
+      {op: 'delete', key: 'a'},
+      {op: 'get', key: 'a'},
+    ]
+    const {results, written, meta} = applyBatch(s, ops, {epoch: 1, clocks: {}}, writer(log))
+    expect(results).to.deep.equal([{status: 404}, {status: 201}, {status: 200}, {status: 200, value: '2'}, {status: 200}, {status: 404}, {status: 404}])
+    expect(written.map((o) => [o.seq, o.value])).to.deep.equal([[1, '1'], [2, '2'], [3, null]])
+    expect(log).to.deep.equal(written)
+    expect(meta).to.deep.equal({epoch: 1, clocks: {'1': {[self]: 3}}})
+  })
+
+  it('keeps the client\'s other shards in every write and in the answer, and covers every write', () => {
+    const s = new ShardState(1, 1)
+    const base = {epoch: 1, clocks: {'2': {'127.0.0.3:8085': 7}}}
+    const {written, meta} = applyBatch(s, [{op: 'put', key: 'x', value: 'v'}, {op: 'put', key: 'y', value: 'w'}], base, writer([]))
+    for (const op of written) expect(op.deps.clocks['2']).to.deep.equal({'127.0.0.3:8085': 7})
+    expect(meta.clocks['2']).to.deep.equal({'127.0.0.3:8085': 7})
+    for (const op of written) expect(covers(meta.clocks['1'], {[op.origin]: op.seq})).to.equal(true)
+  })
+
+  it('a batch of reads only writes nothing and answers the client\'s metadata merged with what it read', () => {
+    const s = new ShardState(1, 1)
+    applyBatch(s, [{op: 'put', key: 'k', value: 'v'}], {epoch: 1, clocks: {}}, writer([]))
+    const log: Op[] = []
+    const {results, meta} = applyBatch(s, [{op: 'get', key: 'k'}, {op: 'get', key: 'nope'}], {epoch: 1, clocks: {}}, writer(log))
+    expect(log).to.deep.equal([])
+    expect(results).to.deep.equal([{status: 200, value: 'v'}, {status: 404}])
+    expect(meta).to.deep.equal({epoch: 1, clocks: {'1': {[self]: 1}}})
+  })
+})
+
+describe('scan cursors and snapshot pages', () => {
+  it('a cursor reads back as written; anything else is refused as malformed', () => {
+    const cursors = [
+      {layout: 1, shard: 1, offset: 0},
+      {layout: 4, shard: 3, member: '127.0.0.2:8085', snapshot: 'abc.1', offset: 12_000},
+    ]
+    for (const c of cursors) expect(decodeCursor(encodeCursor(c))).to.deep.equal(c)
+    const bad = ['', 'abc', Buffer.from('[1,1,"",""]').toString('base64url'), Buffer.from('[1,0,"","",0]').toString('base64url'), Buffer.from('[1,1,"m","",0]').toString('base64url')]
+    for (const text of bad) expect(() => decodeCursor(text), text).to.throw(/cursor is malformed/)
+  })
+
+  const snapshot = {keys: ['a', 'bb', 'ccc', 'dddd'], values: ['1', '22', '333', '4444'], meta: {epoch: 1, clocks: {}}}
+
+  it('pages by count and by bytes, at least one entry a page, until the end', () => {
+    expect(pageOf(snapshot, {offset: 0, limit: 3, maxBytes: 100, values: false})).to.deep.include({keys: ['a', 'bb', 'ccc'], next: 3})
+    expect(pageOf(snapshot, {offset: 0, limit: 10, maxBytes: 5, values: true})).to.deep.include({keys: ['a', 'bb'], values: ['1', '22'], next: 2})
+    expect(pageOf(snapshot, {offset: 3, limit: 10, maxBytes: 1, values: true})).to.deep.include({keys: ['dddd'], values: ['4444'], next: null})
+  })
+
+  it('a held snapshot is paged until its last page, then forgotten; the least recently used goes first', () => {
+    const held = new ScanSnapshots(2)
+    const first = held.hold(snapshot)
+    expect(held.page(first, {offset: 0, limit: 2, maxBytes: 100, values: false}).next).to.equal(2)
+    held.hold(snapshot)
+    held.page(first, {offset: 2, limit: 1, maxBytes: 100, values: false})
+    held.hold(snapshot)
+    expect(held.size).to.equal(2)
+    expect(held.page(first, {offset: 3, limit: 5, maxBytes: 100, values: false}).next).to.equal(null)
+    expect(() => held.page(first, {offset: 3, limit: 5, maxBytes: 100, values: false})).to.throw(/expired/)
+  })
+
+  it('holds at most maxKeys keys in all, dropping the least recently used first, but always the newest', () => {
+    const held = new ScanSnapshots(16, 60_000, 6)
+    const a = held.hold(snapshot)
+    const b = held.hold(snapshot)
+    expect(held.size).to.equal(1)
+    expect(() => held.page(a, {offset: 0, limit: 1, maxBytes: 100, values: false})).to.throw(/expired/)
+    expect(held.page(b, {offset: 0, limit: 1, maxBytes: 100, values: false}).keys).to.deep.equal(['a'])
+    const big = held.hold({...snapshot, keys: Array(10).fill('k'), values: Array(10).fill('v')})
+    expect(held.page(big, {offset: 0, limit: 1, maxBytes: 100, values: false}).next).to.equal(1)
+  })
+})
