@@ -5,11 +5,13 @@
  *
  * GET    /admin/faults   the faults in force
  * POST   /admin/faults   {"refusePeers": ["ip:port", ...]}, {"isolate": true} and/or
- *                        {"slowCalls": {"path": "/internal/...", "ms": N}}: replaces them
+ *                        {"slowCalls": {"path": P, "ms": N}} (P a prefix of peer
+ *                        paths, protocol/messages.ts): replaces them
  * DELETE /admin/faults   heals: every peer is accepted again
  */
 import type {FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest} from 'fastify'
 import {isSocketAddress} from '../placement/placement.js'
+import {peerPrefix} from '../protocol/messages.js'
 import {hopHeader} from '../replication/key-service.js'
 import {fromHeader, type FaultState, type PeerFaults} from '../transport/fault-injection.js'
 import {faultsBody, faultsResponse} from './schemas.js'
@@ -22,7 +24,7 @@ export function refusePeerTraffic(faults: PeerFaults) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
     const from = request.headers[fromHeader]
     const caller = typeof from === 'string' ? from : undefined
-    const peerCall = caller !== undefined || request.headers[hopHeader] !== undefined || request.url.startsWith('/internal/')
+    const peerCall = caller !== undefined || request.headers[hopHeader] !== undefined || request.url.startsWith(`${peerPrefix}/`)
     if (!faults.refusesInbound(caller, peerCall)) return undefined
     faults.refusedCalls.inbound++
     // Returning the reply after send() ends the request here: no body read, no handler.

@@ -6,12 +6,16 @@
  */
 import {KvsError} from '../errors.js'
 import {compareAddresses, sortAddresses} from '../placement/placement.js'
+import type {PeerClient} from '../protocol/peer-client.js'
 import type {Transport} from '../transport/transport.js'
 import {configFingerprint, membersOf, shardOfNode, type ClusterConfig} from './cluster-config.js'
 import {choosePrimary, FailureDetector, type NodeState, type PeerSummary} from './failure-detector.js'
 
 export interface MembershipOptions {
   self: string
+  /** The peer protocol, for heartbeats and configuration changes. */
+  peers: PeerClient
+  /** Raw calls, for the announcement a newcomer makes to a public route. */
   transport: Transport
   /** The configuration recovered from disk or computed from VIEW + SHARD_COUNT; null for a newcomer. */
   initial: ClusterConfig | null
@@ -169,8 +173,16 @@ export class Membership {
 
   // ---- heartbeats -------------------------------------------------------------------
 
-  /** A peer's heartbeat arrived: record it, and answer with our own summary. */
+  /**
+   * A peer's heartbeat arrived: record it, and answer with our own summary. Only nodes of
+   * the configuration (or, before one is known, of VIEW) are heard: a heartbeat makes this
+   * node pull configurations and ops from its sender. CONFLICT for any other sender.
+   */
   receiveHeartbeat(peer: PeerSummary): PeerSummary {
+    const known = this.current ? this.current.nodes : this.opts.seeds
+    if (peer.address === this.opts.self || !known.includes(peer.address)) {
+      throw new KvsError('CONFLICT', `${peer.address} is not a node of this cluster`, {address: peer.address})
+    }
     this.observe(peer)
     return this.summary()
   }
@@ -179,17 +191,11 @@ export class Membership {
     const targets = sortAddresses([...(this.current?.nodes ?? []), ...(this.current ? [] : this.opts.seeds)]).filter(
       (n) => n !== this.opts.self,
     )
-    const body = JSON.stringify(this.summary())
+    const summary = this.summary()
     await Promise.all(
       targets.map(async (peer) => {
         try {
-          const res = await this.opts.transport.request(peer, {
-            method: 'POST',
-            path: '/internal/heartbeat',
-            body,
-            timeoutMs: this.peerTimeoutMs,
-          })
-          if (res.status === 200) this.observe(JSON.parse(res.text) as PeerSummary)
+          this.observe(await this.opts.peers.heartbeat(peer, summary, this.peerTimeoutMs))
         } catch {
           // Silence is what the failure detector measures; nothing else to do.
         }
@@ -214,8 +220,7 @@ export class Membership {
     if (this.pulling) return
     this.pulling = true
     try {
-      const res = await this.opts.transport.request(peer, {method: 'GET', path: '/internal/config', timeoutMs: this.peerTimeoutMs})
-      if (res.status === 200) await this.install(JSON.parse(res.text) as ClusterConfig)
+      await this.install(await this.opts.peers.config(peer, this.peerTimeoutMs))
     } catch (error) {
       this.opts.log.warn({peer, err: String(error)}, 'could not pull the configuration')
     } finally {
@@ -255,10 +260,17 @@ export class Membership {
     return run
   }
 
-  /** A peer proposes `config`: accept unless it is stale or another proposal holds its epoch. */
+  /**
+   * A peer proposes `config`: accept unless it is not the next epoch (or, with a layout
+   * change, the next layout) after the configuration in force, or another proposal holds
+   * its epoch. A node without a configuration (a newcomer) accepts any.
+   */
   receivePropose(config: ClusterConfig): {accepted: boolean; epoch: number} {
     const mine = this.current?.epoch ?? 0
     if (config.epoch <= mine) return {accepted: false, epoch: mine}
+    if (this.current && (config.epoch !== mine + 1 || config.layoutEpoch - this.current.layoutEpoch > 1 || config.layoutEpoch < this.current.layoutEpoch)) {
+      return {accepted: false, epoch: mine}
+    }
     const fingerprint = configFingerprint(config)
     const held = this.promised
     if (held && held.epoch === config.epoch && held.fingerprint !== fingerprint && Date.now() - held.at < promiseTtlMs) {
@@ -266,6 +278,18 @@ export class Membership {
     }
     this.promised = {epoch: config.epoch, fingerprint, at: Date.now()}
     return {accepted: true, epoch: mine}
+  }
+
+  /**
+   * A peer commits `config`: installed only when this node accepted that very proposal
+   * (a commit repeated after its install changes nothing). CONFLICT otherwise, and nothing
+   * changes: a node that missed the vote learns the configuration from heartbeats.
+   */
+  async receiveCommit(config: ClusterConfig): Promise<void> {
+    const held = this.promised
+    if (held && held.epoch === config.epoch && held.fingerprint === configFingerprint(config)) return this.install(config)
+    if (this.current && configFingerprint(this.current) === configFingerprint(config)) return
+    throw new KvsError('CONFLICT', 'This node did not accept that configuration', {epoch: config.epoch})
   }
 
   /**
@@ -292,13 +316,7 @@ export class Membership {
           .filter((n) => n !== this.opts.self)
           .map(async (peer) => {
             try {
-              const res = await this.opts.transport.request(peer, {
-                method: 'POST',
-                path: '/internal/config/propose',
-                body: JSON.stringify(next),
-                timeoutMs: this.peerTimeoutMs * 2,
-              })
-              return {peer, accepted: res.status === 200}
+              return {peer, accepted: await this.opts.peers.propose(peer, next, this.peerTimeoutMs * 2)}
             } catch {
               return {peer, accepted: false}
             }
@@ -330,14 +348,8 @@ export class Membership {
   }
 
   private async sendCommit(peer: string, config: ClusterConfig): Promise<void> {
-    const res = await this.opts.transport.request(peer, {
-      method: 'POST',
-      path: '/internal/config/commit',
-      body: JSON.stringify(config),
-      // A new member copies its shard before it acknowledges.
-      timeoutMs: 30_000,
-    })
-    if (res.status !== 200) throw new KvsError('PEER_UNAVAILABLE', `commit refused by ${peer}`, {status: res.status})
+    // A new member copies its shard before it acknowledges.
+    await this.opts.peers.commit(peer, config, 30_000)
   }
 
   /** Asks live peers for a configuration of layout epoch >= `epoch`; true once one is installed. */

@@ -3,23 +3,17 @@
  * share a round trip, and arrive in the order they were sent.
  */
 import {Batcher} from '../transport/batcher.js'
-import type {Transport} from '../transport/transport.js'
+import type {PeerClient} from '../protocol/peer-client.js'
 import type {Op} from './op.js'
 
 export class PeerChannel {
   private readonly batcher: Batcher<Op, boolean>
 
-  constructor(self: string, peer: string, transport: Transport, timeoutMs: number) {
+  constructor(self: string, peer: string, peers: PeerClient, timeoutMs: number) {
     this.batcher = new Batcher(async (ops) => {
       let acked = false
       try {
-        const res = await transport.request(peer, {
-          method: 'POST',
-          path: '/internal/replicate',
-          body: JSON.stringify({from: self, ops}),
-          timeoutMs,
-        })
-        acked = res.status === 200
+        acked = await peers.replicate(peer, self, ops, timeoutMs)
       } catch {
         // A peer that is down or paused: it catches up from our log when it is back.
       }

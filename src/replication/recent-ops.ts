@@ -13,6 +13,7 @@
  */
 import type {CausalMetadata} from '../clock/causal-metadata.js'
 import {covers, type VectorClock} from '../clock/vector-clock.js'
+import type {ChangesCursorMessage} from '../protocol/messages.js'
 import {makeVersion, type Version} from './op.js'
 
 export class RecentOps {
@@ -193,11 +194,7 @@ export class RecentOps {
   }
 }
 
-/** Where a changesAfter() answer stopped in one run of one replica's ring. */
-export interface ChangesCursor {
-  readonly run: string
-  /** Ops pushed in that run before the stopping point. */
-  readonly at: number
-}
+/** Where a changesAfter() answer stopped in one run of one replica's ring: ops pushed in run `run` before it (`at`). */
+export type ChangesCursor = ChangesCursorMessage
 
 const newRunName = (): string => Math.random().toString(36).slice(2, 10)

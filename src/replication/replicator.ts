@@ -12,7 +12,7 @@ import {HybridClock} from '../clock/hybrid-clock.js'
 import {clockTotal, covers, type VectorClock} from '../clock/vector-clock.js'
 import {KvsError} from '../errors.js'
 import {membersOf, shardOfNode, type ClusterConfig} from '../membership/cluster-config.js'
-import type {Transport} from '../transport/transport.js'
+import type {PeerClient} from '../protocol/peer-client.js'
 import {drainDeliverable} from './delivery.js'
 import {PeerChannel} from './peer-channel.js'
 import {CatchUp, type CatchUpHost} from './catch-up.js'
@@ -31,7 +31,7 @@ export interface ClusterView extends ReshardClusterView {
 
 export interface ReplicatorOptions {
   cluster: ClusterView
-  transport: Transport
+  peers: PeerClient
   store: ReplicaStore
   log: {info(o: object | string, msg?: string): void; warn(o: object | string, msg?: string): void}
   /** Longest a request waits for its causal past to arrive before 503. */
@@ -100,8 +100,8 @@ export class Replicator implements ReplicaAccess, CatchUpHost {
     this.causalWaitMs = opts.causalWaitMs ?? 1000
     this.replicationTimeoutMs = opts.replicationTimeoutMs ?? 800
     this.peerTimeoutMs = opts.peerTimeoutMs ?? 2000
-    this.reshard = new ReshardParticipant({cluster: opts.cluster, replica: this, transport: opts.transport, log: opts.log})
-    this.catchUp = new CatchUp({host: this, transport: opts.transport, log: opts.log, peerTimeoutMs: this.peerTimeoutMs})
+    this.reshard = new ReshardParticipant({cluster: opts.cluster, replica: this, peers: opts.peers, log: opts.log})
+    this.catchUp = new CatchUp({host: this, peers: opts.peers, log: opts.log, peerTimeoutMs: this.peerTimeoutMs})
   }
 
   /** What catch-up fetched from peers since start: single ops, and whole-state transfers. */
@@ -250,7 +250,7 @@ export class Replicator implements ReplicaAccess, CatchUpHost {
   private channel(peer: string): PeerChannel {
     let c = this.channels.get(peer)
     if (!c) {
-      c = new PeerChannel(this.self, peer, this.opts.transport, this.replicationTimeoutMs)
+      c = new PeerChannel(this.self, peer, this.opts.peers, this.replicationTimeoutMs)
       this.channels.set(peer, c)
     }
     return c

@@ -1,20 +1,18 @@
 /**
  * The serving side of a whole-state transfer: a replica that no longer keeps the ops a
  * catching-up peer lacks offers a frozen copy of its state, which the peer pages through
- * (POST /internal/sync, then /internal/transfer). A transfer nobody paged through for
+ * (the protocol's sync, then transfer routes). A transfer nobody paged through for
  * `idleMs` is dropped.
  */
 import type {VectorClock} from '../clock/vector-clock.js'
 import {KvsError} from '../errors.js'
+import type {PeerAnswer} from '../protocol/messages.js'
 import type {Version} from './op.js'
 import type {ShardState} from './shard-state.js'
 import type {FrozenVersions} from './version-table.js'
 
-export interface TransferOffer {
-  transfer: string
-  clock: VectorClock
-  total: number
-}
+/** A sync answered with a state transfer to page through (the schema is the protocol's). */
+export type TransferOffer = Extract<PeerAnswer<'sync'>, {transfer: string}>
 
 export class StateTransfers {
   private readonly held = new Map<string, {entries: FrozenVersions; clock: VectorClock; at: number}>()
