@@ -9,7 +9,7 @@ import type {FastifyInstance, FastifyReply, FastifyRequest} from 'fastify'
 import {parseMetadata} from '../clock/causal-metadata.js'
 import {KvsError} from '../errors.js'
 import {hasShard, membersOf} from '../membership/cluster-config.js'
-import {layoutFault, replicateFault, summaryFault} from '../protocol/bounds.js'
+import {layoutFault, replicateFault, reshardFault, summaryFault} from '../protocol/bounds.js'
 import {peerBatchBodyLimit, peerRoutes, type PeerBody, type PeerRouteName} from '../protocol/messages.js'
 import {errorAnswer} from './error-answer.js'
 import type {NodeServices} from './services.js'
@@ -118,6 +118,8 @@ export async function internalRoutes(app: FastifyInstance, {services}: {services
   const {reshard} = replicator
   route('reshardStart', (next) => {
     refuse(layoutFault(next))
+    const base = membership.config
+    refuse(base && reshardFault(base, next), 'CONFLICT')
     reshard.start(next)
     return ok
   })

@@ -42,6 +42,16 @@ export function layoutFault(config: ClusterConfigMessage): string | null {
   return null
 }
 
+/**
+ * Why `next` is not a reshard of `base` a node may copy toward: a reshard lays out the
+ * same nodes anew (cluster-config.ts resharded()), so a layout naming other nodes would
+ * have this node copy from, or hold writes for, hosts outside the cluster. Null when it is.
+ */
+export function reshardFault(base: ClusterConfigMessage, next: ClusterConfigMessage): string | null {
+  if (next.nodes.length !== base.nodes.length || next.nodes.some((n, i) => n !== base.nodes[i])) return 'it lays out other nodes than the cluster has'
+  return layoutFault(next)
+}
+
 /** Why a hybrid timestamp is refused at wall-clock time `nowMs`; null when it is near enough. */
 export function timestampFault(ts: number, nowMs: number): string | null {
   if (!Number.isSafeInteger(ts) || ts < 0) return `timestamp ${ts} is not a non-negative safe integer`
