@@ -132,8 +132,11 @@ export class CatchUp {
    * as `wanted()` says `s` is no longer the replica being filled.
    */
   private async fetchTransfer(peer: string, transfer: TransferOffer, s: ShardState, wanted: () => boolean): Promise<boolean> {
-    for (let offset = 0; ; offset += transferBatch) {
+    // Pages are bounded in bytes too, so one may hold fewer than asked for: go on from where it ends.
+    for (let offset = 0; ; ) {
       const {entries, done} = await this.opts.peers.transfer(peer, {id: transfer.transfer, offset, limit: transferBatch}, this.opts.peerTimeoutMs * 5)
+      if (entries.length === 0 && !done) throw new KvsError('PEER_UNAVAILABLE', `${peer} sent an empty page of a transfer it did not finish`, {peer})
+      offset += entries.length
       if (!wanted()) return false
       s.mergeState(entries, {})
       for (const [, v] of entries) this.opts.host.observeTimestamp(v.ts)
