@@ -46,13 +46,18 @@ const text = Type.String({maxLength: limits.text})
 const timestamp = Type.Integer({minimum: 0, maximum: Number.MAX_SAFE_INTEGER})
 const nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
 
+/** Record keys: a key outside the pattern is refused (additionalProperties), not ignored. */
+const memberKey = Type.String({pattern: `^.{1,${limits.address}}$`})
+const shardKey = Type.String({pattern: '^[1-9][0-9]{0,8}$'})
+const closed = (maxProperties: number) => ({maxProperties, additionalProperties: false})
+
 /** member -> writes of that member seen. */
-export const clockSchema = Type.Record(Type.String({maxLength: limits.address}), counter, {maxProperties: limits.nodes})
+export const clockSchema = Type.Record(memberKey, counter, closed(limits.nodes))
 
 /** Causal metadata as nodes exchange it (client metadata is read by clock/causal-metadata.ts). */
 export const metadataSchema = Type.Object({
   epoch: Type.Integer({minimum: 0, maximum: limits.epoch}),
-  clocks: Type.Record(Type.String({pattern: '^[1-9][0-9]{0,8}$'}), clockSchema, {maxProperties: limits.shards}),
+  clocks: Type.Record(shardKey, clockSchema, closed(limits.shards)),
 })
 
 export const clusterConfigSchema = Type.Object({
@@ -62,7 +67,7 @@ export const clusterConfigSchema = Type.Object({
   /** Every node of the cluster, sorted; nodes without a shard (newcomers) included. */
   nodes: Type.Array(address, {maxItems: limits.nodes}),
   /** Shard id (as a string key) -> its members, sorted (bounds.ts checks it is a layout of `nodes`). */
-  shards: Type.Record(Type.String({pattern: '^[1-9][0-9]{0,8}$'}), Type.Array(address, {maxItems: limits.nodes}), {maxProperties: limits.shards}),
+  shards: Type.Record(shardKey, Type.Array(address, {maxItems: limits.nodes}), closed(limits.shards)),
 })
 export type ClusterConfigMessage = Static<typeof clusterConfigSchema>
 
@@ -233,7 +238,7 @@ export const peerRoutes = {
   reshardFinish: {
     method: 'POST',
     path: '/reshard/finish',
-    body: Type.Object({epoch: epochSchema, need: Type.Record(Type.String({pattern: '^[1-9][0-9]{0,8}$'}), clockSchema, {maxProperties: limits.shards})}),
+    body: Type.Object({epoch: epochSchema, need: Type.Record(shardKey, clockSchema, closed(limits.shards))}),
     answer: ok,
   },
   /** Aborts this node's pending reshard of `epoch`, and only that one. */

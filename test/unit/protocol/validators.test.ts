@@ -25,7 +25,7 @@ const batchArb = fc
     have: fc.integer({min: 0, max: 1_000_000}),
     gap: fc.integer({min: 1, max: maxSeqAhead}),
     steps: fc.array(fc.integer({min: 1, max: 5}), {minLength: 1, maxLength: 20}),
-    ahead: fc.integer({min: -3_600_000, max: maxClockSkewMs}),
+    ahead: fc.integer({min: -3_600_000, max: maxClockSkewMs - 1}),
     values: fc.array(fc.option(fc.string({maxLength: 30}), {nil: null}), {minLength: 20, maxLength: 20}),
   })
   .map(({have, gap, steps, ahead, values}) => {
@@ -49,7 +49,8 @@ const opMutations: Array<[string, (b: Batch, i: number) => void]> = [
   ['a fractional timestamp', (b, i) => Object.assign(b.ops[i], {ts: b.ops[i].ts + 0.5})],
   ['deps of {}', (b, i) => Object.assign(b.ops[i], {deps: {}})],
   ['a clock counter of -1', (b, i) => Object.assign(b.ops[i], {deps: {epoch: 3, clocks: {'1': {[b.from]: -1}}}})],
-  ['a shard id of 0 in deps', (b, i) => Object.assign(b.ops[i], {deps: {epoch: 3, clocks: {'0': {}}}})],
+  ['a shard id of 0 in deps', (b, i) => Object.assign(b.ops[i], {deps: {epoch: 3, clocks: {...b.ops[i].deps.clocks, '0': {}}}})],
+  ['a clock member of 301 characters', (b, i) => Object.assign(b.ops[i], {deps: {epoch: 3, clocks: {'1': {...b.ops[i].deps.clocks['1'], ['m'.repeat(301)]: 1}}}})],
   ['an epoch of 1e308', (b, i) => Object.assign(b.ops[i], {epoch: 1e308})],
   ['a key of 51 characters', (b, i) => Object.assign(b.ops[i], {key: 'k'.repeat(51)})],
   ['a value past 1 MiB', (b, i) => Object.assign(b.ops[i], {value: 'v'.repeat(limits.value + 1)})],
