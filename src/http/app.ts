@@ -1,13 +1,14 @@
 /**
  * The Fastify app of a node, built without listening (tests use inject()). Public routes
- * (API.md), peer routes (/internal) and operator routes (/admin) are separate plugins.
+ * (API.md), peer routes (protocol/messages.ts) and operator routes (/admin) are separate plugins.
  */
 import type {IncomingMessage} from 'node:http'
 import Fastify, {type FastifyError, type FastifyInstance, type onResponseHookHandler} from 'fastify'
-import {bulkPeerRoutes, bulkRoutes} from './bulk-routes.js'
+import {bulkRoutes} from './bulk-routes.js'
 import {errorAnswer} from './error-answer.js'
 import {faultRoutes, refusePeerTraffic} from './fault-routes.js'
 import {healthRoutes} from './health-routes.js'
+import {peerPrefix} from '../protocol/messages.js'
 import {internalRoutes} from './internal-routes.js'
 import {operatorRoutes} from './operator-routes.js'
 import {publicRoutes} from './public-routes.js'
@@ -74,9 +75,8 @@ export function buildApp(services: NodeServices, opts: AppOptions = {}): Fastify
   }
   app.register(healthRoutes, {services})
   app.register(publicRoutes, {services})
-  app.register(internalRoutes, {services, prefix: '/internal'})
+  app.register(internalRoutes, {services, prefix: peerPrefix})
   app.register(bulkRoutes, {services})
-  app.register(bulkPeerRoutes, {services, prefix: '/internal'})
   app.register(operatorRoutes, {services, prefix: '/admin'})
   return app
 }

@@ -1,27 +1,21 @@
 /**
  * The bulk routes: many keys per request (POST /key-value-store-batch), keys by prefix page
- * by page (POST /key-value-store-scan), and the peer calls behind them, /internal/batch and
- * /internal/scan (bulkPeerRoutes, registered under /internal). Shapes in the README.
+ * by page (POST /key-value-store-scan). The peer calls behind them are the
+ * protocol's batch and scan routes (protocol/messages.ts). Shapes in the README.
  */
-import {requireClientToken, requireClusterToken} from './auth-hooks.js'
 import type {FastifyInstance} from 'fastify'
 import {parseMetadata} from '../clock/causal-metadata.js'
 import {KvsError} from '../errors.js'
 import type {BatchOp} from '../replication/batch.js'
-import type {ForwardedBatchPart} from '../replication/batch-service.js'
-import type {ScanPageCall} from '../replication/scan-service.js'
 import {
   batchBody,
   batchResponses,
   defaultScanLimit,
   maxBatchBytes,
-  peerBatchBody,
-  peerBatchResponse,
-  peerScanBody,
-  peerScanResponse,
   scanBody,
   scanResponses,
 } from './bulk-schemas.js'
+import {requireClientToken} from './auth-hooks.js'
 import type {NodeServices} from './services.js'
 
 interface BatchRoute {
@@ -63,17 +57,4 @@ export async function bulkRoutes(app: FastifyInstance, {services}: {services: No
     // Columns of strings: the native serializer writes them several times faster than the schema's.
     return reply.type('application/json').serializer(JSON.stringify).send({message: 'Scanned successfully', ...page, 'causal-metadata': meta})
   })
-}
-
-export async function bulkPeerRoutes(app: FastifyInstance, {services}: {services: NodeServices}): Promise<void> {
-  app.addHook('onRequest', requireClusterToken(services.tokens?.cluster ?? null))
-  app.post<{Body: ForwardedBatchPart}>(
-    '/batch',
-    {schema: {body: peerBatchBody, response: peerBatchResponse}, bodyLimit: 64 * 1024 * 1024},
-    async (request) => services.batches.serveForwarded({...request.body, meta: parseMetadata(request.body.meta)}),
-  )
-
-  app.post<{Body: ScanPageCall}>('/scan', {schema: {body: peerScanBody, response: peerScanResponse}}, async (request, reply) =>
-    reply.type('application/json').serializer(JSON.stringify).send(await services.scans.servePage({...request.body, meta: parseMetadata(request.body.meta)})),
-  )
 }

@@ -1,20 +1,20 @@
 /**
- * Schemas of the bulk routes: the public batch and scan routes (README, "Bulk data") and
- * the peer calls behind them (/internal/batch, /internal/scan).
+ * Schemas of the public bulk routes: batch and scan (README, "Bulk data"). The peer calls
+ * behind them are the protocol's (protocol/messages.ts, batch and scan).
  */
-import {clock} from './schemas.js'
+import {limits} from '../protocol/messages.js'
 
 /** Most operations in one batch (a larger one is refused with 400). */
-export const maxBatchOps = 10_000
+export const maxBatchOps = limits.batchOps
 /** Largest batch body in bytes (a larger one is refused with 413). */
 export const maxBatchBytes = 16 * 1024 * 1024
 /** Most keys in one scan page. */
-export const maxScanLimit = 10_000
+export const maxScanLimit = limits.scanPage
 /** Keys in a scan page when the client names no limit. */
 export const defaultScanLimit = 1000
 
+const clock = {type: 'object', additionalProperties: {type: 'integer', minimum: 0}} as const
 const metadataAnswer = {type: 'object', properties: {epoch: {type: 'integer'}, clocks: {type: 'object', additionalProperties: clock}}} as const
-const peerMetadata = {type: ['object', 'null']} as const
 
 const batchOp = {
   type: 'object',
@@ -78,47 +78,4 @@ export const scanResponses = {
   },
   '4xx': errorAnswer,
   '5xx': errorAnswer,
-} as const
-
-export const peerBatchBody = {
-  type: 'object',
-  required: ['shard', 'layout', 'meta', 'deadline', 'ops'],
-  properties: {
-    shard: {type: 'integer', minimum: 1},
-    layout: {type: 'integer', minimum: 0},
-    meta: peerMetadata,
-    deadline: {type: 'number'},
-    ops: batchOps,
-  },
-} as const
-
-export const peerBatchResponse = {200: {type: 'object', properties: {results: {type: 'array', items: opResult}, meta: metadataAnswer}}} as const
-
-export const peerScanBody = {
-  type: 'object',
-  required: ['shard', 'layout', 'meta', 'prefix', 'offset', 'limit', 'maxBytes', 'values'],
-  properties: {
-    shard: {type: 'integer', minimum: 1},
-    layout: {type: 'integer', minimum: 0},
-    meta: peerMetadata,
-    prefix: {type: 'string', maxLength: 50},
-    snapshot: {type: 'string', minLength: 1, maxLength: 64},
-    offset: {type: 'integer', minimum: 0},
-    limit: {type: 'integer', minimum: 1, maximum: maxScanLimit},
-    maxBytes: {type: 'integer', minimum: 1},
-    values: {type: 'boolean'},
-  },
-} as const
-
-export const peerScanResponse = {
-  200: {
-    type: 'object',
-    properties: {
-      keys: {type: 'array', items: {type: 'string'}},
-      values: {type: 'array', items: {type: 'string'}},
-      next: {type: ['integer', 'null']},
-      snapshot: {type: 'string'},
-      meta: metadataAnswer,
-    },
-  },
 } as const

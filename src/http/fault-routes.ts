@@ -5,7 +5,8 @@
  *
  * GET    /admin/faults   the faults in force
  * POST   /admin/faults   {"refusePeers": ["host:port", ...]}, {"isolate": true} and/or
- *                        {"slowCalls": {"path": "/internal/...", "ms": N}}: replaces them
+ *                        {"slowCalls": {"path": P, "ms": N}} (P a prefix of peer
+ *                        paths, protocol/messages.ts): replaces them
  * DELETE /admin/faults   heals: every peer is accepted again
  *
  * The routes need the cluster token when one is set, and answer only callers on this
@@ -14,6 +15,7 @@
  */
 import type {FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest} from 'fastify'
 import {canonicalNodeName} from '../placement/node-name.js'
+import {peerPrefix} from '../protocol/messages.js'
 import {hopHeader} from '../replication/key-service.js'
 import {fromHeader, type FaultState, type PeerFaults} from '../transport/fault-injection.js'
 import type {TokenSet} from '../auth/tokens.js'
@@ -29,7 +31,7 @@ export function refusePeerTraffic(faults: PeerFaults) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
     const from = request.headers[fromHeader]
     const caller = typeof from === 'string' ? from : undefined
-    const peerCall = caller !== undefined || request.headers[hopHeader] !== undefined || request.url.startsWith('/internal/')
+    const peerCall = caller !== undefined || request.headers[hopHeader] !== undefined || request.url.startsWith(`${peerPrefix}/`)
     if (!faults.refusesInbound(caller, peerCall)) return undefined
     faults.refusedCalls.inbound++
     // Returning the reply after send() ends the request here: no body read, no handler.

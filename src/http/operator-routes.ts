@@ -3,8 +3,7 @@ import type {FastifyInstance} from 'fastify'
 import {readdirSync} from 'node:fs'
 import {shardOfNode} from '../membership/cluster-config.js'
 import {requireClientToken} from './auth-hooks.js'
-import {reshardAbortResponse} from './reshard-schemas.js'
-import {statusQuery, statusResponse} from './schemas.js'
+import {reshardAbortResponse, statusQuery, statusResponse} from './schemas.js'
 import type {NodeServices} from './services.js'
 
 export async function operatorRoutes(app: FastifyInstance, {services}: {services: NodeServices}): Promise<void> {

@@ -4,8 +4,7 @@
  */
 
 const causalMetadata = {description: 'Opaque causal metadata: "" / null for no history, or the object a node returned'}
-const metadataObject = {type: 'object', additionalProperties: true} as const
-export const clock = {type: 'object', additionalProperties: {type: 'integer', minimum: 0}} as const
+const clock = {type: 'object', additionalProperties: {type: 'integer', minimum: 0}} as const
 /** Metadata in answers, spelled out so fast-json-stringify writes it without a generic walk. */
 const metadataAnswer = {type: 'object', properties: {epoch: {type: 'integer'}, clocks: {type: 'object', additionalProperties: clock}}} as const
 
@@ -101,102 +100,10 @@ export const shardResponses = {
   '5xx': errorBody,
 } as const
 
-export const peerSummary = {
-  type: 'object',
-  required: ['address', 'epoch', 'shard', 'layoutEpoch', 'applied', 'clock', 'ready'],
-  properties: {
-    address: {type: 'string'},
-    epoch: {type: 'integer'},
-    shard: {type: ['integer', 'null']},
-    layoutEpoch: {type: 'integer'},
-    applied: {type: 'integer'},
-    clock,
-    ready: {type: 'boolean'},
-  },
+/** POST /admin/reshard/abort (operator-routes.ts). */
+export const reshardAbortResponse = {
+  200: {type: 'object', required: ['message', 'aborted'], properties: {message: {type: 'string'}, aborted: {type: 'boolean'}}},
 } as const
-
-export const clusterConfig = {
-  type: 'object',
-  required: ['epoch', 'layoutEpoch', 'shardCount', 'nodes', 'shards'],
-  properties: {
-    epoch: {type: 'integer', minimum: 1},
-    layoutEpoch: {type: 'integer', minimum: 1},
-    shardCount: {type: 'integer', minimum: 1},
-    nodes: {type: 'array', items: {type: 'string'}},
-    shards: {type: 'object', additionalProperties: {type: 'array', items: {type: 'string'}}},
-  },
-} as const
-
-const op = {
-  type: 'object',
-  required: ['shard', 'epoch', 'origin', 'seq', 'key', 'value', 'ts', 'deps'],
-  properties: {
-    shard: {type: 'integer'},
-    epoch: {type: 'integer'},
-    origin: {type: 'string'},
-    seq: {type: 'integer', minimum: 1},
-    key: {type: 'string'},
-    value: {type: ['string', 'null']},
-    ts: {type: 'number'},
-    deps: metadataObject,
-    rid: {type: 'string', maxLength: 64},
-  },
-} as const
-
-export const replicateBody = {
-  type: 'object',
-  required: ['from', 'ops'],
-  properties: {from: {type: 'string'}, ops: {type: 'array', items: op}},
-} as const
-
-export const forwardBody = {
-  type: 'object',
-  required: ['requests'],
-  properties: {
-    requests: {
-      type: 'array',
-      maxItems: 4096,
-      items: {
-        type: 'object',
-        required: ['method', 'key', 'meta', 'hops', 'deadline'],
-        properties: {
-          method: {type: 'string', enum: ['GET', 'PUT', 'DELETE']},
-          key: {type: 'string', minLength: 1, maxLength: 50},
-          value: {type: 'string'},
-          meta: {type: ['object', 'null']},
-          hops: {type: 'integer', minimum: 1, maximum: 2},
-          deadline: {type: 'number'},
-          rid: {type: 'string', minLength: 1, maxLength: 64},
-          layout: {type: 'integer', minimum: 1},
-        },
-      },
-    },
-  },
-} as const
-
-/** Each answer's body is the JSON text the key route would have sent, relayed as is. */
-export const forwardResponse = {
-  200: {
-    type: 'object',
-    properties: {
-      answers: {type: 'array', items: {type: 'object', properties: {status: {type: 'integer'}, body: {type: 'string'}}}},
-    },
-  },
-} as const
-
-export const syncBody = {
-  type: 'object',
-  required: ['shard', 'epoch', 'clock'],
-  properties: {shard: {type: 'integer'}, epoch: {type: 'integer'}, clock, full: {type: 'boolean'}},
-} as const
-
-export const transferPageBody = {
-  type: 'object',
-  required: ['id', 'offset', 'limit'],
-  properties: {id: {type: 'string'}, offset: {type: 'integer', minimum: 0}, limit: {type: 'integer', minimum: 1, maximum: 100_000}},
-} as const
-
-export const okResponse = {200: {type: 'object', properties: {ok: {type: 'boolean'}}}} as const
 
 const count = {type: 'integer', minimum: 0} as const
 

@@ -4,17 +4,11 @@
  * `layoutEpoch`, the epoch causal metadata is stamped with.
  */
 import {KvsError} from '../errors.js'
+import type {ClusterConfigMessage} from '../protocol/messages.js'
 import {assignShards, isFeasibleShardCount, sortAddresses, type ShardId} from '../placement/placement.js'
 
-export interface ClusterConfig {
-  readonly epoch: number
-  readonly layoutEpoch: number
-  readonly shardCount: number
-  /** Every node of the cluster, sorted; nodes without a shard (newcomers) included. */
-  readonly nodes: readonly string[]
-  /** Shard id (as a string key) -> its members, sorted. */
-  readonly shards: Readonly<Record<string, readonly string[]>>
-}
+/** Every node of the cluster, sorted, and each shard's members (the schema is the protocol's). */
+export type ClusterConfig = ClusterConfigMessage
 
 export function initialConfig(view: readonly string[], shardCount: number): ClusterConfig {
   const nodes = sortAddresses(view)

@@ -2,11 +2,11 @@
  * The two-phase protocol that changes the configuration: propose to every node of the old
  * and new configurations, commit once a majority of the old one accepted (quorum.ts), then
  * install here and tell the others. A node accepts one proposal per epoch until its commit
- * comes or `promiseTtlMs` passes.
+ * comes or `promiseTtlMs` passes, and installs a commit only for the proposal it accepted.
  */
 import {KvsError} from '../errors.js'
 import {sortAddresses} from '../placement/placement.js'
-import type {Transport} from '../transport/transport.js'
+import type {PeerClient} from '../protocol/peer-client.js'
 import {configFingerprint, type ClusterConfig} from './cluster-config.js'
 import {tally} from './quorum.js'
 
@@ -28,14 +28,22 @@ export class ConfigChanges {
 
   constructor(
     private readonly host: ConfigChangeHost,
-    private readonly transport: Transport,
+    private readonly peers: PeerClient,
     private readonly peerTimeoutMs: number,
   ) {}
 
-  /** A peer proposes `config`: accept unless it is stale or another proposal holds its epoch. */
+  /**
+   * A peer proposes `config`: accept unless it is not the next epoch (or, with a layout
+   * change, the next layout) after the configuration in force, or another proposal holds
+   * its epoch. A node without a configuration (a newcomer) accepts any.
+   */
   receivePropose(config: ClusterConfig): {accepted: boolean; epoch: number} {
-    const mine = this.host.config?.epoch ?? 0
+    const current = this.host.config
+    const mine = current?.epoch ?? 0
     if (config.epoch <= mine) return {accepted: false, epoch: mine}
+    if (current && (config.epoch !== mine + 1 || config.layoutEpoch - current.layoutEpoch > 1 || config.layoutEpoch < current.layoutEpoch)) {
+      return {accepted: false, epoch: mine}
+    }
     const fingerprint = configFingerprint(config)
     const held = this.promised
     if (held && held.epoch === config.epoch && held.fingerprint !== fingerprint && Date.now() - held.at < promiseTtlMs) {
@@ -43,6 +51,19 @@ export class ConfigChanges {
     }
     this.promised = {epoch: config.epoch, fingerprint, at: Date.now()}
     return {accepted: true, epoch: mine}
+  }
+
+  /**
+   * A peer commits `config`: installed only when this node accepted that very proposal
+   * (a commit repeated after its install changes nothing). CONFLICT otherwise, and nothing
+   * changes: a node that missed the vote learns the configuration from heartbeats.
+   */
+  async receiveCommit(config: ClusterConfig): Promise<void> {
+    const held = this.promised
+    if (held && held.epoch === config.epoch && held.fingerprint === configFingerprint(config)) return this.host.install(config)
+    const current = this.host.config
+    if (current && configFingerprint(current) === configFingerprint(config)) return
+    throw new KvsError('CONFLICT', 'This node did not accept that configuration', {epoch: config.epoch})
   }
 
   /**
@@ -85,25 +106,13 @@ export class ConfigChanges {
   /** Whether `peer` accepted the proposal (no answer is a no). */
   private async propose(peer: string, next: ClusterConfig): Promise<boolean> {
     try {
-      const res = await this.transport.request(peer, {
-        method: 'POST',
-        path: '/internal/config/propose',
-        body: JSON.stringify(next),
-        timeoutMs: this.peerTimeoutMs * 2,
-      })
-      return res.status === 200
+      return await this.peers.propose(peer, next, this.peerTimeoutMs * 2)
     } catch {
       return false
     }
   }
 
-  async sendCommit(peer: string, config: ClusterConfig): Promise<void> {
-    const res = await this.transport.request(peer, {
-      method: 'POST',
-      path: '/internal/config/commit',
-      body: JSON.stringify(config),
-      timeoutMs: commitTimeoutMs,
-    })
-    if (res.status !== 200) throw new KvsError('PEER_UNAVAILABLE', `commit refused by ${peer}`, {status: res.status})
+  sendCommit(peer: string, config: ClusterConfig): Promise<void> {
+    return this.peers.commit(peer, config, commitTimeoutMs)
   }
 }

@@ -4,23 +4,13 @@
  * given the same grace from the detector's start, so a cluster that boots together does not
  * see itself as down.
  */
-import type {VectorClock} from '../clock/vector-clock.js'
 import {compareAddresses} from '../placement/placement.js'
+import type {PeerSummaryMessage} from '../protocol/messages.js'
 
 export type NodeState = 'up' | 'down'
 
-/** What a node says about itself in every heartbeat (and heartbeat reply). */
-export interface PeerSummary {
-  readonly address: string
-  readonly epoch: number
-  readonly shard: number | null
-  readonly layoutEpoch: number
-  /** Writes applied to its shard replica (sum of its clock). */
-  readonly applied: number
-  readonly clock: VectorClock
-  /** False while it is still copying its shard from peers. */
-  readonly ready: boolean
-}
+/** What a node says about itself in every heartbeat (and heartbeat reply); the schema is the protocol's. */
+export type PeerSummary = PeerSummaryMessage
 
 export class FailureDetector {
   private readonly heard = new Map<string, number>()

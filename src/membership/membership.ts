@@ -5,7 +5,9 @@
  * config-change.ts; every decision comes from pure functions (cluster-config.ts,
  * failure-detector.ts, shard-route.ts, quorum.ts).
  */
+import {KvsError} from '../errors.js'
 import {sortAddresses} from '../placement/placement.js'
+import type {PeerClient} from '../protocol/peer-client.js'
 import type {Transport} from '../transport/transport.js'
 import {shardOfNode, type ClusterConfig} from './cluster-config.js'
 import {ConfigChanges} from './config-change.js'
@@ -16,6 +18,9 @@ export type {ShardRoute} from './shard-route.js'
 
 export interface MembershipOptions {
   self: string
+  /** The peer protocol, for heartbeats and configuration changes. */
+  peers: PeerClient
+  /** Raw calls, for the announcement a newcomer makes to a public route. */
   transport: Transport
   /** The configuration recovered from disk or computed from VIEW + SHARD_COUNT; null for a newcomer. */
   initial: ClusterConfig | null
@@ -67,7 +72,7 @@ export class Membership {
     this.detector = new FailureDetector(Date.now(), opts.downAfterMs ?? 3000)
     this.heartbeatMs = opts.heartbeatMs ?? 500
     this.peerTimeoutMs = opts.peerTimeoutMs ?? 1000
-    this.changes = new ConfigChanges(this, opts.transport, this.peerTimeoutMs)
+    this.changes = new ConfigChanges(this, opts.peers, this.peerTimeoutMs)
   }
 
   get config(): ClusterConfig | null {
@@ -160,8 +165,16 @@ export class Membership {
 
   // ---- heartbeats -------------------------------------------------------------------
 
-  /** A peer's heartbeat arrived: record it, and answer with our own summary. */
+  /**
+   * A peer's heartbeat arrived: record it, and answer with our own summary. Only nodes of
+   * the configuration (or, before one is known, of VIEW) are heard: a heartbeat makes this
+   * node pull configurations and ops from its sender. CONFLICT for any other sender.
+   */
   receiveHeartbeat(peer: PeerSummary): PeerSummary {
+    const known = this.current ? this.current.nodes : this.opts.seeds
+    if (peer.address === this.opts.self || !known.includes(peer.address)) {
+      throw new KvsError('CONFLICT', `${peer.address} is not a node of this cluster`, {address: peer.address})
+    }
     this.observe(peer)
     return this.summary()
   }
@@ -170,17 +183,11 @@ export class Membership {
     const targets = sortAddresses([...(this.current?.nodes ?? []), ...(this.current ? [] : this.opts.seeds)]).filter(
       (n) => n !== this.opts.self,
     )
-    const body = JSON.stringify(this.summary())
+    const summary = this.summary()
     await Promise.all(
       targets.map(async (peer) => {
         try {
-          const res = await this.opts.transport.request(peer, {
-            method: 'POST',
-            path: '/internal/heartbeat',
-            body,
-            timeoutMs: this.peerTimeoutMs,
-          })
-          if (res.status === 200) this.observe(JSON.parse(res.text) as PeerSummary)
+          this.observe(await this.opts.peers.heartbeat(peer, summary, this.peerTimeoutMs))
         } catch {
           // Silence is what the failure detector measures; nothing else to do.
         }
@@ -205,8 +212,7 @@ export class Membership {
     if (this.pulling) return
     this.pulling = true
     try {
-      const res = await this.opts.transport.request(peer, {method: 'GET', path: '/internal/config', timeoutMs: this.peerTimeoutMs})
-      if (res.status === 200) await this.install(JSON.parse(res.text) as ClusterConfig)
+      await this.install(await this.opts.peers.config(peer, this.peerTimeoutMs))
     } catch (error) {
       this.opts.log.warn({peer, err: String(error)}, 'could not pull the configuration')
     } finally {
@@ -249,6 +255,11 @@ export class Membership {
   /** A peer proposes `config`: see ConfigChanges.receivePropose. */
   receivePropose(config: ClusterConfig): {accepted: boolean; epoch: number} {
     return this.changes.receivePropose(config)
+  }
+
+  /** A peer commits `config`: see ConfigChanges.receiveCommit. */
+  receiveCommit(config: ClusterConfig): Promise<void> {
+    return this.changes.receiveCommit(config)
   }
 
   /** Makes one configuration change through this node: see ConfigChanges.change. */

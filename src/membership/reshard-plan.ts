@@ -7,6 +7,7 @@
 import {mergeClocks, type VectorClock} from '../clock/vector-clock.js'
 import {KvsError} from '../errors.js'
 import type {ShardId} from '../placement/placement.js'
+import type {PeerAnswer} from '../protocol/messages.js'
 import {membersOf, resharded, shardIds, shardOfNode, type ClusterConfig} from './cluster-config.js'
 
 /** A reshard from the configuration in force (`base`) to `next` (epoch + 1, layout epoch + 1). */
@@ -62,20 +63,15 @@ export function coverageNeeded(holds: ReadonlyArray<{shard: ShardId | null; cloc
 }
 
 /** A node's copy, as it reports it to the coordinator. */
-export interface CopyReport {
-  readonly node: string
-  readonly phase: ParticipantPhase
-  /** Keys installed in the new layout's replica so far, and the total known so far. */
-  readonly copied: number
-  readonly total: number
-  /** Keys the last round of changes brought: small once the copy keeps up with writes. */
-  readonly lastDelta: number
-  /** Every feed has its snapshot and has had at least one round of changes. */
-  readonly streaming: boolean
-  readonly error: string | null
-}
+/**
+ * A participant's copy as it reports it: keys installed in the new layout's replica so far
+ * (`copied`) and the total known so far; `lastDelta` the keys the last round of changes
+ * brought (small once the copy keeps up with writes); `streaming` once every feed has its
+ * snapshot and has had at least one round of changes. The schema is the protocol's.
+ */
+export type CopyReport = PeerAnswer<'reshardProgress'>
 
-export type ParticipantPhase = 'copying' | 'holding' | 'finished'
+export type ParticipantPhase = CopyReport['phase']
 
 /** Changes per round below which a copy counts as caught up (the cutover ships the rest). */
 export const smallDeltaKeys = 2_000

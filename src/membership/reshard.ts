@@ -8,7 +8,7 @@
  */
 import type {VectorClock} from '../clock/vector-clock.js'
 import {KvsError} from '../errors.js'
-import type {Transport} from '../transport/transport.js'
+import type {PeerClient} from '../protocol/peer-client.js'
 import type {ClusterConfig} from './cluster-config.js'
 import type {Membership} from './membership.js'
 import {
@@ -23,13 +23,17 @@ import {
   type ReshardProgress,
 } from './reshard-plan.js'
 
-/** This node's own part (implemented by ReshardParticipant). */
+/**
+ * A participant's part, as this node's own (ReshardParticipant) or a peer's over the
+ * protocol: so each may answer at once or later, and `finish` may be given a deadline.
+ */
 export interface LocalParticipant {
-  start(next: ClusterConfig): void
-  report(epoch: number): CopyReport
+  start(next: ClusterConfig): void | Promise<void>
+  report(epoch: number): CopyReport | Promise<CopyReport>
   hold(epoch: number): Promise<{shard: number | null; clock: VectorClock}>
-  finish(epoch: number, need: Readonly<Record<string, VectorClock>>): Promise<void>
-  abort(epoch?: number): boolean
+  finish(epoch: number, need: Readonly<Record<string, VectorClock>>, timeoutMs?: number): Promise<void>
+  /** Aborts the pending reshard of `epoch`, and no other. */
+  abort(epoch: number): boolean | Promise<boolean>
 }
 
 export interface ReshardLimits {
@@ -50,7 +54,7 @@ export class ReshardCoordinator {
 
   constructor(
     private readonly membership: Membership,
-    private readonly transport: Transport,
+    private readonly peers: PeerClient,
     private readonly local: LocalParticipant,
     private readonly log: {info(o: object, msg?: string): void},
     limits: Partial<ReshardLimits> = {},
@@ -79,7 +83,7 @@ export class ReshardCoordinator {
     const startedAt = Date.now()
     this.publish(plan, 'copying', 0, 0, startedAt)
     try {
-      await Promise.all(nodes.map((n) => this.call(n, 'start', plan.next)))
+      await Promise.all(nodes.map(async (n) => this.at(n).start(plan.next)))
       await this.awaitCopies(run, nodes, startedAt)
       const pause = await this.cutover(run, nodes)
       const moved = this.last?.moved ?? 0
@@ -87,7 +91,7 @@ export class ReshardCoordinator {
       this.log.info({epoch: plan.next.epoch, keys: moved, ms: Date.now() - startedAt, pauseMs: pause}, 'reshard committed')
       return plan.next
     } catch (error) {
-      await Promise.all(nodes.map((n) => this.call(n, 'abort', {epoch: plan.next.epoch}).catch(() => undefined)))
+      await Promise.all(nodes.map(async (n) => this.at(n).abort(plan.next.epoch)).map((p) => p.catch(() => false)))
       this.publish(plan, 'aborted', this.last?.moved ?? 0, this.last?.total ?? 0, startedAt, null, String((error as Error).message))
       throw error
     } finally {
@@ -104,10 +108,10 @@ export class ReshardCoordinator {
       this.running.aborted = 'aborted by the operator'
       return true
     }
-    const answers = await Promise.all(
-      this.membership.view().map((n) => this.call<{aborted: boolean}>(n, 'abort', {}).catch(() => ({aborted: false}))),
-    )
-    return answers.some((a) => a.aborted)
+    // A pending reshard follows the configuration in force: it is of the next epoch.
+    const epoch = (this.membership.config?.epoch ?? 0) + 1
+    const answers = await Promise.all(this.membership.view().map(async (n) => this.at(n).abort(epoch)).map((p) => p.catch(() => false)))
+    return answers.some(Boolean)
   }
 
   private async awaitCopies(run: {plan: ReshardPlan; aborted: string | null}, nodes: readonly string[], startedAt: number): Promise<void> {
@@ -116,7 +120,7 @@ export class ReshardCoordinator {
       if (run.aborted) throw new KvsError('CONFLICT', `Reshard ${run.aborted}`)
       if (Date.now() - startedAt > this.limits.copyTimeoutMs) throw new KvsError('UNAVAILABLE', 'The reshard did not finish copying in time; it was aborted')
       assertBaseInForce(run.plan, this.membership.config)
-      const reports = await Promise.all(nodes.map((n) => this.call<CopyReport>(n, 'progress', {epoch})))
+      const reports = await Promise.all(nodes.map(async (n) => this.at(n).report(epoch)))
       const moved = reports.reduce((sum, r) => sum + r.copied, 0)
       const total = reports.reduce((sum, r) => sum + r.total, 0)
       this.publish(run.plan, 'copying', moved, total, startedAt)
@@ -142,10 +146,10 @@ export class ReshardCoordinator {
       async () => {
         heldAt = Date.now()
         const deadline = heldAt + this.limits.cutoverTimeoutMs
-        const holds = await Promise.all(nodes.map((n) => this.call<{shard: number | null; clock: VectorClock}>(n, 'hold', {epoch})))
+        const holds = await Promise.all(nodes.map((n) => this.at(n).hold(epoch)))
         steps.holdMs = Date.now() - heldAt
         const need = coverageNeeded(holds)
-        await Promise.all(nodes.map((n) => this.call(n, 'finish', {epoch, need}, Math.max(1, deadline - Date.now()))))
+        await Promise.all(nodes.map((n) => this.at(n).finish(epoch, need, Math.max(1, deadline - Date.now()))))
         steps.finishMs = Date.now() - heldAt - steps.holdMs
         if (run.aborted) throw new KvsError('CONFLICT', `Reshard ${run.aborted}`)
         if (Date.now() > deadline) throw new KvsError('UNAVAILABLE', 'The reshard cutover took too long; it was aborted')
@@ -162,43 +166,19 @@ export class ReshardCoordinator {
     this.last = {epoch: plan.next.epoch, phase, moved, total, ...figures, pauseMs, startedAt, ...(error ? {error} : {})}
   }
 
-  /** One participant call: this node's own part directly, the others over the peer protocol. */
-  private async call<T = unknown>(node: string, what: ParticipantCall, body: unknown, timeoutMs = this.limits.peerTimeoutMs): Promise<T> {
-    if (node === this.membership.self) return (await this.callLocal(what, body)) as T
-    const res = await this.transport.request(node, {method: 'POST', path: `/internal/reshard/${what}`, body: JSON.stringify(body), timeoutMs})
-    if (res.status !== 200) {
-      const why = safeMessage(res.text)
-      throw new KvsError(res.status === 409 ? 'CONFLICT' : 'UNAVAILABLE', `${node} refused the reshard ${what}: ${why}`, {node})
-    }
-    return JSON.parse(res.text) as T
-  }
-
-  private async callLocal(what: ParticipantCall, body: unknown): Promise<unknown> {
-    const b = body as {epoch?: number; need?: Record<string, VectorClock>}
-    switch (what) {
-      case 'start':
-        this.local.start(body as ClusterConfig)
-        return {ok: true}
-      case 'progress':
-        return this.local.report(b.epoch as number)
-      case 'hold':
-        return this.local.hold(b.epoch as number)
-      case 'finish':
-        await this.local.finish(b.epoch as number, b.need ?? {})
-        return {ok: true}
-      case 'abort':
-        return {aborted: this.local.abort(b.epoch)}
+  /** One participant: this node's own part directly, the others over the peer protocol. */
+  private at(node: string): LocalParticipant {
+    if (node === this.membership.self) return this.local
+    const {peers} = this
+    const timeoutMs = this.limits.peerTimeoutMs
+    return {
+      start: (next) => peers.reshardStart(node, next, timeoutMs).then(nothing),
+      report: (epoch) => peers.reshardProgress(node, {epoch}, timeoutMs),
+      hold: (epoch) => peers.reshardHold(node, {epoch}, timeoutMs),
+      finish: (epoch, need, finishMs = timeoutMs) => peers.reshardFinish(node, {epoch, need}, finishMs).then(nothing),
+      abort: (epoch) => peers.reshardAbort(node, {epoch}, timeoutMs).then((a) => a.aborted),
     }
   }
 }
 
-export type ParticipantCall = 'start' | 'progress' | 'hold' | 'finish' | 'abort'
-
-function safeMessage(text: string): string {
-  try {
-    const body = JSON.parse(text) as {error?: unknown; message?: unknown}
-    return String(body.error ?? body.message ?? text).slice(0, 200)
-  } catch {
-    return text.slice(0, 200)
-  }
-}
+const nothing = (): void => {}

@@ -1,11 +1,13 @@
 /**
  * Counts missed heartbeats at the peer-call seam, so membership needs no metrics code: a
- * heartbeat is a POST /internal/heartbeat, missed when it fails or is answered other than 200.
+ * heartbeat is a call of the protocol's heartbeat route, missed when it fails or is
+ * answered other than 200.
  */
+import {peerPrefix, peerRoutes} from '../protocol/messages.js'
 import type {PeerRequest, PeerResponse, Transport, TransportStats} from '../transport/transport.js'
 import type {NodeMetrics} from './node-metrics.js'
 
-const heartbeatPath = '/internal/heartbeat'
+const heartbeatPath = peerPrefix + peerRoutes.heartbeat.path
 
 export class HeartbeatWatch implements Transport {
   constructor(

@@ -15,6 +15,7 @@ import {BatchService} from '../replication/batch-service.js'
 import {KeyService} from '../replication/key-service.js'
 import {HeartbeatWatch} from '../metrics/heartbeat-watch.js'
 import {NodeMetrics} from '../metrics/node-metrics.js'
+import {PeerClient} from '../protocol/peer-client.js'
 import type {ReplicaStore} from '../replication/replica-store.js'
 import {Replicator} from '../replication/replicator.js'
 import {ScanService} from '../replication/scan-service.js'
@@ -104,9 +105,11 @@ export async function buildNode(
       return storage.log.failure
     },
   }
+  const peers = new PeerClient(transport)
   const membership = new Membership({
     self: options.address,
-    transport: new HeartbeatWatch(transport, metrics),
+    peers: new PeerClient(new HeartbeatWatch(transport, metrics)),
+    transport,
     initial,
     seeds: options.view ?? initial?.nodes ?? [],
     // A draining node says it is not ready, as a copying one does: peers stop choosing it as
@@ -123,12 +126,12 @@ export async function buildNode(
     onPeerAhead: (peer) => replicator?.peerAhead(peer),
     log,
   })
-  const local = new Replicator({cluster: membership, transport, store: storage, log})
+  const local = new Replicator({cluster: membership, peers, store: storage, log})
   replicator = local
-  const keys = new KeyService(membership, local, transport)
-  const batches = new BatchService(membership, local, transport)
-  const scans = new ScanService(membership, local, transport)
-  const reshard = new ReshardCoordinator(membership, transport, local.reshard, log, {
+  const keys = new KeyService(membership, local, peers)
+  const batches = new BatchService(membership, local, peers)
+  const scans = new ScanService(membership, local, peers)
+  const reshard = new ReshardCoordinator(membership, peers, local.reshard, log, {
     copyTimeoutMs: (options.reshardTimeoutSeconds ?? defaultReshardTimeoutSeconds) * 1000,
   })
   const ready = () =>
@@ -163,19 +166,11 @@ export async function buildNode(
   })
   const prepareJoin = async (address: string, shard: number): Promise<void> => {
     const layoutEpoch = membership.config?.layoutEpoch ?? 0
-    const peers = membership.route(shard).members.filter((m) => m !== address)
-    if (peers.length === 0 || layoutEpoch === 0) return
+    const members = membership.route(shard).members.filter((m) => m !== address)
+    if (members.length === 0 || layoutEpoch === 0) return
     try {
-      if (address === options.address) await local.prepareJoin(shard, layoutEpoch, peers)
-      else {
-        const res = await transport.request(address, {
-          method: 'POST',
-          path: '/internal/join/prepare',
-          body: JSON.stringify({shard, layoutEpoch, peers}),
-          timeoutMs: joinCopyTimeoutMs,
-        })
-        if (res.status !== 200) throw new KvsError('PEER_UNAVAILABLE', `${address} could not copy the shard (${res.status})`)
-      }
+      if (address === options.address) await local.prepareJoin(shard, layoutEpoch, members)
+      else await peers.joinPrepare(address, {shard, layoutEpoch, peers: members}, joinCopyTimeoutMs)
     } catch (error) {
       log.warn({address, shard, err: String(error)}, 'the newcomer could not copy the shard ahead; it copies on joining')
     }

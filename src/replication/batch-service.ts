@@ -7,12 +7,12 @@
 import {mergeMetadata, noHistory, parseMetadata, type CausalMetadata} from '../clock/causal-metadata.js'
 import {isKvsError, KvsError} from '../errors.js'
 import type {ClusterConfig} from '../membership/cluster-config.js'
-import type {Transport} from '../transport/transport.js'
+import type {PeerClient} from '../protocol/peer-client.js'
 import {hasWrites, joinResults, splitByShard, type BatchOp, type BatchOpResult, type BatchPart, type BatchPartOutcome} from './batch.js'
 import type {RoutingView} from './key-service.js'
 import type {Replicator} from './replicator.js'
 
-/** One shard's part as one node sends it to a member of that shard (POST /internal/batch). */
+/** One shard's part as one node sends it to a member of that shard (the protocol's batch route). */
 export interface ForwardedBatchPart {
   shard: number
   /** The layout epoch the sender split the batch by. */
@@ -39,7 +39,7 @@ export class BatchService {
   constructor(
     private readonly routing: RoutingView,
     private readonly replicator: Replicator,
-    private readonly transport: Transport,
+    private readonly peers: PeerClient,
   ) {}
 
   async handle(ops: readonly BatchOp[], meta: CausalMetadata | null): Promise<BatchAnswer> {
@@ -90,7 +90,7 @@ export class BatchService {
       const deadline = Math.min(Date.now() + partTimeoutMs, giveUpAt)
       if (deadline <= Date.now()) break
       const forwarded: ForwardedBatchPart = {shard, layout: config.layoutEpoch, meta, deadline, ops: part.ops}
-      const outcome = await sendBatchPart(this.transport, peer, forwarded).catch((error: unknown) => {
+      const outcome = await sendBatchPart(this.peers, peer, forwarded).catch((error: unknown) => {
         if (isKvsError(error)) return null
         throw error
       })
@@ -110,20 +110,14 @@ export class BatchService {
 }
 
 /**
- * The one peer call of batches: `part` to `peer`, answered with its outcome. Rejects with
- * PEER_UNAVAILABLE when the peer did not answer in time or could not serve the part (503:
- * it was not applied there).
+ * A batch part sent to `peer`, answered with its outcome. Rejects with PEER_UNAVAILABLE
+ * when the peer did not answer in time or could not serve the part (it was not applied).
  */
-export async function sendBatchPart(transport: Transport, peer: string, part: ForwardedBatchPart): Promise<BatchPartOutcome> {
+async function sendBatchPart(peers: PeerClient, peer: string, part: ForwardedBatchPart): Promise<BatchPartOutcome> {
   const timeoutMs = part.deadline - Date.now()
   if (timeoutMs <= 0) throw new KvsError('PEER_UNAVAILABLE', `gave up on ${peer} before sending`, {peer})
-  const res = await transport.request(peer, {method: 'POST', path: '/internal/batch', body: JSON.stringify(part), timeoutMs})
-  if (res.status !== 200) throw new KvsError('PEER_UNAVAILABLE', `${peer} could not carry out a batch part (${res.status})`, {peer})
-  const answer = JSON.parse(res.text) as {results?: unknown; meta?: unknown}
-  const {results} = answer
+  const answer = await peers.batch(peer, part, timeoutMs)
   const meta = parseMetadata(answer.meta)
-  if (!meta || !Array.isArray(results) || results.length !== part.ops.length || !results.every((r) => Number.isSafeInteger(r?.status))) {
-    throw new KvsError('PEER_UNAVAILABLE', `${peer} answered a batch part with a malformed outcome`, {peer})
-  }
-  return {results: results as BatchOpResult[], meta}
+  if (!meta) throw new KvsError('PEER_UNAVAILABLE', `${peer} answered a batch part with malformed metadata`, {peer})
+  return {results: answer.results, meta}
 }

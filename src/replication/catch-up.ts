@@ -9,9 +9,10 @@
  */
 import {covers, type VectorClock} from '../clock/vector-clock.js'
 import {KvsError} from '../errors.js'
-import type {Transport} from '../transport/transport.js'
+import type {PeerClient} from '../protocol/peer-client.js'
 import {drainDeliverable} from './delivery.js'
-import type {Op, Version} from './op.js'
+import type {Op} from './op.js'
+import type {TransferOffer} from './state-transfers.js'
 import {ShardState} from './shard-state.js'
 
 /** Keys per page when a peer's whole state is copied. */
@@ -36,7 +37,7 @@ export interface CatchUpHost {
 
 export interface CatchUpOptions {
   host: CatchUpHost
-  transport: Transport
+  peers: PeerClient
   log: {info(o: object | string, msg?: string): void; warn(o: object | string, msg?: string): void}
   peerTimeoutMs: number
 }
@@ -122,31 +123,20 @@ export class CatchUp {
     if (await this.fetchTransfer(peer, answer, s, () => host.current() === s)) await host.stateCopied(s, peer)
   }
 
-  private async sync(peer: string, shard: number, epoch: number, clock: VectorClock, full: boolean): Promise<{ops: Op[]} | {transfer: string; clock: VectorClock}> {
-    const res = await this.opts.transport.request(peer, {
-      method: 'POST',
-      path: '/internal/sync',
-      body: JSON.stringify({shard, epoch, clock, full}),
-      timeoutMs: this.opts.peerTimeoutMs,
-    })
-    if (res.status !== 200) throw new KvsError('PEER_UNAVAILABLE', `sync refused by ${peer}`, {status: res.status})
-    return JSON.parse(res.text) as {ops: Op[]} | {transfer: string; clock: VectorClock}
+  private sync(peer: string, shard: number, epoch: number, clock: VectorClock, full: boolean): Promise<{ops: Op[]} | TransferOffer> {
+    return this.opts.peers.sync(peer, {shard, epoch, clock, full}, this.opts.peerTimeoutMs)
   }
 
   /**
    * Pages a peer's state transfer into `s`, then takes its clock. False (and stops) as soon
    * as `wanted()` says `s` is no longer the replica being filled.
    */
-  private async fetchTransfer(peer: string, transfer: {transfer: string; clock: VectorClock}, s: ShardState, wanted: () => boolean): Promise<boolean> {
-    for (let offset = 0; ; offset += transferBatch) {
-      const page = await this.opts.transport.request(peer, {
-        method: 'POST',
-        path: '/internal/transfer',
-        body: JSON.stringify({id: transfer.transfer, offset, limit: transferBatch}),
-        timeoutMs: this.opts.peerTimeoutMs * 5,
-      })
-      if (page.status !== 200) throw new KvsError('PEER_UNAVAILABLE', `transfer refused by ${peer}`)
-      const {entries, done} = JSON.parse(page.text) as {entries: Array<[string, Version]>; done: boolean}
+  private async fetchTransfer(peer: string, transfer: TransferOffer, s: ShardState, wanted: () => boolean): Promise<boolean> {
+    // Pages are bounded in bytes too, so one may hold fewer than asked for: go on from where it ends.
+    for (let offset = 0; ; ) {
+      const {entries, done} = await this.opts.peers.transfer(peer, {id: transfer.transfer, offset, limit: transferBatch}, this.opts.peerTimeoutMs * 5)
+      if (entries.length === 0 && !done) throw new KvsError('PEER_UNAVAILABLE', `${peer} sent an empty page of a transfer it did not finish`, {peer})
+      offset += entries.length
       if (!wanted()) return false
       s.mergeState(entries, {})
       for (const [, v] of entries) this.opts.host.observeTimestamp(v.ts)

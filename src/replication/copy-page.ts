@@ -6,17 +6,15 @@
  * [key, version] pairs). Pure.
  */
 import {KvsError} from '../errors.js'
+import type {CopyPageMessage} from '../protocol/messages.js'
 import type {Version} from './op.js'
 
-export interface CopyPage {
-  readonly keys: string[]
-  /** null is a tombstone (a delete), kept so that the new owners converge too. */
-  readonly values: Array<string | null>
-  readonly ts: number[]
-  /** Each origin address once, and per key its index in `origins`. */
-  readonly origins: string[]
-  readonly origin: number[]
-}
+/**
+ * Columns of one length: per key its value (null is a tombstone, kept so that the new
+ * owners converge too), timestamp and origin, an index into `origins`, which names each
+ * origin address once. The schema is the protocol's.
+ */
+export type CopyPage = CopyPageMessage
 
 /** Origins one page may name: the members a shard ever had, with room to spare. */
 const maxPageOrigins = 1024

@@ -10,7 +10,11 @@ import type {ClusterConfig} from '../membership/cluster-config.js'
 import type {ShardRoute} from '../membership/membership.js'
 import {shardForKey} from '../placement/placement.js'
 import {Batcher} from '../transport/batcher.js'
-import type {PeerResponse, Transport} from '../transport/transport.js'
+import type {PeerResponse} from '../transport/transport.js'
+import type {PeerClient} from '../protocol/peer-client.js'
+import type {ForwardedRequest} from '../protocol/messages.js'
+
+export type {ForwardedRequest}
 import type {Replicator} from './replicator.js'
 
 export type KeyMethod = 'GET' | 'PUT' | 'DELETE'
@@ -52,19 +56,6 @@ export interface RoutingView {
   awaitLayoutEpoch(epoch: number, timeoutMs: number): Promise<boolean>
 }
 
-/** A key request as one node forwards it to another, inside a batch (POST /internal/forward). */
-export interface ForwardedRequest {
-  method: KeyMethod
-  key: string
-  value?: string
-  meta: CausalMetadata | null
-  hops: number
-  /** ms since the epoch: the forwarding node gives up then (see KeyRequest.deadline). */
-  deadline: number
-  rid?: string
-  /** The layout epoch the forwarding node routed by: a node on an older layout waits for it. */
-  layout?: number
-}
 
 export const hopHeader = 'x-kvs-hops'
 
@@ -91,7 +82,7 @@ export class KeyService {
   constructor(
     private readonly routing: RoutingView,
     private readonly replicator: Replicator,
-    private readonly transport: Transport,
+    private readonly peers: PeerClient,
     private readonly forwardTimeoutMs = 2000,
     /** Milliseconds since the epoch; forward deadlines are kept on it (a test's clock). */
     private readonly now: () => number = Date.now,
@@ -221,15 +212,7 @@ export class KeyService {
     // paused peer that resumed later would otherwise apply the rest as new writes, newer
     // than (and overwriting) writes that causally follow their retries.
     const sent = requests.map((r) => (r.deadline === deadline ? r : {...r, deadline}))
-    const res = await this.transport.request(peer, {
-      method: 'POST',
-      path: '/internal/forward',
-      body: JSON.stringify({requests: sent}),
-      timeoutMs,
-    })
-    if (res.status !== 200) throw new KvsError('PEER_UNAVAILABLE', `${peer} refused forwarded requests (${res.status})`, {peer})
-    const {answers} = JSON.parse(res.text) as {answers: Array<{status: number; body: string}>}
-    return answers.map((a) => ({status: a.status, text: a.body}))
+    return this.peers.forward(peer, sent, timeoutMs)
   }
 }
 

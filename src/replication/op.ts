@@ -14,53 +14,31 @@
  */
 import {mergeMetadata, type CausalMetadata} from '../clock/causal-metadata.js'
 import type {VectorClock} from '../clock/vector-clock.js'
+import type {LegacyVersionMessage, OpMessage, VersionMessage} from '../protocol/messages.js'
 
-export interface Op {
-  readonly shard: number
-  /** Layout epoch the op was written in. */
-  readonly epoch: number
-  /** The member that coordinated the write, and its sequence number there (1, 2, ...). */
-  readonly origin: string
-  readonly seq: number
-  readonly key: string
-  /** null is a delete (a tombstone, kept so replicas converge). */
-  readonly value: string | null
-  /** Hybrid timestamp: orders concurrent writes to one key. */
-  readonly ts: number
-  readonly deps: CausalMetadata
-  /** The forwarded client request this write carried out (see applied-requests.ts), if any. */
-  readonly rid?: string
-}
+/**
+ * A write as replicas exchange it (its schema is the protocol's): `origin` coordinated it
+ * as its `seq`-th write (1, 2, ...) in layout epoch `epoch`; `value` null is a delete (a
+ * tombstone, kept so replicas converge); `ts` is its hybrid timestamp, which orders
+ * concurrent writes to one key; `rid` the forwarded client request it carried out (see
+ * applied-requests.ts), if any.
+ */
+export type Op = OpMessage
 
 /**
  * The state of one key at a replica: the winning write. Also the form of a key in
- * snapshots and state transfers.
+ * snapshots and state transfers. `seq` is the write's sequence number at `origin`: its
+ * causal past in its own shard is whatever a replica had applied when it applied (origin,
+ * seq); 0 when the version names nothing in its shard (it was moved there by a reshard,
+ * which is a barrier). `other` is the writer's causal past outside the version's own shard
+ * entry: metadata of the same epoch without the own shard's clock, or (when the writer's
+ * metadata was of a newer layout epoch than the replica) that whole metadata; null when
+ * there is none.
  */
-export interface Version {
-  readonly value: string | null
-  readonly ts: number
-  readonly origin: string
-  /**
-   * The write's sequence number at `origin`: its causal past in its own shard is whatever
-   * a replica had applied when it applied (origin, seq). 0 when the version names nothing in
-   * its shard (it was moved there by a reshard, which is a barrier).
-   */
-  readonly seq: number
-  /**
-   * The writer's causal past outside the version's own shard entry: metadata of the same
-   * epoch without the own shard's clock, or (when the writer's metadata was of a newer
-   * layout epoch than the replica) that whole metadata. null when there is none.
-   */
-  readonly other: CausalMetadata | null
-}
+export type Version = VersionMessage
 
 /** How versions were stored and sent before they were compact: with the op's whole metadata. */
-export interface LegacyVersion {
-  readonly value: string | null
-  readonly ts: number
-  readonly origin: string
-  readonly deps: CausalMetadata
-}
+export type LegacyVersion = LegacyVersionMessage
 
 export const opClock = (op: Op): VectorClock => op.deps.clocks[String(op.shard)] ?? {}
 

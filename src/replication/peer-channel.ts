@@ -4,7 +4,7 @@
  * route's part) travels whole, in one call.
  */
 import {Batcher} from '../transport/batcher.js'
-import type {Transport} from '../transport/transport.js'
+import type {PeerClient} from '../protocol/peer-client.js'
 import type {Op} from './op.js'
 
 /** Ops per call, unless one group alone is larger. */
@@ -13,19 +13,14 @@ const maxOpsPerCall = 1024
 export class PeerChannel {
   private readonly batcher: Batcher<readonly Op[], boolean>
 
-  constructor(self: string, peer: string, transport: Transport, timeoutMs: number) {
+  constructor(self: string, peer: string, peers: PeerClient, timeoutMs: number) {
     this.batcher = new Batcher(
       async (groups) => {
         let acked = false
         try {
-          const res = await transport.request(peer, {
-            method: 'POST',
-            path: '/internal/replicate',
-            body: JSON.stringify({from: self, ops: groups.flat()}),
-            // A large group takes its receiver longer to log and apply.
-            timeoutMs: timeoutMs + groups.reduce((n, g) => n + g.length, 0) / 10,
-          })
-          acked = res.status === 200
+          const ops = groups.flat()
+          // A large group takes its receiver longer to log and apply.
+          acked = await peers.replicate(peer, self, ops, timeoutMs + ops.length / 10)
         } catch {
           // A peer that is down or paused: it catches up from our log when it is back.
         }

@@ -1,7 +1,9 @@
 /**
  * A replica's most recently applied ops, for peers that catch up: at most `capacity` of
- * them, oldest first, in a ring, one column per field (a ring of objects would put objects
+ * them and about `maxBytes` of their keys and values (the newest op is kept whatever its
+ * size), oldest first, in a ring, one column per field (a ring of objects would put objects
  * in the old generation for as long as they are kept; numbers in plain arrays are unboxed).
+ * Bounded by bytes too: 3,000 writes of 1 MiB would otherwise keep 3 GB on every replica.
  *
  * Also keeps `from`, the clock just before the oldest op kept: a peer that has seen less
  * than that needs a state transfer instead. The replica's clock only moves by the ops it
@@ -13,6 +15,7 @@
  */
 import type {CausalMetadata} from '../clock/causal-metadata.js'
 import {covers, type VectorClock} from '../clock/vector-clock.js'
+import type {ChangesCursorMessage} from '../protocol/messages.js'
 import {makeVersion, type Version} from './op.js'
 
 export class RecentOps {
@@ -23,8 +26,11 @@ export class RecentOps {
   private seqs: number[] = []
   private others: Array<CausalMetadata | null> = []
   private rids: Array<string | undefined> = []
-  /** Index of the oldest op; 0 until the ring is full. */
+  /** Slot of the oldest op, and how many ops are kept from there on (slots wrap at `capacity`). */
   private start = 0
+  private count = 0
+  /** Characters of the keys and values kept (see entryBytes). */
+  private bytes = 0
   private fromEntries: Record<string, number> = {}
   /** Ops pushed since the last reset, and a name for this run of them (see ChangesCursor). */
   private pushed = 0
@@ -42,12 +48,19 @@ export class RecentOps {
   constructor(
     readonly capacity: number,
     private readonly checkpointEvery = 1024,
+    readonly maxBytes = Number.POSITIVE_INFINITY,
   ) {
     if (!Number.isSafeInteger(capacity) || capacity < 1) throw new RangeError(`capacity must be a positive integer, not ${capacity}`)
+    if (!(maxBytes > 0)) throw new RangeError(`maxBytes must be positive, not ${maxBytes}`)
   }
 
   get size(): number {
-    return this.keys.length
+    return this.count
+  }
+
+  /** About how many bytes of keys and values the ops kept hold. */
+  get heldBytes(): number {
+    return this.bytes
   }
 
   /** Everything applied before the oldest op kept (see the class comment). */
@@ -59,24 +72,11 @@ export class RecentOps {
   push(key: string, version: Version, rid?: string): void {
     this.pushed++
     if (version.seq > (this.latest[version.origin] ?? 0)) this.latest[version.origin] = version.seq
-    if (this.pushed % this.checkpointEvery === 0) {
-      this.checkpoints.push({at: this.pushed, clock: {...this.latest}})
-      const oldest = this.pushed - Math.min(this.pushed, this.capacity)
-      while (this.checkpoints.length > 0 && this.checkpoints[0].at < oldest) this.checkpoints.shift()
-    }
-    if (this.keys.length < this.capacity) {
-      this.keys.push(key)
-      this.values.push(version.value)
-      this.ts.push(version.ts)
-      this.origins.push(version.origin)
-      this.seqs.push(version.seq)
-      this.others.push(version.other)
-      this.rids.push(rid)
-      return
-    }
-    const i = this.start
-    const origin = this.origins[i]
-    if (this.seqs[i] > (this.fromEntries[origin] ?? 0)) this.fromEntries[origin] = this.seqs[i]
+    if (this.pushed % this.checkpointEvery === 0) this.checkpoints.push({at: this.pushed, clock: {...this.latest}})
+    const size = entryBytes(key, version.value)
+    while (this.count > 0 && (this.count === this.capacity || this.bytes + size > this.maxBytes)) this.dropOldest()
+    // Slots fill in order until the ring first wraps, so `i` is at most the columns' length.
+    const i = (this.start + this.count) % this.capacity
     this.keys[i] = key
     this.values[i] = version.value
     this.ts[i] = version.ts
@@ -84,7 +84,23 @@ export class RecentOps {
     this.seqs[i] = version.seq
     this.others[i] = version.other
     this.rids[i] = rid
-    this.start = i + 1 === this.capacity ? 0 : i + 1
+    this.count++
+    this.bytes += size
+    const oldest = this.pushed - this.count
+    while (this.checkpoints.length > 0 && this.checkpoints[0].at < oldest) this.checkpoints.shift()
+  }
+
+  /** Drops the oldest op kept: `from` takes it in, and its value is let go. */
+  private dropOldest(): void {
+    const i = this.start
+    const origin = this.origins[i]
+    if (this.seqs[i] > (this.fromEntries[origin] ?? 0)) this.fromEntries[origin] = this.seqs[i]
+    this.bytes -= entryBytes(this.keys[i], this.values[i])
+    this.values[i] = null
+    this.others[i] = null
+    this.rids[i] = undefined
+    this.start = (i + 1) % this.capacity
+    this.count--
   }
 
   /** Forgets every op: the replica's state now holds more than ops tell (`from` is its clock). */
@@ -97,6 +113,8 @@ export class RecentOps {
     this.others = []
     this.rids = []
     this.start = 0
+    this.count = 0
+    this.bytes = 0
     this.fromEntries = {...from}
     this.pushed = 0
     this.run = newRunName()
@@ -106,7 +124,7 @@ export class RecentOps {
 
   /** Where a scan for what a replica at `theirs` lacks may start: the ring offset, and the clock there. */
   private scanStart(theirs: VectorClock): {k: number; clock: Record<string, number>} {
-    const oldest = this.pushed - this.keys.length
+    const oldest = this.pushed - this.count
     // Checkpoint clocks only grow along the ring: find the last one `theirs` covers.
     let lo = 0
     let hi = this.checkpoints.length - 1
@@ -131,10 +149,10 @@ export class RecentOps {
    */
   missing<T>(theirs: VectorClock, build: (key: string, version: Version, clock: VectorClock, rid: string | undefined) => T): T[] {
     const out: T[] = []
-    const n = this.keys.length
+    const n = this.count
     let {k, clock} = this.scanStart(theirs)
     for (; k < n; k++) {
-      const i = (this.start + k) % n
+      const i = (this.start + k) % this.capacity
       const origin = this.origins[i]
       const seq = this.seqs[i]
       if (seq > (clock[origin] ?? 0)) clock[origin] = seq
@@ -164,7 +182,7 @@ export class RecentOps {
     maxBytes: number,
     cursor?: ChangesCursor,
   ): {entries: Array<[string, Version]>; clock: VectorClock; more: boolean; cursor: ChangesCursor} | null {
-    const n = this.keys.length
+    const n = this.count
     const oldest = this.pushed - n
     // Every op before a valid cursor is covered by the clock the cursor came with.
     let k = cursor && cursor.run === this.run && cursor.at >= oldest && cursor.at <= this.pushed ? cursor.at - oldest : -1
@@ -177,7 +195,7 @@ export class RecentOps {
     const clock: Record<string, number> = {...theirs}
     const at = () => ({run: this.run, at: oldest + k})
     for (; k < n; k++) {
-      const i = (this.start + k) % n
+      const i = (this.start + k) % this.capacity
       const origin = this.origins[i]
       const seq = this.seqs[i]
       if (seq <= (clock[origin] ?? 0)) continue
@@ -193,11 +211,10 @@ export class RecentOps {
   }
 }
 
-/** Where a changesAfter() answer stopped in one run of one replica's ring. */
-export interface ChangesCursor {
-  readonly run: string
-  /** Ops pushed in that run before the stopping point. */
-  readonly at: number
-}
+/** Where a changesAfter() answer stopped in one run of one replica's ring: ops pushed in run `run` before it (`at`). */
+export type ChangesCursor = ChangesCursorMessage
+
+/** What one op kept counts toward `maxBytes`: its key and value in characters (UTF-16 units), and a little for the rest. */
+const entryBytes = (key: string, value: string | null): number => key.length + (value?.length ?? 0) + 64
 
 const newRunName = (): string => Math.random().toString(36).slice(2, 10)

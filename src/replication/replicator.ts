@@ -10,7 +10,7 @@ import {mergeMetadata, noHistory, type CausalMetadata} from '../clock/causal-met
 import {clockTotal, type VectorClock} from '../clock/vector-clock.js'
 import {KvsError} from '../errors.js'
 import {membersOf, shardOfNode, type ClusterConfig} from '../membership/cluster-config.js'
-import type {Transport} from '../transport/transport.js'
+import type {PeerClient} from '../protocol/peer-client.js'
 import {CatchUp, type CatchUpHost} from './catch-up.js'
 import {Compaction} from './compaction.js'
 import {rebuildReplica} from './recovery.js'
@@ -33,7 +33,7 @@ export interface ClusterView extends ReshardClusterView {
 
 export interface ReplicatorOptions {
   cluster: ClusterView
-  transport: Transport
+  peers: PeerClient
   store: ReplicaStore
   log: {info(o: object | string, msg?: string): void; warn(o: object | string, msg?: string): void}
   /** Longest a request waits for its causal past to arrive before 503. */
@@ -80,13 +80,13 @@ export class Replicator implements ReplicaAccess, CatchUpHost {
       self: opts.cluster.self,
       replica: this.replica,
       gate: this.gate,
-      transport: opts.transport,
+      peers: opts.peers,
       livePeers: (shard) => opts.cluster.livePeers(shard),
       covered: (shard, layoutEpoch, meta) => this.covered(shard, layoutEpoch, meta),
       replicationTimeoutMs: opts.replicationTimeoutMs ?? 800,
     })
-    this.reshard = new ReshardParticipant({cluster: opts.cluster, replica: this, transport: opts.transport, log: opts.log})
-    this.catchUp = new CatchUp({host: this, transport: opts.transport, log: opts.log, peerTimeoutMs})
+    this.reshard = new ReshardParticipant({cluster: opts.cluster, replica: this, peers: opts.peers, log: opts.log})
+    this.catchUp = new CatchUp({host: this, peers: opts.peers, log: opts.log, peerTimeoutMs})
   }
 
   /** What catch-up fetched from peers since start: single ops, and whole-state transfers. */

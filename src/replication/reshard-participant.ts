@@ -25,7 +25,7 @@ import {
   type ParticipantPhase,
   type ReshardPlan,
 } from '../membership/reshard-plan.js'
-import type {Transport} from '../transport/transport.js'
+import type {PeerClient} from '../protocol/peer-client.js'
 import type {CopyPage} from './copy-page.js'
 import type {ChangesCursor} from './recent-ops.js'
 import {copyPageKeys, ReshardSource, type ChangesAnswer, type ChangesRequest, type SnapshotPage, type SnapshotRequest} from './reshard-source.js'
@@ -56,7 +56,7 @@ export interface ReshardClusterView {
 export interface ParticipantOptions {
   cluster: ReshardClusterView
   replica: ReplicaAccess
-  transport: Transport
+  peers: PeerClient
   log: {info(o: object | string, msg?: string): void; warn(o: object | string, msg?: string): void}
   peerTimeoutMs?: number
 }
@@ -265,7 +265,7 @@ export class ReshardParticipant {
     let offset = 0
     f.copied = 0
     for (;;) {
-      const page = await this.callSource<SnapshotPage>(from, 'snapshot', {
+      const page = await this.snapshotFrom(from, {
         shard: f.feed.source,
         layoutEpoch: p.plan.base.layoutEpoch,
         shardCount: p.plan.next.shardCount,
@@ -290,7 +290,7 @@ export class ReshardParticipant {
 
   private async pullChanges(p: Pending, f: FeedState, need?: VectorClock): Promise<{more: boolean}> {
     const since = f.covered as VectorClock
-    const answer = await this.callSource<ChangesAnswer>(this.sourceOf(f), 'changes', {
+    const answer = await this.changesFrom(this.sourceOf(f), {
       shard: f.feed.source,
       layoutEpoch: p.plan.base.layoutEpoch,
       shardCount: p.plan.next.shardCount,
@@ -341,27 +341,30 @@ export class ReshardParticipant {
    * the requests the old layout serves (with feeds in parallel, requests waited up to 850 ms
    * during a 200,000-key reshard on 2 cores; one page at a time of 2,000 keys: 247 ms).
    */
-  private callSource<T>(peer: string, what: 'snapshot' | 'changes', body: SnapshotRequest | ChangesRequest): Promise<T> {
-    const call = this.pageTurn.then(() => this.callSourceNow<T>(peer, what, body))
+  private inTurn<T>(page: () => Promise<T>): Promise<T> {
+    const call = this.pageTurn.then(page)
     this.pageTurn = call.then(nothing, nothing)
     return call
   }
 
-  private async callSourceNow<T>(peer: string, what: 'snapshot' | 'changes', body: SnapshotRequest | ChangesRequest): Promise<T> {
-    if (peer === this.self) {
-      // A page of this node's own replica needs no I/O: without a yield, the local copy ran
-      // page after page in microtasks and held every request (up to 2 s at 1,000,000 keys).
-      await new Promise((resolve) => setImmediate(resolve))
-      return (what === 'snapshot' ? this.source.snapshotPage(body as SnapshotRequest) : await this.source.changes(body as ChangesRequest)) as T
-    }
-    const res = await this.opts.transport.request(peer, {
-      method: 'POST',
-      path: `/internal/reshard/${what}`,
-      body: JSON.stringify(body),
-      timeoutMs: this.peerTimeoutMs,
+  /**
+   * A page of this node's own replica needs no I/O: without a yield, the local copy ran
+   * page after page in microtasks and held every request (up to 2 s at 1,000,000 keys).
+   */
+  private snapshotFrom(peer: string, req: SnapshotRequest): Promise<SnapshotPage> {
+    return this.inTurn(async () => {
+      if (peer !== this.self) return this.opts.peers.reshardSnapshot(peer, req, this.peerTimeoutMs)
+      await yieldTurn()
+      return this.source.snapshotPage(req)
     })
-    if (res.status !== 200) throw new KvsError('PEER_UNAVAILABLE', `${peer} refused the reshard ${what} (${res.status})`, {peer})
-    return JSON.parse(res.text) as T
+  }
+
+  private changesFrom(peer: string, req: ChangesRequest): Promise<ChangesAnswer> {
+    return this.inTurn(async () => {
+      if (peer !== this.self) return this.opts.peers.reshardChanges(peer, req, this.peerTimeoutMs)
+      await yieldTurn()
+      return this.source.changes(req)
+    })
   }
 
   // ---- a silent coordinator ------------------------------------------------------------
@@ -393,3 +396,4 @@ export class ReshardParticipant {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 const nothing = (): void => {}
+const yieldTurn = () => new Promise((resolve) => setImmediate(resolve))

@@ -13,8 +13,8 @@
 import type {VectorClock} from '../clock/vector-clock.js'
 import {KvsError} from '../errors.js'
 import {shardForKey} from '../placement/placement.js'
-import {copyPageBytes, CopyPageBuilder, type CopyPage} from './copy-page.js'
-import type {ChangesCursor} from './recent-ops.js'
+import {copyPageBytes, CopyPageBuilder} from './copy-page.js'
+import type {ChangesRequest, PeerAnswer, SnapshotRequest} from '../protocol/messages.js'
 import type {ShardState} from './shard-state.js'
 
 /** Keys per snapshot page and per round of changes. */
@@ -22,42 +22,10 @@ export const copyPageKeys = 2_000
 /** A snapshot nobody asked for a page of since this long is dropped. */
 const snapshotIdleMs = 60_000
 
-/** A page of a snapshot (POST /internal/reshard/snapshot). */
-export interface SnapshotRequest {
-  shard: number
-  layoutEpoch: number
-  shardCount: number
-  target: number
-  /** Absent for the first page: the source freezes its replica then. */
-  id?: string
-  offset: number
-  limit: number
-}
-
-export interface SnapshotPage {
-  id: string
-  total: number
-  /** The source replica's clock when it froze the snapshot. */
-  clock: VectorClock
-  page: CopyPage
-  done: boolean
-}
-
-/** Changes since a clock (POST /internal/reshard/changes). */
-export interface ChangesRequest {
-  shard: number
-  layoutEpoch: number
-  shardCount: number
-  target: number
-  since: VectorClock
-  /** The source first waits until its replica covers this (the cutover's coverage). */
-  need?: VectorClock
-  /** Where the previous answer stopped, given back with its clock (see RecentOps.changesAfter). */
-  cursor?: ChangesCursor
-  limit: number
-}
-
-export type ChangesAnswer = {page: CopyPage; clock: VectorClock; more: boolean; cursor: ChangesCursor} | {restart: true}
+/** The requests and answers of a reshard's copy; their schemas are the protocol's. */
+export type {ChangesRequest, SnapshotRequest}
+export type SnapshotPage = PeerAnswer<'reshardSnapshot'>
+export type ChangesAnswer = PeerAnswer<'reshardChanges'>
 
 /** A snapshot being paged through: the replica read, where the reading got, the last page sent. */
 interface Snapshot {

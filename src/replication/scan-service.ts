@@ -8,7 +8,7 @@
 import {mergeMetadata, noHistory, parseMetadata, type CausalMetadata} from '../clock/causal-metadata.js'
 import {isKvsError, KvsError} from '../errors.js'
 import type {ClusterConfig} from '../membership/cluster-config.js'
-import type {Transport} from '../transport/transport.js'
+import type {PeerClient} from '../protocol/peer-client.js'
 import type {RoutingView} from './key-service.js'
 import type {Replicator} from './replicator.js'
 import {decodeCursor, encodeCursor, firstCursor, type ScanCursor} from './scan-cursor.js'
@@ -32,7 +32,7 @@ export interface ScanAnswer {
   meta: CausalMetadata
 }
 
-/** A page of one shard as one node asks a member of it (POST /internal/scan). */
+/** A page of one shard as one node asks a member of it (the protocol's scan route). */
 export interface ScanPageCall {
   shard: number
   layout: number
@@ -58,7 +58,7 @@ export class ScanService {
   constructor(
     private readonly routing: RoutingView,
     private readonly replicator: Replicator,
-    private readonly transport: Transport,
+    private readonly peers: PeerClient,
   ) {}
 
   async scan(req: ScanRequest): Promise<ScanAnswer> {
@@ -114,7 +114,7 @@ export class ScanService {
     const candidates = member !== undefined ? [member] : this.routing.route(call.shard).members
     for (const candidate of candidates) {
       try {
-        const page = candidate === this.routing.self ? await this.servePage(call) : await requestScanPage(this.transport, candidate, call)
+        const page = candidate === this.routing.self ? await this.servePage(call) : await requestScanPage(this.peers, candidate, call)
         return {member: candidate, page}
       } catch (error) {
         if (!isKvsError(error)) throw error
@@ -127,24 +127,10 @@ export class ScanService {
   }
 }
 
-/**
- * The one peer call of scans: a page of `call.shard` from `peer`. Rejects with NOT_FOUND
- * when the peer no longer holds the snapshot, and PEER_UNAVAILABLE when it did not serve.
- */
-export async function requestScanPage(transport: Transport, peer: string, call: ScanPageCall): Promise<MemberScanPage> {
-  const res = await transport.request(peer, {method: 'POST', path: '/internal/scan', body: JSON.stringify(call), timeoutMs: scanCallTimeoutMs})
-  if (res.status === 404) throw new KvsError('NOT_FOUND', 'Scan cursor expired (idle too long, or its node restarted): start the scan again')
-  if (res.status !== 200) throw new KvsError('PEER_UNAVAILABLE', `${peer} could not serve a scan page (${res.status})`, {peer})
-  const page = JSON.parse(res.text) as Partial<MemberScanPage>
+/** A page of `call.shard` from `peer`: NOT_FOUND when it no longer holds the snapshot, PEER_UNAVAILABLE when it did not serve. */
+async function requestScanPage(peers: PeerClient, peer: string, call: ScanPageCall): Promise<MemberScanPage> {
+  const page = await peers.scan(peer, call, scanCallTimeoutMs)
   const meta = parseMetadata(page.meta)
-  const strings = (a: unknown): a is string[] => Array.isArray(a) && a.every((s) => typeof s === 'string')
-  const wellFormed =
-    meta !== null &&
-    strings(page.keys) &&
-    page.keys.length <= call.limit &&
-    (!call.values || (strings(page.values) && page.values.length === page.keys.length)) &&
-    typeof page.snapshot === 'string' &&
-    (page.next === null || (Number.isSafeInteger(page.next) && (page.next as number) > call.offset))
-  if (!wellFormed) throw new KvsError('PEER_UNAVAILABLE', `${peer} answered a scan page that is malformed`, {peer})
-  return {...(page as MemberScanPage), meta}
+  if (!meta) throw new KvsError('PEER_UNAVAILABLE', `${peer} answered a scan page with malformed metadata`, {peer})
+  return {...page, meta}
 }

@@ -13,6 +13,8 @@ import {VersionTable, type FrozenVersions} from './version-table.js'
 
 /** Ops kept in memory for catch-up; older ones are served as a state transfer instead. */
 export const retainedOps = 100_000
+/** Bytes of keys and values those ops may hold (see RecentOps): a few large values must not fill the heap. */
+export const retainedOpBytes = 64 * 1024 * 1024
 /** Forwarded requests remembered, for retries of them (see applied-requests.ts). */
 export const rememberedRequests = 50_000
 
@@ -29,8 +31,9 @@ export class ShardState {
     readonly shard: number,
     readonly epoch: number,
     retain: number = retainedOps,
+    retainBytes: number = retainedOpBytes,
   ) {
-    this.recent = new RecentOps(retain)
+    this.recent = new RecentOps(retain, undefined, retainBytes)
   }
 
   get clock(): VectorClock {

@@ -6,7 +6,7 @@
  */
 import {mergeMetadata, noHistory, type CausalMetadata} from '../clock/causal-metadata.js'
 import {KvsError} from '../errors.js'
-import type {Transport} from '../transport/transport.js'
+import type {PeerClient} from '../protocol/peer-client.js'
 import {applyBatch, hasWrites, type BatchOp, type BatchPartOutcome} from './batch.js'
 import type {Op} from './op.js'
 import {PeerChannel} from './peer-channel.js'
@@ -26,7 +26,7 @@ export interface WriteCoordinatorOptions {
   replica: Replica
   /** Held closed by a reshard's cutover. */
   gate: WriteGate
-  transport: Transport
+  peers: PeerClient
   livePeers(shard: number): readonly string[]
   /** The replica of `shard` once it covers what `meta` saw of it (see Replicator.covered). */
   covered(shard: number, layoutEpoch: number, meta: CausalMetadata | null): Promise<ShardState>
@@ -144,7 +144,7 @@ export class WriteCoordinator {
   private channel(peer: string): PeerChannel {
     let c = this.channels.get(peer)
     if (!c) {
-      c = new PeerChannel(this.opts.self, peer, this.opts.transport, this.opts.replicationTimeoutMs)
+      c = new PeerChannel(this.opts.self, peer, this.opts.peers, this.opts.replicationTimeoutMs)
       this.channels.set(peer, c)
     }
     return c

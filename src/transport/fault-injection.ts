@@ -12,7 +12,7 @@
  * Peers all connect from 127.0.0.1 on loopback, so the source address does not say who
  * calls: with the opt-in, every outbound peer call names its sender in `fromHeader`.
  * Refusing a peer by address therefore needs that peer to run with the opt-in as well;
- * `isolate` refuses every peer call (/internal/*, forwarded key requests) regardless.
+ * `isolate` refuses every peer call (peer routes, forwarded key requests) regardless.
  */
 import {KvsError} from '../errors.js'
 import type {PeerRequest, PeerResponse, Transport, TransportStats} from './transport.js'
@@ -65,7 +65,7 @@ export class PeerFaults {
 
   /**
    * Whether an inbound request is refused: `from` is the caller named by `fromHeader`,
-   * `peerCall` whether the request is peer traffic at all (an /internal route, or a
+   * `peerCall` whether the request is peer traffic at all (a peer route, or a
    * request another node forwarded).
    */
   refusesInbound(from: string | undefined, peerCall: boolean): boolean {

@@ -81,7 +81,12 @@ describe('a node whose disk fills up (ENOSPC)', function () {
     expect(after.status, JSON.stringify(after.body)).to.equal(201)
     expect(nodes[1].replicator.current()?.get('after')?.value).to.equal('3')
     expect(nodes[0].replicator.current()?.get('after')).to.equal(undefined)
-    const replicated = await injectJson(nodes[0].app, 'POST', '/internal/replicate', {from: b, ops: []})
+    // A well-formed op of b's, the next it writes: refused for the log, not for its shape.
+    const bState = nodes[1].replicator.current()!
+    const seq = (bState.clock[b] ?? 0) + 1
+    const deps = {epoch: bState.epoch, clocks: {'1': {...bState.clock, [b]: seq}}}
+    const op = {shard: 1, epoch: bState.epoch, origin: b, seq, key: 'late', value: 'v', ts: Date.now() * 1000, deps}
+    const replicated = await injectJson(nodes[0].app, 'POST', '/internal/replicate', {from: b, ops: [op]})
     expect(replicated.status, 'replication to it is refused').to.equal(503)
     expect(replicated.body.code).to.equal('STORAGE_FAILED')
   })

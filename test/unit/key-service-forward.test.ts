@@ -1,6 +1,7 @@
 import {expect} from 'chai'
 
 import {KvsError} from '../../src/errors.js'
+import {PeerClient} from '../../src/protocol/peer-client.js'
 import type {ClusterConfig} from '../../src/membership/cluster-config.js'
 import {KeyService, type ForwardedRequest, type RoutingView} from '../../src/replication/key-service.js'
 import type {Replicator} from '../../src/replication/replicator.js'
@@ -36,7 +37,7 @@ function nodeOutsideShard(
     awaitLayoutEpoch: async () => true,
   }
   const replicator = {shard: null, ready: true, awaitWritable: async () => undefined} as unknown as Replicator
-  return new KeyService(routing, replicator, transport, forwardTimeoutMs, () => clock.now())
+  return new KeyService(routing, replicator, new PeerClient(transport), forwardTimeoutMs, () => clock.now())
 }
 
 /** A node outside the key's shard, whose three shard members are all paused. */

@@ -27,6 +27,37 @@ describe('recent ops', () => {
     for (const bad of [0, -1, 1.5, Number.NaN]) expect(() => new RecentOps(bad), String(bad)).to.throw(RangeError)
   })
 
+  it('keeps about `maxBytes` of keys and values, the newest op always; `from` is what the dropped ones add', () => {
+    fc.assert(
+      fc.property(fc.integer({min: 100, max: 5000}), fc.array(fc.integer({min: 0, max: 3000}), {minLength: 1, maxLength: 60}), (maxBytes, sizes) => {
+        const recent = new RecentOps(1000, 1024, maxBytes)
+        const all = sizes.map((n, i) => makeVersion('v'.repeat(n), i + 1, A, i + 1, null))
+        for (const v of all) recent.push('k', v)
+        const kept = everything(recent).map(([, v]) => v)
+        // The newest ops, in order, as many as fit (and at least the last one).
+        expect(kept).to.deep.equal(all.slice(all.length - kept.length))
+        expect(kept.length).to.be.at.least(1)
+        expect(recent.heldBytes <= maxBytes || kept.length === 1, `${recent.heldBytes} bytes in ${kept.length} ops`).to.equal(true)
+        const next = all[all.length - kept.length - 1]
+        if (next) expect(recent.heldBytes + next.value!.length + 1 + 64, 'the newest op dropped would not have fit').to.be.above(maxBytes)
+        expect(recent.from).to.deep.equal(all.length > kept.length ? {[A]: all.length - kept.length} : {})
+      }),
+      {numRuns: 200},
+    )
+  })
+
+  it('lets 3,000 writes of 1 MiB to one key hold 64 MiB of values, not 3 GB', () => {
+    const state = new ShardState(1, 1)
+    const value = 'x'.repeat(1024 * 1024)
+    for (let seq = 1; seq <= 3000; seq++) {
+      state.apply({shard: 1, epoch: 1, origin: A, seq, key: 'k', value, ts: seq, deps: {epoch: 1, clocks: {'1': {[A]: seq}}}})
+    }
+    expect(state.opsAfter({}), 'the first ops are no longer kept: a state transfer serves them').to.equal(null)
+    // 64 MiB holds 63 values of 1 MiB with their keys: a peer that lacks more is sent a state transfer.
+    expect(state.opsAfter({[A]: 3000 - 63})).to.have.length(63)
+    expect(state.opsAfter({[A]: 3000 - 64})).to.equal(null)
+  })
+
   it('keeps the last `capacity` ops in order, each with the clock after it; `from` is what the dropped ones add', () => {
     const step = fc.oneof(
       {

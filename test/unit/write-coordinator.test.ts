@@ -4,6 +4,7 @@ import {Replica} from '../../src/replication/replica.js'
 import {ShardState} from '../../src/replication/shard-state.js'
 import {WriteCoordinator} from '../../src/replication/write-coordinator.js'
 import {WriteGate} from '../../src/replication/write-gate.js'
+import {PeerClient} from '../../src/protocol/peer-client.js'
 import type {PeerRequest, PeerResponse, Transport} from '../../src/transport/transport.js'
 
 /** A transport whose calls to each peer stay open until the test answers them. */
@@ -12,7 +13,7 @@ class HeldTransport implements Transport {
 
   request(peer: string, req: PeerRequest): Promise<PeerResponse> {
     return new Promise((resolve, reject) => {
-      this.calls.push({peer, req, answer: (status) => resolve({status, text: '{}'}), fail: () => reject(new Error('timed out'))})
+      this.calls.push({peer, req, answer: (status) => resolve({status, text: '{"ok":true}'}), fail: () => reject(new Error('timed out'))})
     })
   }
 
@@ -44,7 +45,7 @@ describe('WriteCoordinator: a peer that lets an acknowledgement time out is mark
       self,
       replica,
       gate: new WriteGate(),
-      transport,
+      peers: new PeerClient(transport),
       livePeers: () => [b, c],
       covered: async () => state,
       replicationTimeoutMs: 800,
