@@ -12,6 +12,13 @@ import {drainDeliverable} from './delivery.js'
 import type {Op} from './op.js'
 import type {ShardState} from './shard-state.js'
 
+/**
+ * Bytes of keys and values held in ops waiting for their causal past. Past it they are
+ * dropped: none was applied or acknowledged, and the missing past and the dropped ops
+ * both come back by catch-up (a pull asks for everything past this replica's clock).
+ */
+export const maxPendingBytes = 64 * 1024 * 1024
+
 export interface ReplicaLog {
   /** Resolves once `op` is durable; appends resolve in the order they were made. */
   append(op: Op): Promise<number>
@@ -25,6 +32,8 @@ export class Replica {
   readonly hlc = new HybridClock()
   /** Peers' ops not deliverable yet (their causal past has not arrived). */
   private pending: Op[] = []
+  /** Bytes of keys and values in `pending` (see maxPendingBytes). */
+  private pendingBytes = 0
   /** The newest op log append: appends resolve in order, so it covers every earlier one. */
   private lastAppend: Promise<unknown> = Promise.resolve()
   /** Requests waiting for their causal past, woken by every applied op (and by their timer). */
@@ -34,6 +43,7 @@ export class Replica {
   constructor(
     private readonly log: ReplicaLog,
     private readonly onApplied: () => void,
+    private readonly maxPending = maxPendingBytes,
   ) {}
 
   get current(): ShardState | null {
@@ -67,6 +77,7 @@ export class Replica {
   swapIn(state: ShardState | null): void {
     this.state = state
     this.pending = []
+    this.pendingBytes = 0
     this.wakeAll()
   }
 
@@ -128,6 +139,7 @@ export class Replica {
     if (!s) return {applied: 0, logged: Promise.resolve()}
     const appends: Promise<number>[] = []
     this.pending.push(...ops)
+    if (ops.length > 0) this.pendingBytes += bytesOf(ops)
     this.pending = drainDeliverable(this.pending, s.clock, (op) => {
       s.apply(op)
       appends.push((this.lastAppend = this.log.append(op)))
@@ -135,6 +147,12 @@ export class Replica {
       this.applied()
       return s.clock
     })
+    if (this.pending.length === 0) this.pendingBytes = 0
+    else if (appends.length > 0 || this.pendingBytes > this.maxPending) this.pendingBytes = bytesOf(this.pending)
+    if (this.pendingBytes > this.maxPending) {
+      this.pending = []
+      this.pendingBytes = 0
+    }
     return {applied: appends.length, logged: Promise.all(appends)}
   }
 
@@ -179,4 +197,11 @@ export class Replica {
   private wakeAll(): void {
     if (this.waiters.size > 0) for (const w of [...this.waiters]) w()
   }
+}
+
+/** Characters of the keys and values of `ops`: what holding them costs, to within a constant per op. */
+function bytesOf(ops: readonly Op[]): number {
+  let n = 0
+  for (const op of ops) n += op.key.length + (op.value?.length ?? 0) + 64
+  return n
 }

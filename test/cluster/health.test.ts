@@ -84,6 +84,12 @@ describe('health, metrics and drain (real processes)', function () {
     )
     expect(readyz.body).to.include({status: 'not ready', reason: 'draining'})
     expect(cluster.node(a).running, '503 seen before the process exited').to.equal(true)
+    // The node keeps serving for its drain delay (1.5 s): writes sent after the SIGTERM are
+    // served meanwhile. Sending goes on until one was, or the node closed its port.
+    await waitFor(() => outcomes.some((o) => !o.beforeSigterm && (o.status === 201 || o.status === null)), {
+      timeoutMs: 10_000,
+      what: 'a write sent after the SIGTERM to be answered',
+    })
     stopSending = true
     await Promise.all(workers)
     await exited
