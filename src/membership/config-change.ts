@@ -14,6 +14,8 @@ import {tally} from './quorum.js'
 const promiseTtlMs = 10_000
 /** A new member copies its shard before it acknowledges a commit. */
 const commitTimeoutMs = 30_000
+/** A proposal gets twice the usual peer timeout: a busy peer must not count as a no. */
+const proposeTimeouts = 2
 
 export interface ConfigChangeHost {
   readonly self: string
@@ -106,7 +108,7 @@ export class ConfigChanges {
   /** Whether `peer` accepted the proposal (no answer is a no). */
   private async propose(peer: string, next: ClusterConfig): Promise<boolean> {
     try {
-      return await this.peers.propose(peer, next, this.peerTimeoutMs * 2)
+      return await this.peers.propose(peer, next, this.peerTimeoutMs * proposeTimeouts)
     } catch {
       return false
     }

@@ -17,6 +17,8 @@ import {ShardState} from './shard-state.js'
 
 /** Keys per page when a peer's whole state is copied. */
 export const transferBatch = 5_000
+/** A transfer page (up to 8 MiB) takes its peer longer than a short call: this many peer timeouts. */
+const transferPageTimeouts = 5
 
 /** What catch-up needs of the replica it fills (implemented by the Replicator). */
 export interface CatchUpHost {
@@ -134,7 +136,7 @@ export class CatchUp {
   private async fetchTransfer(peer: string, transfer: TransferOffer, s: ShardState, wanted: () => boolean): Promise<boolean> {
     // Pages are bounded in bytes too, so one may hold fewer than asked for: go on from where it ends.
     for (let offset = 0; ; ) {
-      const {entries, done} = await this.opts.peers.transfer(peer, {id: transfer.transfer, offset, limit: transferBatch}, this.opts.peerTimeoutMs * 5)
+      const {entries, done} = await this.opts.peers.transfer(peer, {id: transfer.transfer, offset, limit: transferBatch}, this.opts.peerTimeoutMs * transferPageTimeouts)
       if (entries.length === 0 && !done) throw new KvsError('PEER_UNAVAILABLE', `${peer} sent an empty page of a transfer it did not finish`, {peer})
       offset += entries.length
       if (!wanted()) return false
