@@ -29,13 +29,16 @@ function kvs(args: string[]): Promise<Ran> {
 }
 
 /** Only checks that the bench works and reports what it should; never how fast anything is. */
-describe('kvs bench --smoke', function () {
+/** One run of every suite (as `npm run bench -- --suite all --reference`), read section by section. */
+describe('kvs bench --smoke --suite all --reference', function () {
   this.timeout(600_000)
   let out: string
-  beforeEach(() => {
+  let report: BenchReport
+  before(async () => {
     out = mkdtempSync(join(tmpdir(), 'kvs-bench-e2e-'))
+    report = await bench('all', '--reference')
   })
-  afterEach(() => rmSync(out, {recursive: true, force: true}))
+  after(() => rmSync(out, {recursive: true, force: true}))
 
   async function bench(suite: string, ...flags: string[]): Promise<BenchReport> {
     const ran = await kvs(['bench', '--smoke', '--json', '--suite', suite, '--out', out, ...flags])
@@ -51,9 +54,7 @@ describe('kvs bench --smoke', function () {
     return report
   }
 
-  it('measures GET, PUT and the mix on kvs, the baseline and the reference cluster, with ratios and targets', async () => {
-    const report = await bench('throughput', '--reference')
-    expect(report.scaling).to.equal(null)
+  it('measures GET, PUT and the mix on kvs, the baseline and the reference cluster, with ratios and targets', () => {
     const throughput = report.throughput!
     expect(throughput.nodes).to.have.length(4)
     expect(throughput.shards).to.equal(2)
@@ -85,9 +86,7 @@ describe('kvs bench --smoke', function () {
     expect(readFileSync(report.files!.markdown, 'utf8')).to.contain('| kvs / reference |')
   })
 
-  it('measures memory, restart, catch-up and reshard, each with its inputs', async () => {
-    const report = await bench('scaling')
-    expect(report.throughput).to.equal(null)
+  it('measures memory, restart, catch-up and reshard, each with its inputs', () => {
     const {memory, restart, catchUp, reshard} = report.scaling!
     expect(memory!.inputs.keysLoaded).to.equal(report.options.memoryKeys)
     expect(memory!.keysOnNode).to.equal(report.options.memoryKeys)
@@ -99,9 +98,7 @@ describe('kvs bench --smoke', function () {
     for (const r of reshard) expect(r.keysMoved).to.be.a('number')
   })
 
-  it('measures kvs load and kvs dump as whole commands, memory and restart, with the single-key figures of the same run', async () => {
-    const report = await bench('bulk')
-    expect(report.scaling).to.equal(null)
+  it('measures kvs load and kvs dump as whole commands, memory and restart, with the single-key figures of the same run', () => {
     expect(report.throughput!.scenarios.length).to.be.above(0)
     const bulk = report.bulk!
     expect(bulk.inputs).to.deep.equal({nodes: 4, shards: 2, keys: report.options.bulkKeys, valueBytes: report.options.valueBytes})
