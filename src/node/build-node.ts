@@ -198,6 +198,7 @@ export async function buildNode(
         clearTimeout(cut)
       }
       await transport.close()
+      await local.beforeClose()
       await storage.close()
       log.info('drained: op log flushed, data directory released')
     })())
