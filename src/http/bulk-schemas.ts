@@ -23,7 +23,8 @@ const batchOp = {
   properties: {
     op: {type: 'string', enum: ['put', 'delete', 'get']},
     key: {type: 'string', minLength: 1, maxLength: 50},
-    value: {type: 'string'},
+    /** A value no larger than one a single PUT can carry, and a peer accepts (protocol limits). */
+    value: {type: 'string', maxLength: limits.value},
   },
 } as const
 

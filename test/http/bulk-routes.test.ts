@@ -68,6 +68,7 @@ describe('bulk routes', function () {
       {name: 'a delete with a value', payload: {ops: [{op: 'delete', key: 'a', value: 'v'}]}, status: 400, error: /ops\[0\]: a delete carries no "value"/},
       {name: 'a number value', payload: {ops: [{op: 'put', key: 'a', value: 5}]}, status: 400, error: /value/},
       {name: 'a 51-character key', payload: {ops: [{op: 'put', key: 'k'.repeat(51), value: 'v'}]}, status: 400, error: /key/},
+      {name: 'a value over 1 MiB characters', payload: {ops: [{op: 'put', key: 'a', value: 'x'.repeat(1024 * 1024 + 1)}]}, status: 400, error: /value/},
       {name: 'malformed causal metadata', payload: {ops: [{op: 'put', key: 'a', value: 'v'}], 'causal-metadata': {epoch: 'x'}}, status: 400, error: /Causal metadata/},
       {name: `more than ${maxBatchOps} ops`, payload: {ops: tooMany}, status: 400, error: new RegExp(`more than ${maxBatchOps} items`)},
       {name: 'a body over 16 MiB', payload: {ops: [{op: 'put', key: 'a', value: 'x'.repeat(17 * 1024 * 1024)}]}, status: 413, error: /too large/},
