@@ -10,10 +10,9 @@ import {join} from 'node:path'
 import {fetchAdminStatus} from '../src/client/kvs-client.js'
 import {KvsError} from '../src/errors.js'
 import type {BenchContext} from './context.js'
-import {LocalCluster} from './local-cluster.js'
 import {bytesPerKey as perKey, waitBudgetMs} from './scaling-math.js'
 import {rate} from './stats.js'
-import {throughputNodes, throughputShards} from './throughput-suite.js'
+import {startMeasuredCluster, throughputNodes, throughputShards} from './throughput-suite.js'
 import {keyName, valueFor} from './workload.js'
 
 /** Issue 14's targets, at `targetKeys` keys loaded (restart: at `restartTargetKeys`). */
@@ -57,13 +56,7 @@ export async function runBulk(ctx: BenchContext): Promise<BulkReport> {
   writeFileSync(input, ndjsonOf(keys, options.valueBytes))
 
   progress(`bulk: starting ${throughputNodes} nodes in ${throughputShards} shards`)
-  const cluster = await LocalCluster.start(ctx.scope, ctx.client, {
-    nodes: throughputNodes,
-    shards: throughputShards,
-    fsync: options.fsync,
-    repoRoot: ctx.repoRoot,
-    cpuProfDir: options.cpuProfDir,
-  })
+  const cluster = await startMeasuredCluster(ctx)
   const [node, peer] = [cluster.addresses[0], cluster.addresses[2]]
   const rssBeforeBytes = await cluster.rssBytes(node)
   const nodes = cluster.addresses.join(',')

@@ -16,16 +16,22 @@ import {startBaseline, startReference} from './yardsticks.js'
 export const throughputNodes = 4
 export const throughputShards = 2
 
-export async function runThroughput(ctx: BenchContext): Promise<ThroughputReport> {
-  const {options, progress} = ctx
-  progress(`throughput: starting ${throughputNodes} nodes in ${throughputShards} shards and the baseline`)
-  const cluster = await LocalCluster.start(ctx.scope, ctx.client, {
+/** The kvs cluster the throughput and bulk figures are measured on (throughputNodes in throughputShards). */
+export function startMeasuredCluster(ctx: BenchContext): Promise<LocalCluster> {
+  const {options} = ctx
+  return LocalCluster.start(ctx.scope, ctx.client, {
     nodes: throughputNodes,
     shards: throughputShards,
     fsync: options.fsync,
     repoRoot: ctx.repoRoot,
     cpuProfDir: options.cpuProfDir,
   })
+}
+
+export async function runThroughput(ctx: BenchContext): Promise<ThroughputReport> {
+  const {options, progress} = ctx
+  progress(`throughput: starting ${throughputNodes} nodes in ${throughputShards} shards and the baseline`)
+  const cluster = await startMeasuredCluster(ctx)
   const baseline = await startBaseline(ctx.scope, ctx.transport)
   const reference = options.reference ? await startReference(ctx.scope, ctx.transport, throughputNodes, throughputShards) : null
   const targets = {kvs: cluster.addresses, baseline: [baseline], reference}

@@ -9,7 +9,7 @@ import {isKvsError, KvsError} from '../errors.js'
 import type {ClusterConfig} from '../membership/cluster-config.js'
 import type {PeerClient} from '../protocol/peer-client.js'
 import {hasWrites, joinResults, splitByShard, type BatchOp, type BatchOpResult, type BatchPart, type BatchPartOutcome} from './batch.js'
-import type {RoutingView} from './key-service.js'
+import {layoutCovering, type RoutingView} from './key-service.js'
 import type {Replicator} from './replicator.js'
 
 /** One shard's part as one node sends it to a member of that shard (the protocol's batch route). */
@@ -32,8 +32,6 @@ export interface BatchAnswer {
 
 /** Longest one member gets to carry out a part before the next is tried. */
 const partTimeoutMs = 5000
-/** Longest a batch waits for a layout its client has already seen. */
-const layoutWaitMs = 1000
 
 export class BatchService {
   constructor(
@@ -45,16 +43,11 @@ export class BatchService {
   async handle(ops: readonly BatchOp[], meta: CausalMetadata | null): Promise<BatchAnswer> {
     // A reshard holds writes until its new layout is in force; split them by that layout.
     if (hasWrites(ops)) await this.replicator.awaitWritable()
-    let config = this.routing.config
-    if (config && (meta?.epoch ?? 0) > config.layoutEpoch) {
-      await this.routing.awaitLayoutEpoch(meta?.epoch ?? 0, layoutWaitMs)
-      config = this.routing.config
-    }
+    const config = await layoutCovering(this.routing, meta?.epoch ?? 0)
     const base = meta ?? noHistory(config?.layoutEpoch ?? 0)
-    if (!config || base.epoch > config.layoutEpoch) return {status: 503, results: ops.map(() => ({status: 503})), meta: base}
-    const routedBy = config
+    if (!config) return {status: 503, results: ops.map(() => ({status: 503})), meta: base}
     const parts = splitByShard(ops, config.shardCount)
-    const outcomes = await Promise.all(parts.map(async (part) => ({part, outcome: await this.runPart(part, meta, routedBy)})))
+    const outcomes = await Promise.all(parts.map(async (part) => ({part, outcome: await this.runPart(part, meta, config)})))
     let merged = base
     let failed = false
     const answered = outcomes.map(({part, outcome}) => {

@@ -13,9 +13,9 @@ import {Batcher} from '../transport/batcher.js'
 import type {PeerResponse} from '../transport/transport.js'
 import type {PeerClient} from '../protocol/peer-client.js'
 import type {ForwardedRequest} from '../protocol/messages.js'
+import type {Replicator} from './replicator.js'
 
 export type {ForwardedRequest}
-import type {Replicator} from './replicator.js'
 
 export type KeyMethod = 'GET' | 'PUT' | 'DELETE'
 
@@ -72,6 +72,18 @@ const layoutWaitMs = 1000
 /** Times one request is routed again because a reshard committed under it. */
 const maxReroutes = 2
 
+/**
+ * The configuration in force once its layout is at least `seen` (what a client or a peer
+ * has already seen), waiting up to layoutWaitMs for it to arrive; null without one.
+ */
+export async function layoutCovering(routing: RoutingView, seen: number): Promise<ClusterConfig | null> {
+  const config = routing.config
+  if (!config || seen <= config.layoutEpoch) return config
+  await routing.awaitLayoutEpoch(seen, layoutWaitMs)
+  const now = routing.config
+  return now && seen <= now.layoutEpoch ? now : null
+}
+
 export class KeyService {
   private turn = 0
   /** Request ids are this prefix, random per process, and a counter. */
@@ -91,15 +103,9 @@ export class KeyService {
   async handle(req: KeyRequest): Promise<KeyAnswer> {
     // A reshard holds writes until its new layout is in force; route them under that layout.
     if (req.method !== 'GET') await this.replicator.awaitWritable()
-    let config = this.routing.config
+    // The client's metadata, or the node that forwarded this, may have seen a newer layout: route by it.
+    const config = await layoutCovering(this.routing, Math.max(req.meta?.epoch ?? 0, req.layout ?? 0))
     if (!config) return unavailable(req.method)
-    // The client's metadata, or the node that forwarded this, saw a newer layout: route by it.
-    const seen = Math.max(req.meta?.epoch ?? 0, req.layout ?? 0)
-    if (seen > config.layoutEpoch) {
-      await this.routing.awaitLayoutEpoch(seen, layoutWaitMs)
-      config = this.routing.config as ClusterConfig
-      if (seen > config.layoutEpoch) return unavailable(req.method)
-    }
     const shard = shardForKey(req.key, config.shardCount)
     const member = this.replicator.shard === shard
     const local = member && this.replicator.ready
