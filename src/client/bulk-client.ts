@@ -129,13 +129,18 @@ export class BulkClient {
     return {results, retries}
   }
 
-  /** One POST /key-value-store-batch: a result per op (503 for the ops of a shard that could not be served). */
+  /**
+   * One POST /key-value-store-batch: a result per op (503 for the ops of a shard that could
+   * not be served). Puts only travel column-wise (`puts`), which costs both ends less.
+   */
   async batch(ops: readonly BulkOp[], order?: readonly string[]): Promise<BulkOpResult[]> {
-    const answer = await this.request({method: 'POST', path: '/key-value-store-batch', body: {ops, 'causal-metadata': this.sent}, timeoutMs: bulkTimeoutMs}, true, order)
-    const results = answer.body.results
+    const putsOnly = ops.every((o) => o.op === 'put')
+    const batch = putsOnly ? {puts: {keys: ops.map((o) => o.key), values: ops.map((o) => o.value)}} : {ops}
+    const answer = await this.request({method: 'POST', path: '/key-value-store-batch', body: {...batch, 'causal-metadata': this.sent}, timeoutMs: bulkTimeoutMs}, true, order)
+    const results: unknown = putsOnly ? answer.body.statuses : answer.body.results
     if (!Array.isArray(results) || results.length !== ops.length) throw bulkFailure(answer, 'batch')
     this.merge(answer.body['causal-metadata'])
-    return results as BulkOpResult[]
+    return putsOnly ? results.map((status: number) => ({status})) : (results as BulkOpResult[])
   }
 
   /**

@@ -19,7 +19,24 @@ import {requireClientToken} from './auth-hooks.js'
 import type {NodeServices} from './services.js'
 
 interface BatchRoute {
-  Body: {ops: BatchOp[]; 'causal-metadata'?: unknown}
+  Body: {ops?: BatchOp[]; puts?: {keys: string[]; values: string[]}; 'causal-metadata'?: unknown}
+}
+
+/** The batch's ops, from whichever of its two forms the client sent; 400 for anything else. */
+function opsOf({ops, puts}: BatchRoute['Body']): BatchOp[] {
+  if ((ops === undefined) === (puts === undefined)) throw new KvsError('BAD_REQUEST', 'a batch has "ops" or "puts", one of the two')
+  if (puts) {
+    const {keys, values} = puts
+    if (keys.length !== values.length) throw new KvsError('BAD_REQUEST', `puts: ${keys.length} keys and ${values.length} values`)
+    return keys.map((key, i) => ({op: 'put', key, value: values[i]}))
+  }
+  const list = ops as BatchOp[]
+  const bad = list.findIndex((o) => (o.op === 'put') !== (o.value !== undefined))
+  if (bad >= 0) {
+    const why = list[bad].op === 'put' ? 'a put needs a string "value"' : `a ${list[bad].op} carries no "value"`
+    throw new KvsError('BAD_REQUEST', `ops[${bad}]: ${why}`)
+  }
+  return list
 }
 
 interface ScanRoute {
@@ -29,18 +46,14 @@ interface ScanRoute {
 export async function bulkRoutes(app: FastifyInstance, {services}: {services: NodeServices}): Promise<void> {
   app.addHook('onRequest', requireClientToken(services.tokens?.client ?? null))
   app.post<BatchRoute>('/key-value-store-batch', {schema: {body: batchBody, response: batchResponses}, bodyLimit: maxBatchBytes}, async (request, reply) => {
-    const {ops} = request.body
-    const bad = ops.findIndex((o) => (o.op === 'put') !== (o.value !== undefined))
-    if (bad >= 0) {
-      const why = ops[bad].op === 'put' ? 'a put needs a string "value"' : `a ${ops[bad].op} carries no "value"`
-      throw new KvsError('BAD_REQUEST', `ops[${bad}]: ${why}`)
-    }
+    const ops = opsOf(request.body)
     const meta = parseMetadata(request.body['causal-metadata'])
     const answer = await services.batches.handle(ops, meta)
+    const outcome = request.body.puts ? {statuses: answer.results.map((r) => r.status)} : {results: answer.results}
     const body =
       answer.status === 200
-        ? {message: 'Batch done', 'causal-metadata': answer.meta, results: answer.results}
-        : {message: 'Error in POST', error: 'Unable to satisfy request', 'causal-metadata': answer.meta, results: answer.results}
+        ? {message: 'Batch done', 'causal-metadata': answer.meta, ...outcome}
+        : {message: 'Error in POST', error: 'Unable to satisfy request', 'causal-metadata': answer.meta, ...outcome}
     return reply.code(answer.status).send(body)
   })
 

@@ -30,11 +30,22 @@ const batchOp = {
 
 const batchOps = {type: 'array', maxItems: maxBatchOps, items: batchOp} as const
 
+/** Puts only, column-wise: the same writes as ops of {op: 'put'}, without an object per key (kvs load sends these). */
+const batchPuts = {
+  type: 'object',
+  required: ['keys', 'values'],
+  additionalProperties: false,
+  properties: {
+    keys: {type: 'array', maxItems: maxBatchOps, items: batchOp.properties.key},
+    values: {type: 'array', maxItems: maxBatchOps, items: batchOp.properties.value},
+  },
+} as const
+
+/** Exactly one of `ops` and `puts` (bulk-routes.ts says so when neither or both are given). */
 export const batchBody = {
   type: 'object',
-  required: ['ops'],
   additionalProperties: false,
-  properties: {ops: batchOps, 'causal-metadata': {description: 'As on key routes: "" / null for no history'}},
+  properties: {ops: batchOps, puts: batchPuts, 'causal-metadata': {description: 'As on key routes: "" / null for no history'}},
 } as const
 
 const opResult = {type: 'object', properties: {status: {type: 'integer'}, value: {type: 'string'}}} as const
@@ -45,7 +56,10 @@ const batchAnswer = {
     message: {type: 'string'},
     error: {type: 'string'},
     'causal-metadata': metadataAnswer,
+    /** For `ops`: one result per op. */
     results: {type: 'array', items: opResult},
+    /** For `puts`: one status per key. */
+    statuses: {type: 'array', items: {type: 'integer'}},
   },
 } as const
 

@@ -69,14 +69,15 @@ export async function internalRoutes(app: FastifyInstance, {services}: {services
 
   route(
     'replicate',
-    async ({from, ops}) => {
+    async ({from, ops, groups}) => {
       const config = membership.config
       const shard = replicator.shard
       if (!config || shard === null) throw new KvsError('CONFLICT', 'This node holds no shard')
       const members = membersOf(config, shard)
       refuse(members.includes(from) ? null : `${from} is not a member of shard ${shard}`, 'CONFLICT')
-      refuse(replicateFault(from, ops, {members, clock: replicator.summary().clock, nowMs: Date.now()}))
-      await replicator.receive(ops, from)
+      const grouped = groups ?? []
+      refuse(replicateFault(from, ops, grouped, {members, clock: replicator.summary().clock, nowMs: Date.now()}))
+      await replicator.receive([...ops, ...grouped], from)
       return ok
     },
     {bodyLimit: peerBatchBodyLimit},

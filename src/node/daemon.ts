@@ -6,7 +6,7 @@
 import {pino, type Logger} from 'pino'
 import {clusterTokenHeader, peerHeaders} from '../auth/tokens.js'
 import {KvsError} from '../errors.js'
-import type {Op} from '../replication/op.js'
+import type {Update} from '../replication/op-group.js'
 import type {SnapshotHeader, SnapshotRecord} from '../replication/replica-store.js'
 import {NodeMetrics} from '../metrics/node-metrics.js'
 import {parseNodeName} from '../placement/node-name.js'
@@ -21,7 +21,7 @@ export async function startNode(options: NodeOptions, logger: Logger = defaultLo
   if (!bound.ok) throw new KvsError('USAGE', `"${options.listen ?? options.address}" is not a host:port to listen on: ${bound.reason}`)
   // Made before storage so the op log reports its append and fsync durations to it.
   const metrics = new NodeMetrics({processMetrics: true})
-  const storage = await openStorage<SnapshotHeader, SnapshotRecord, Op, NodeMeta>({
+  const storage = await openStorage<SnapshotHeader, SnapshotRecord, Update, NodeMeta>({
     dir: options.dataDir,
     fsync: options.fsync,
     log: logger,

@@ -5,7 +5,7 @@
  * nothing.
  */
 import {sortAddresses} from '../placement/placement.js'
-import {limits, type ClusterConfigMessage, type OpMessage, type PeerSummaryMessage} from './messages.js'
+import {limits, type ClusterConfigMessage, type OpGroupMessage, type OpMessage, type PeerSummaryMessage} from './messages.js'
 
 /**
  * How far ahead of this node's wall clock a peer's hybrid timestamp may be. Clocks of a
@@ -85,28 +85,48 @@ export interface ReplicaContext {
 
 /**
  * Why a replicate batch from `from` is refused; null when it is accepted. A member sends
- * only the writes it coordinated, each the next of its own, in order: so every op's origin
- * is the sender, a member of the shard; its sequence numbers rise within the batch and
- * start no further than maxSeqAhead past the replica's clock; its own clock names its
- * origin; its timestamps are near this node's clock.
+ * only the writes it coordinated, each the next of its own, in order: so every write's
+ * origin is the sender, a member of the shard; its sequence numbers rise within each list
+ * (single ops, groups) and start no further than maxSeqAhead past the replica's clock; its
+ * own clock names its origin; its timestamps are near this node's clock.
  */
-export function replicateFault(from: string, ops: readonly OpMessage[], ctx: ReplicaContext): string | null {
+export function replicateFault(from: string, ops: readonly OpMessage[], groups: readonly OpGroupMessage[], ctx: ReplicaContext): string | null {
   if (!ctx.members.includes(from)) return `${from} is not a member of this shard`
-  let last = ctx.clock[from] ?? 0
-  let first = true
-  for (const op of ops) {
-    if (op.origin !== from) return `op ${op.origin}:${op.seq} was not written by the sender ${from}`
-    if (first ? op.seq > last + maxSeqAhead : op.seq <= last) {
-      return first ? `op ${op.origin}:${op.seq} is too far past this replica's ${last}` : `sequence numbers do not rise (${last} then ${op.seq})`
+  if (ops.length === 0 && groups.length === 0) return 'nothing to replicate'
+  for (const list of [ops, groups]) {
+    let last = ctx.clock[from] ?? 0
+    let first = true
+    for (const u of list) {
+      if (u.origin !== from) return `op ${u.origin}:${u.seq} was not written by the sender ${from}`
+      if (first ? u.seq > last + maxSeqAhead : u.seq <= last) {
+        return first ? `op ${u.origin}:${u.seq} is too far past this replica's ${last}` : `sequence numbers do not rise (${last} then ${u.seq})`
+      }
+      first = false
+      const fault = 'keys' in u ? groupFault(u) : opFault(u)
+      if (fault) return fault
+      last = 'keys' in u ? u.seq + u.keys.length - 1 : u.seq
+      const ts = timestampsFault('keys' in u ? u.ts : [u.ts], ctx.nowMs)
+      if (ts) return ts
     }
-    first = false
-    last = op.seq
-    const own = op.deps.clocks[String(op.shard)]
-    if (op.deps.epoch === op.epoch && own?.[op.origin] !== op.seq) return `op ${op.origin}:${op.seq} has no own clock entry for itself`
-    const ts = timestampFault(op.ts, ctx.nowMs)
-    if (ts) return ts
   }
   return null
+}
+
+/** Why `g` is not a well-formed group; null when it is. Its columns must agree, and its metadata name its first write. */
+export function groupFault(g: OpGroupMessage): string | null {
+  const n = g.keys.length
+  if (n === 0) return 'a group of no writes'
+  if (g.values.length !== n || g.ts.length !== n) return `a group's columns disagree (${n} keys, ${g.values.length} values, ${g.ts.length} timestamps)`
+  if (!Number.isSafeInteger(g.seq + n - 1)) return `a group's sequence numbers pass 2^53`
+  const own = g.deps.clocks[String(g.shard)]
+  if (g.deps.epoch === g.epoch && own?.[g.origin] !== g.seq) return `group ${g.origin}:${g.seq} has no own clock entry for its first write`
+  return null
+}
+
+/** Why a single op does not name itself in its own clock; null when it does. */
+function opFault(op: OpMessage): string | null {
+  const own = op.deps.clocks[String(op.shard)]
+  return op.deps.epoch === op.epoch && own?.[op.origin] !== op.seq ? `op ${op.origin}:${op.seq} has no own clock entry for itself` : null
 }
 
 /** Why a heartbeat's figures do not agree with each other; null when they do. */

@@ -25,6 +25,8 @@ export const limits = {
   epoch: 2 ** 31 - 1,
   /** Ops per replicate batch and per sync answer (the ring keeps at most 100,000). */
   ops: 100_000,
+  /** Groups of writes per replicate call (each of at most batchOps writes; the body limit bounds the bytes). */
+  groups: 1024,
   /** Items of one forwarded batch. */
   forwards: 4096,
   /** Keys per transfer page and per copy page. */
@@ -103,6 +105,23 @@ export const opSchema = Type.Object({
   rid: Type.Optional(Type.String({minLength: 1, maxLength: limits.requestId})),
 })
 export type OpMessage = Static<typeof opSchema>
+
+/**
+ * Consecutive writes of one origin in one shard, column-wise (replication/op-group.ts;
+ * groupFault checks that the columns agree): write i is (origin, seq + i) with key keys[i],
+ * value values[i] (null deletes), timestamp ts[i], and `deps` with its own entry at seq + i.
+ */
+export const opGroupSchema = Type.Object({
+  shard: shardId,
+  epoch: epochSchema,
+  origin: address,
+  seq: positive,
+  deps: metadataSchema,
+  keys: Type.Array(key, {minItems: 1, maxItems: limits.batchOps}),
+  values: Type.Array(nullable(value), {minItems: 1, maxItems: limits.batchOps}),
+  ts: Type.Array(timestamp, {minItems: 1, maxItems: limits.batchOps}),
+})
+export type OpGroupMessage = Static<typeof opGroupSchema>
 
 /** A key's winning write, as state transfers carry it (see Version in replication/op.ts). */
 const compactVersion = Type.Object({value: nullable(value), ts: timestamp, origin: address, seq: counter, other: nullable(metadataSchema)})
@@ -198,7 +217,12 @@ export const peerRoutes = {
   replicate: {
     method: 'POST',
     path: '/replicate',
-    body: Type.Object({from: address, ops: Type.Array(opSchema, {minItems: 1, maxItems: limits.ops})}),
+    /** Single writes and groups, each list in the order written (bounds.ts checks there is something). */
+    body: Type.Object({
+      from: address,
+      ops: Type.Array(opSchema, {maxItems: limits.ops}),
+      groups: Type.Optional(Type.Array(opGroupSchema, {maxItems: limits.groups})),
+    }),
     answer: ok,
   },
   forward: {

@@ -15,11 +15,19 @@ import {
   peerPrefix,
   peerRoutes,
   type ForwardedRequest,
+  type OpGroupMessage,
   type OpMessage,
   type PeerAnswer,
   type PeerBody,
   type PeerRouteName,
 } from './messages.js'
+
+/** What one replicate call carries, and how to cut a group too large for one body. */
+export interface ReplicateUpdates {
+  ops: readonly OpMessage[]
+  groups: readonly OpGroupMessage[]
+  halve(group: OpGroupMessage): [OpGroupMessage, OpGroupMessage] | null
+}
 
 const checkers = new Map<TSchema, TypeCheck<TSchema>>()
 
@@ -76,11 +84,20 @@ export class PeerClient {
   }
 
   /**
-   * Sends ops to a peer of the shard, in order, split so that no body exceeds the peer's
-   * limit. True once the peer applied every one of them.
+   * Sends single ops and groups of writes to a peer of the shard, each list in order,
+   * split so that no body exceeds the peer's limit (a group too large alone is cut in two
+   * by `halve`). True once the peer applied every one of them.
    */
-  async replicate(peer: string, from: string, ops: readonly OpMessage[], timeoutMs: number): Promise<boolean> {
-    for (const part of splitBySize(ops, (items) => JSON.stringify({from, ops: items}))) {
+  async replicate(peer: string, from: string, updates: ReplicateUpdates, timeoutMs: number): Promise<boolean> {
+    const units: Array<OpMessage | OpGroupMessage> = [...updates.ops, ...updates.groups]
+    const serialize = (items: ReadonlyArray<OpMessage | OpGroupMessage>) => {
+      const ops: OpMessage[] = []
+      const groups: OpGroupMessage[] = []
+      for (const u of items) ('keys' in u ? groups : ops).push(u as never)
+      return JSON.stringify(groups.length > 0 ? {from, ops, groups} : {from, ops})
+    }
+    const halve = (u: OpMessage | OpGroupMessage) => ('keys' in u ? updates.halve(u) : null)
+    for (const part of splitBySize(units, serialize, peerBatchBodyLimit, halve)) {
       const {status, answer} = await this.send('replicate', peer, part.body, timeoutMs)
       if (status !== 200) return false
       this.check('replicate', peer, answer)
@@ -219,15 +236,21 @@ export class PeerClient {
 
 /**
  * `items` in consecutive parts whose serialized body (by `serialize`) is within
- * peerBatchBodyLimit bytes; an item too large alone goes alone (the peer refuses it, and
- * only it). The common case serializes once.
+ * peerBatchBodyLimit bytes; an item too large alone is cut in two by `halve` when it can
+ * be, else goes alone (the peer refuses it, and only it). The common case serializes once.
  */
-export function splitBySize<T>(items: readonly T[], serialize: (items: readonly T[]) => string, limit = peerBatchBodyLimit): Array<{items: readonly T[]; body: string}> {
+export function splitBySize<T>(
+  items: readonly T[],
+  serialize: (items: readonly T[]) => string,
+  limit = peerBatchBodyLimit,
+  halve: (item: T) => [T, T] | null = () => null,
+): Array<{items: readonly T[]; body: string}> {
   const body = serialize(items)
   // Three bytes per UTF-16 unit at most: below that the exact count is not needed.
-  if (items.length <= 1 || body.length * 3 <= limit || Buffer.byteLength(body) <= limit) return [{items, body}]
-  const half = Math.ceil(items.length / 2)
-  return [...splitBySize(items.slice(0, half), serialize, limit), ...splitBySize(items.slice(half), serialize, limit)]
+  if (items.length === 0 || body.length * 3 <= limit || Buffer.byteLength(body) <= limit) return [{items, body}]
+  const halves = items.length > 1 ? [items.slice(0, Math.ceil(items.length / 2)), items.slice(Math.ceil(items.length / 2))] : halve(items[0])?.map((h) => [h])
+  if (!halves) return [{items, body}]
+  return halves.flatMap((h) => splitBySize(h, serialize, limit, halve))
 }
 
 function invalid(peer: string, name: PeerRouteName, why: string): KvsError {

@@ -5,7 +5,7 @@
  */
 import {mergeMetadata, type CausalMetadata} from '../clock/causal-metadata.js'
 import {shardForKey} from '../placement/placement.js'
-import type {Op} from './op.js'
+import {lastSeq, withOwnSeq, type OpGroup} from './op-group.js'
 import type {ShardState} from './shard-state.js'
 
 export type BatchOpKind = 'put' | 'delete' | 'get'
@@ -65,44 +65,56 @@ export function joinResults(total: number, parts: ReadonlyArray<{part: BatchPart
 
 export const hasWrites = (ops: readonly BatchOp[]): boolean => ops.some((o) => o.op !== 'get')
 
-/** How a replica writes an op of a batch: its address, hybrid time, and the op log. */
+/** How a replica stamps the writes of a batch: its address and hybrid time. */
 export interface BatchWriter {
   readonly self: string
   now(): number
-  /** Logs `op` (not yet durable: the caller awaits the log once for the whole part). */
-  append(op: Op): void
 }
 
 /**
  * Carries out one shard's part on replica `s`, in order, as the single-key routes would one
- * by one: each write gets the next sequence number of `writer.self` and is logged and applied
- * before the next op is looked at, so a get sees the writes before it in the batch. `base`
- * is the client's metadata; the outcome's metadata covers every write and every version read.
- * Returns the ops written, for replication.
+ * by one: each write gets the next sequence number of `writer.self`, and an op sees every
+ * write before it in the batch. `base` is the client's metadata; the outcome's metadata
+ * covers every write and every version read. Returns the writes as one group (op-group.ts),
+ * applied to `s`, for the op log and replication; null when the part wrote nothing.
+ * Synchronous: nothing else is applied between its writes.
  */
-export function applyBatch(s: ShardState, ops: readonly BatchOp[], base: CausalMetadata, writer: BatchWriter): BatchPartOutcome & {written: Op[]} {
+export function applyBatch(s: ShardState, ops: readonly BatchOp[], base: CausalMetadata, writer: BatchWriter): BatchPartOutcome & {written: OpGroup | null} {
   const own = String(s.shard)
   const results: BatchOpResult[] = []
-  const written: Op[] = []
+  let written: OpGroup | null = null
+  // Writes are applied to `s` when an op looks at a key written before it in the batch, and
+  // at the end: one apply for a part of distinct keys (a load), not one per write.
+  const unapplied = new Set<string>()
+  const lookUp = (key: string) => {
+    if (written && unapplied.has(key)) {
+      s.applyGroup(written)
+      unapplied.clear()
+    }
+    return s.get(key)
+  }
   let meta = base
   for (const {op: kind, key, value} of ops) {
-    const current = s.get(key)
+    const current = lookUp(key)
     const existed = current !== undefined && current.value !== null
     if (kind === 'get' || (kind === 'delete' && !existed)) {
       if (current) meta = mergeMetadata(meta, s.metadataOf(current))
       results.push(existed ? {status: 200, value: current.value as string} : {status: 404})
       continue
     }
-    const seq = (s.clock[writer.self] ?? 0) + 1
-    const deps = mergeMetadata(base, {epoch: s.epoch, clocks: {[own]: {...s.clock, [writer.self]: seq}}})
-    const op: Op = {shard: s.shard, epoch: s.epoch, origin: writer.self, seq, key, value: kind === 'put' ? (value as string) : null, ts: writer.now(), deps}
-    writer.append(op)
-    s.apply(op)
-    written.push(op)
+    if (!written) {
+      const seq = (s.clock[writer.self] ?? 0) + 1
+      const deps = mergeMetadata(base, {epoch: s.epoch, clocks: {[own]: {...s.clock, [writer.self]: seq}}})
+      written = {shard: s.shard, epoch: s.epoch, origin: writer.self, seq, deps, keys: [], values: [], ts: []}
+    }
+    written.keys.push(key)
+    written.values.push(kind === 'put' ? (value as string) : null)
+    written.ts.push(writer.now())
+    unapplied.add(key)
     results.push({status: kind === 'delete' || existed ? 200 : 201})
   }
+  if (!written) return {results, meta, written}
+  s.applyGroup(written)
   // The last write's clock covers every write of the part (and what it depended on).
-  const last = written.at(-1)
-  if (last) meta = mergeMetadata(meta, last.deps)
-  return {results, meta, written}
+  return {results, meta: mergeMetadata(meta, withOwnSeq(written.deps, s.shard, writer.self, lastSeq(written))), written}
 }

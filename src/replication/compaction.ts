@@ -4,8 +4,7 @@
  * install, and shortly after a reshard's cutover (see persisted()). One at a time.
  */
 import {compactionDue} from './replication-policy.js'
-import type {ReplicaStore, SnapshotHeader} from './replica-store.js'
-import type {Version} from './op.js'
+import type {ReplicaStore, SnapshotHeader, VersionChunk} from './replica-store.js'
 import type {ShardState} from './shard-state.js'
 
 /** How long after a cutover the new layout's first snapshot is written (see persisted()). */
@@ -16,6 +15,11 @@ const snapshotAfterCutoverMs = 1000
  * took 5.7 s to serve again after a restart that replayed them).
  */
 const closingSnapshotMinBytes = 1024 * 1024
+/**
+ * Keys per snapshot record: a record of columns parses several times faster than a record
+ * per key, and 4,096 keys of 1 MiB values would still fit one frame (its length is 32-bit).
+ */
+const snapshotChunkKeys = 4096
 
 export class Compaction {
   private running: Promise<void> | null = null
@@ -60,7 +64,7 @@ export class Compaction {
     if (this.running) return this.running.then(() => this.snapshot())
     const s = this.current()
     const header: SnapshotHeader = s ? {shard: s.shard, epoch: s.epoch, clock: s.clock} : {shard: 0, epoch: 0, clock: {}}
-    const records: Iterable<[string, Version]> = s ? s.frozen() : []
+    const records: Iterable<VersionChunk> = s ? s.frozen().chunks(snapshotChunkKeys) : []
     const coversIndex = this.store.log.lastIndex
     this.running = this.store.snapshots
       .write(header, records, coversIndex)

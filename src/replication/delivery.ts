@@ -2,21 +2,24 @@
  * Causal delivery and conflict resolution, as pure functions.
  */
 import type {VectorClock} from '../clock/vector-clock.js'
-import {opClock, type Op, type Version} from './op.js'
+import {firstClock, lastSeq, type Update} from './op-group.js'
+import type {Version} from './op.js'
 
 export type Delivery = 'duplicate' | 'deliverable' | 'blocked'
 
 /**
  * An op is deliverable at a replica whose clock is `clock` when it is the next write of its
- * origin and the replica has applied everything else the op's coordinator had applied.
+ * origin and the replica has applied everything else the op's coordinator had applied. A
+ * group (op-group.ts) is deliverable when its first write not applied yet is: the writes
+ * after it depend on nothing else new. 'duplicate' when every write of it is applied.
  */
-export function deliveryOf(op: Op, clock: VectorClock): Delivery {
-  const have = clock[op.origin] ?? 0
-  if (op.seq <= have) return 'duplicate'
-  if (op.seq !== have + 1) return 'blocked'
-  const needs = opClock(op)
+export function deliveryOf(u: Update, clock: VectorClock): Delivery {
+  const have = clock[u.origin] ?? 0
+  if (lastSeq(u) <= have) return 'duplicate'
+  if (u.seq > have + 1) return 'blocked'
+  const needs = firstClock(u)
   for (const member in needs) {
-    if (member !== op.origin && needs[member] > (clock[member] ?? 0)) return 'blocked'
+    if (member !== u.origin && needs[member] > (clock[member] ?? 0)) return 'blocked'
   }
   return 'deliverable'
 }
@@ -36,14 +39,14 @@ export function isLater(ts: number, origin: string, currentTs: number, currentOr
   return origin > currentOrigin
 }
 
-/** Delivers every op of `pending` that became deliverable, in a causal order. */
-export function drainDeliverable(pending: Op[], clock: VectorClock, deliver: (op: Op) => VectorClock): Op[] {
+/** Delivers every op (or group) of `pending` that became deliverable, in a causal order. */
+export function drainDeliverable<U extends Update>(pending: U[], clock: VectorClock, deliver: (u: U) => VectorClock): U[] {
   let progressed = true
   let current = clock
   let rest = pending
   while (progressed) {
     progressed = false
-    const still: Op[] = []
+    const still: U[] = []
     for (const op of rest) {
       const d = deliveryOf(op, current)
       if (d === 'deliverable') {

@@ -6,7 +6,8 @@
 import type {ClusterConfig} from '../membership/cluster-config.js'
 import {shardOfNode} from '../membership/cluster-config.js'
 import {transferBatch} from './catch-up.js'
-import type {ReplicaStore, SnapshotRecord} from './replica-store.js'
+import {isGroup, newestTs} from './op-group.js'
+import type {ReplicaStore, SnapshotRecord, VersionChunk} from './replica-store.js'
 import {ShardState} from './shard-state.js'
 
 export interface Rebuilt {
@@ -31,16 +32,21 @@ export async function rebuildReplica(recovered: ReplicaStore['recovered'], confi
   if (recovered.snapshot && recovered.snapshot.header.shard !== 0) {
     const {header} = recovered.snapshot
     state = new ShardState(header.shard, header.epoch)
-    // In chunks: the parsed records become garbage as they are installed, not all at the end.
-    let chunk: SnapshotRecord[] = []
+    // Records of one key each (older snapshots) are merged in batches: the parsed records
+    // become garbage as they are installed, not all at the end.
+    let batch: Array<Exclude<SnapshotRecord, VersionChunk>> = []
     for await (const record of recovered.snapshot.records) {
-      chunk.push(record)
-      if (chunk.length >= transferBatch) {
-        state.mergeState(chunk, {})
-        chunk = []
+      if (!Array.isArray(record)) {
+        state.mergeChunk(record)
+        continue
+      }
+      batch.push(record)
+      if (batch.length >= transferBatch) {
+        state.mergeState(batch, {})
+        batch = []
       }
     }
-    state.mergeState(chunk, header.clock)
+    state.mergeState(batch, header.clock)
   }
   let replayed = 0
   for await (const {entry} of recovered.entries) {
@@ -48,9 +54,12 @@ export async function rebuildReplica(recovered: ReplicaStore['recovered'], confi
       incomplete = entry.epoch > (state?.epoch ?? 1)
       state = new ShardState(entry.shard, entry.epoch)
     }
-    state.apply(entry)
-    if (entry.ts > highestTs) highestTs = entry.ts
-    replayed++
+    if (isGroup(entry)) replayed += state.applyGroup(entry)
+    else {
+      state.apply(entry)
+      replayed++
+    }
+    highestTs = Math.max(highestTs, newestTs(entry))
   }
   for (const v of state?.versions.values() ?? []) if (v.ts > highestTs) highestTs = v.ts
   const myShard = config ? shardOfNode(config, self) : null

@@ -9,6 +9,7 @@ import {HybridClock} from '../clock/hybrid-clock.js'
 import {covers, type VectorClock} from '../clock/vector-clock.js'
 import {KvsError} from '../errors.js'
 import {drainDeliverable} from './delivery.js'
+import {bytesOf, isGroup, newestTs, type OpGroup, type Update} from './op-group.js'
 import type {Op} from './op.js'
 import type {ShardState} from './shard-state.js'
 
@@ -20,8 +21,8 @@ import type {ShardState} from './shard-state.js'
 export const maxPendingBytes = 64 * 1024 * 1024
 
 export interface ReplicaLog {
-  /** Resolves once `op` is durable; appends resolve in the order they were made. */
-  append(op: Op): Promise<number>
+  /** Resolves once `update` is durable; appends resolve in the order they were made. */
+  append(update: Update): Promise<number>
   /** Set once the log could not be written (ENOSPC, EIO): every later append fails. */
   readonly failure: Error | null
 }
@@ -30,8 +31,8 @@ export class Replica {
   private state: ShardState | null = null
   /** Stamps this node's writes; observes every timestamp applied, so it never goes back. */
   readonly hlc = new HybridClock()
-  /** Peers' ops not deliverable yet (their causal past has not arrived). */
-  private pending: Op[] = []
+  /** Peers' ops and groups not deliverable yet (their causal past has not arrived). */
+  private pending: Update[] = []
   /** Bytes of keys and values in `pending` (see maxPendingBytes). */
   private pendingBytes = 0
   /** The newest op log append: appends resolve in order, so it covers every earlier one. */
@@ -123,42 +124,52 @@ export class Replica {
   }
 
   /**
-   * Logs a write this node coordinates that the caller applies itself (a batch's part, see
+   * Logs writes this node coordinates that the caller applied itself (a batch's part, see
    * batch.ts); resolves once logged. Appends settle in order, so `logged` covers it too.
    */
-  logOwn(op: Op): Promise<unknown> {
-    const durable = (this.lastAppend = this.log.append(op))
+  logOwn(group: OpGroup): Promise<unknown> {
+    const durable = (this.lastAppend = this.log.append(group))
     // Awaited through `logged`; a failure fails every later append as well.
     durable.catch(() => undefined)
     return durable
   }
 
-  /** Queues peers' ops and applies every one that became deliverable: how many, and when those are logged. */
-  deliver(ops: readonly Op[]): {applied: number; logged: Promise<unknown>} {
+  /**
+   * Queues peers' ops and groups and applies every one that became deliverable: how many
+   * writes, and when those are logged.
+   */
+  deliver(updates: readonly Update[]): {applied: number; logged: Promise<unknown>} {
     const s = this.state
     if (!s) return {applied: 0, logged: Promise.resolve()}
     const appends: Promise<number>[] = []
-    this.pending.push(...ops)
-    if (ops.length > 0) this.pendingBytes += bytesOf(ops)
-    this.pending = drainDeliverable(this.pending, s.clock, (op) => {
-      s.apply(op)
-      appends.push((this.lastAppend = this.log.append(op)))
-      this.hlc.observe(op.ts)
+    let applied = 0
+    for (const u of updates) {
+      this.pending.push(u)
+      this.pendingBytes += bytesOf(u)
+    }
+    this.pending = drainDeliverable(this.pending, s.clock, (u) => {
+      if (isGroup(u)) applied += s.applyGroup(u)
+      else {
+        s.apply(u)
+        applied++
+      }
+      appends.push((this.lastAppend = this.log.append(u)))
+      this.hlc.observe(newestTs(u))
       this.applied()
       return s.clock
     })
     if (this.pending.length === 0) this.pendingBytes = 0
-    else if (appends.length > 0 || this.pendingBytes > this.maxPending) this.pendingBytes = bytesOf(this.pending)
+    else if (appends.length > 0 || this.pendingBytes > this.maxPending) this.pendingBytes = totalBytes(this.pending)
     if (this.pendingBytes > this.maxPending) {
       this.pending = []
       this.pendingBytes = 0
     }
-    return {applied: appends.length, logged: Promise.all(appends)}
+    return {applied, logged: Promise.all(appends)}
   }
 
-  /** True while any of `ops` still waits for its causal past. */
-  isPending(ops: readonly Op[]): boolean {
-    return this.pending.some((p) => ops.includes(p))
+  /** True while any of `updates` still waits for its causal past. */
+  isPending(updates: readonly Update[]): boolean {
+    return this.pending.some((p) => updates.includes(p))
   }
 
   /**
@@ -199,9 +210,8 @@ export class Replica {
   }
 }
 
-/** Characters of the keys and values of `ops`: what holding them costs, to within a constant per op. */
-function bytesOf(ops: readonly Op[]): number {
+function totalBytes(updates: readonly Update[]): number {
   let n = 0
-  for (const op of ops) n += op.key.length + (op.value?.length ?? 0) + 64
+  for (const u of updates) n += bytesOf(u)
   return n
 }

@@ -22,6 +22,7 @@ import {WriteCoordinator, type WriteResult} from './write-coordinator.js'
 import {WriteGate} from './write-gate.js'
 import type {BatchOp, BatchPartOutcome} from './batch.js'
 import type {Op, Version} from './op.js'
+import {lastSeq, type Update} from './op-group.js'
 import type {ReplicaStore} from './replica-store.js'
 
 export type {WriteResult} from './write-coordinator.js'
@@ -213,24 +214,24 @@ export class Replicator implements ReplicaAccess, CatchUpHost {
 
   // ---- replication from peers ----------------------------------------------------------
 
-  /** Applies ops sent by `from`, in causal order; pulls what they depend on if needed. */
-  async receive(ops: readonly Op[], from: string): Promise<void> {
+  /** Applies ops and groups of writes sent by `from`, in causal order; pulls what they depend on if needed. */
+  async receive(updates: readonly Update[], from: string): Promise<void> {
     const s = this.replica.current
     if (!s) throw new KvsError('CONFLICT', 'This node holds no shard')
     this.replica.requireWorkingLog()
-    for (const op of ops) {
-      if (op.shard !== s.shard || op.epoch !== s.epoch) throw new KvsError('CONFLICT', 'Op is for another shard or epoch')
+    for (const u of updates) {
+      if (u.shard !== s.shard || u.epoch !== s.epoch) throw new KvsError('CONFLICT', 'Op is for another shard or epoch')
     }
-    const first = this.replica.deliver(ops)
+    const first = this.replica.deliver(updates)
     let again: Promise<unknown> = Promise.resolve()
-    if (this.replica.isPending(ops)) {
+    if (this.replica.isPending(updates)) {
       // A pull from `from` already running may have been answered before `from` wrote what
       // these ops depend on (one pull per peer at a time): then wait for it and pull again.
       await this.catchUp.pullAgain(from)
       again = this.replica.deliver([]).logged
     }
     await Promise.all([first.logged, again])
-    if (ops.some((op) => (s.clock[op.origin] ?? 0) < op.seq)) {
+    if (updates.some((u) => (s.clock[u.origin] ?? 0) < lastSeq(u))) {
       throw new KvsError('UNAVAILABLE', 'Could not apply the ops in causal order yet')
     }
     // Some ops may have been applied by another delivery (a pull, a late batch) whose

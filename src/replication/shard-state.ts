@@ -6,7 +6,9 @@
 import type {CausalMetadata} from '../clock/causal-metadata.js'
 import {covers, type VectorClock} from '../clock/vector-clock.js'
 import {checkCopyPage, type CopyPage, type CopyPageBuilder} from './copy-page.js'
-import {makeVersion, opOf, toVersion, versionMetadata, versionOf, type LegacyVersion, type Op, type Version} from './op.js'
+import {makeVersion, opOf, otherDeps, toVersion, versionMetadata, versionOf, type LegacyVersion, type Op, type Version} from './op.js'
+import type {OpGroup} from './op-group.js'
+import type {VersionChunk} from './replica-store.js'
 import {AppliedRequests, type AppliedRequest} from './applied-requests.js'
 import {RecentOps, type ChangesCursor} from './recent-ops.js'
 import {VersionTable, type FrozenVersions} from './version-table.js'
@@ -84,6 +86,25 @@ export class ShardState {
     this.recent.push(op.key, version, op.rid)
   }
 
+  /**
+   * Applies the writes of group `g` (op-group.ts) before index `end` that are not applied
+   * yet: the group is deliverable, or replayed from the local log. Returns how many.
+   */
+  applyGroup(g: OpGroup, end: number = g.keys.length): number {
+    const from = Math.max(0, (this.clockEntries[g.origin] ?? 0) - g.seq + 1)
+    if (from >= end) return 0
+    const origin = this.table.intern(g.origin)
+    // One `other` for the whole group: its writes share their metadata outside their own entry.
+    const other = otherDeps(g.deps, g.shard, g.epoch)
+    for (let i = from; i < end; i++) {
+      const version = makeVersion(g.values[i], g.ts[i], origin, g.seq + i, other)
+      this.table.install(g.keys[i], version)
+      this.recent.push(g.keys[i], version)
+    }
+    this.clockEntries = {...this.clockEntries, [origin]: g.seq + end - 1}
+    return end - from
+  }
+
   /** The op that carried out the forwarded request `rid`, if this replica applied one. */
   appliedRequest(rid: string): AppliedRequest | undefined {
     return this.requests.get(rid)
@@ -104,6 +125,16 @@ export class ShardState {
     this.clockEntries = merged
     // Writes that arrived as state, not as ops: the retained ops no longer tell peers everything.
     this.recent.reset(merged)
+  }
+
+  /** Merges a snapshot's chunk of versions (see mergeState; the clock comes with the snapshot's header). */
+  mergeChunk(chunk: VersionChunk): void {
+    const origins = chunk.origins.map((o) => this.table.intern(o))
+    const other = new Map(chunk.other)
+    for (let i = 0; i < chunk.keys.length; i++) {
+      this.table.install(chunk.keys[i], makeVersion(chunk.values[i], chunk.ts[i], origins[chunk.origin[i]], chunk.seq[i], other.get(i) ?? null))
+    }
+    if (chunk.keys.length > 0) this.transferred = true
   }
 
   /**

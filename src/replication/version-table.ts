@@ -13,6 +13,7 @@ import {mergeMetadata, type CausalMetadata} from '../clock/causal-metadata.js'
 import {isLater} from './delivery.js'
 import type {CopyPageBuilder} from './copy-page.js'
 import {makeVersion, type Version} from './op.js'
+import type {VersionChunk} from './replica-store.js'
 
 const pageBits = 12
 const pageSlots = 1 << pageBits
@@ -213,6 +214,24 @@ export class FrozenVersions implements Iterable<[string, Version]> {
 
   *[Symbol.iterator](): Iterator<[string, Version]> {
     for (let i = 0; i < this.keys.length; i++) yield this.entry(i)
+  }
+
+  /** Every version in chunks of `size` keys, column-wise: how snapshots store them (replica-store.ts). */
+  *chunks(size: number): Generator<VersionChunk> {
+    for (let start = 0; start < this.keys.length; start += size) {
+      const end = Math.min(start + size, this.keys.length)
+      const other: Array<[number, CausalMetadata]> = []
+      if (this.other.size > 0) for (let i = start; i < end; i++) if (this.other.has(i)) other.push([i - start, this.other.get(i) as CausalMetadata])
+      yield {
+        keys: this.keys.slice(start, end),
+        values: this.values.slice(start, end),
+        ts: Array.from(this.ts.subarray(start, end)),
+        seq: Array.from(this.seq.subarray(start, end)),
+        origins: [...this.originNames],
+        origin: Array.from(this.origin.subarray(start, end)),
+        other,
+      }
+    }
   }
 
   /** Entries `start` to `end` (exclusive), as Array.prototype.slice takes them. */

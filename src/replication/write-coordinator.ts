@@ -8,6 +8,7 @@ import {mergeMetadata, noHistory, type CausalMetadata} from '../clock/causal-met
 import {KvsError} from '../errors.js'
 import type {PeerClient} from '../protocol/peer-client.js'
 import {applyBatch, hasWrites, type BatchOp, type BatchPartOutcome} from './batch.js'
+import type {Update} from './op-group.js'
 import type {Op} from './op.js'
 import {PeerChannel} from './peer-channel.js'
 import type {Replica} from './replica.js'
@@ -114,30 +115,32 @@ export class WriteCoordinator {
       throw new KvsError('UNAVAILABLE', 'Unable to satisfy request', {reason: 'the forwarding node gave up on this batch'})
     }
     const writer = {self, now: () => replica.hlc.now()}
-    if (!writes) return applyBatch(s, ops, meta ?? noHistory(s.epoch), {...writer, append: () => undefined})
+    if (!writes) return applyBatch(s, ops, meta ?? noHistory(s.epoch), writer)
     replica.requireWorkingLog()
     gate.enter()
     try {
-      const {written, ...outcome} = applyBatch(s, ops, meta ?? noHistory(s.epoch), {...writer, append: (op) => void replica.logOwn(op)})
+      const {written, ...outcome} = applyBatch(s, ops, meta ?? noHistory(s.epoch), writer)
+      if (!written) return outcome
+      void replica.logOwn(written)
       replica.applied()
-      await Promise.all([replica.logged, this.replicate(shard, written)])
+      await Promise.all([replica.logged, this.replicate(shard, [written])])
       return outcome
     } finally {
       gate.leave()
     }
   }
 
-  /** Sends `ops` to every live peer in one call each; resolves once the ones not lagging acknowledged or timed out. */
-  private async replicate(shard: number, ops: readonly Op[]): Promise<void> {
+  /** Sends `updates` to every live peer in one call each; resolves once the ones not lagging acknowledged or timed out. */
+  private async replicate(shard: number, updates: readonly Update[]): Promise<void> {
     const live = this.opts.livePeers(shard)
     this.lagging = keepLive(this.lagging, live)
     const {awaited, sentOnly} = ackPlan(live, this.lagging)
-    for (const peer of sentOnly) void this.send(peer, ops)
-    await Promise.all(awaited.map((peer) => this.send(peer, ops)))
+    for (const peer of sentOnly) void this.send(peer, updates)
+    await Promise.all(awaited.map((peer) => this.send(peer, updates)))
   }
 
-  private async send(peer: string, ops: readonly Op[]): Promise<void> {
-    const acked = await this.channel(peer).sendAll(ops)
+  private async send(peer: string, updates: readonly Update[]): Promise<void> {
+    const acked = await this.channel(peer).sendAll(updates)
     this.lagging = afterAck(this.lagging, peer, acked)
   }
 

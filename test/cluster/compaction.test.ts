@@ -9,7 +9,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {pino} from 'pino'
 import {buildNode, type NodeMeta} from '../../src/node/build-node.js'
-import type {Op} from '../../src/replication/op.js'
+import type {Update} from '../../src/replication/op-group.js'
 import type {SnapshotHeader, SnapshotRecord} from '../../src/replication/replica-store.js'
 import {MemoryStorage} from '../../src/storage/memory-storage.js'
 import {openStorage} from '../../src/storage/storage.js'
@@ -26,7 +26,7 @@ describe('compaction of a node', function () {
   after(async () => rm(dir, {recursive: true, force: true}))
 
   const open = async () => {
-    const storage = await openStorage<SnapshotHeader, SnapshotRecord, Op, NodeMeta>({dir, fsync: 'never', log: pino({level: 'silent'})})
+    const storage = await openStorage<SnapshotHeader, SnapshotRecord, Update, NodeMeta>({dir, fsync: 'never', log: pino({level: 'silent'})})
     const node = await buildNode({address, view: [address], shardCount: 1}, storage, new InMemoryNetwork().transport(), pino({level: 'silent'}))
     await node.start()
     return node
@@ -58,7 +58,7 @@ describe('compaction of a node', function () {
   })
 
   it('compacts a node on the in-memory twin too: its log counts bytes as the files do', async () => {
-    const storage = new MemoryStorage<SnapshotHeader, SnapshotRecord, Op, NodeMeta>()
+    const storage = new MemoryStorage<SnapshotHeader, SnapshotRecord, Update, NodeMeta>()
     const node = await buildNode({address, view: [address], shardCount: 1}, storage, new InMemoryNetwork().transport(), pino({level: 'silent'}))
     await node.start()
     const writes: Promise<unknown>[] = []

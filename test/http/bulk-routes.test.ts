@@ -58,10 +58,28 @@ describe('bulk routes', function () {
       expect(single.body.value).to.equal('new')
     })
 
+    it('writes puts sent column-wise, answering one status per key, and reads them back as ops', async () => {
+      const keys = ['p-a', 'p-b', 'p-c', 'p-d']
+      expect(new Set(keys.map((k) => shardForKey(k, 2))).size, 'keys of both shards').to.equal(2)
+      const put = await post('/key-value-store-batch', {puts: {keys, values: keys.map((k) => `v-${k}`)}, 'causal-metadata': ''})
+      expect(put.status).to.equal(200)
+      expect(put.body.statuses).to.deep.equal([201, 201, 201, 201])
+      expect(put.body.results).to.equal(undefined)
+      const again = await post('/key-value-store-batch', {puts: {keys: ['p-a'], values: ['w']}, 'causal-metadata': put.body['causal-metadata']}, '127.0.0.4:8085')
+      expect(again.body.statuses).to.deep.equal([200])
+      const read = await post('/key-value-store-batch', {ops: keys.map((key) => ({op: 'get', key})), 'causal-metadata': again.body['causal-metadata']}, '127.0.0.5:8085')
+      expect(read.body.results.map((r: {value: string}) => r.value)).to.deep.equal(['w', 'v-p-b', 'v-p-c', 'v-p-d'])
+    })
+
     const tooMany = Array.from({length: maxBatchOps + 1}, (_, i) => ({op: 'put', key: `k${i}`, value: 'v'}))
     const cases: Array<{name: string; payload: unknown; status: number; error: RegExp}> = [
       {name: 'no body', payload: undefined, status: 400, error: /body/},
-      {name: 'no ops', payload: {}, status: 400, error: /ops/},
+      {name: 'no ops', payload: {}, status: 400, error: /"ops" or "puts", one of the two/},
+      {name: 'both ops and puts', payload: {ops: [{op: 'put', key: 'a', value: 'v'}], puts: {keys: ['b'], values: ['v']}}, status: 400, error: /"ops" or "puts", one of the two/},
+      {name: 'puts with more keys than values', payload: {puts: {keys: ['a', 'b'], values: ['v']}}, status: 400, error: /puts: 2 keys and 1 values/},
+      {name: 'puts without values', payload: {puts: {keys: ['a']}}, status: 400, error: /values/},
+      {name: 'a put of a null value', payload: {puts: {keys: ['a'], values: [null]}}, status: 400, error: /values/},
+      {name: 'a 51-character key among puts', payload: {puts: {keys: ['k'.repeat(51)], values: ['v']}}, status: 400, error: /keys/},
       {name: 'ops that are not a list', payload: {ops: {op: 'put'}}, status: 400, error: /ops/},
       {name: 'an unknown op', payload: {ops: [{op: 'incr', key: 'a'}]}, status: 400, error: /op/},
       {name: 'a put without a value', payload: {ops: [{op: 'put', key: 'a', value: 'v'}, {op: 'put', key: 'b'}]}, status: 400, error: /ops\[1\]: a put needs a string "value"/},

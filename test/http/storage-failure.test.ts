@@ -1,7 +1,7 @@
 import {expect} from 'chai'
 import {pino} from 'pino'
 import {buildNode, type NodeMeta, type NodeParts} from '../../src/node/build-node.js'
-import type {Op} from '../../src/replication/op.js'
+import type {Update} from '../../src/replication/op-group.js'
 import type {SnapshotHeader, SnapshotRecord} from '../../src/replication/replica-store.js'
 import {nodeLogFiles, type LogFiles} from '../../src/storage/durable-fs.js'
 import {MemoryStorage} from '../../src/storage/memory-storage.js'
@@ -34,7 +34,7 @@ describe('a node whose disk fills up (ENOSPC)', function () {
     tmp = await tempDir()
     disk.full = false
     const network = new InMemoryNetwork()
-    const fileStore = await openStorage<SnapshotHeader, SnapshotRecord, Op, NodeMeta>({dir: tmp.path, fsync: 'always', files, log: {warn() {}, info() {}}})
+    const fileStore = await openStorage<SnapshotHeader, SnapshotRecord, Update, NodeMeta>({dir: tmp.path, fsync: 'always', files, log: {warn() {}, info() {}}})
     const start = async (address: string, store: Parameters<typeof buildNode>[1]) => {
       const node = await buildNode({address, view, shardCount: 1}, store, network.transport(address), pino({level: 'silent'}))
       await node.app.ready()

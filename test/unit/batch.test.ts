@@ -4,6 +4,7 @@ import {batchOps, shardBatches} from '../../src/client/bulk-client.js'
 import {covers} from '../../src/clock/vector-clock.js'
 import {shardForKey} from '../../src/placement/placement.js'
 import {applyBatch, joinResults, splitByShard, type BatchOp, type BatchWriter} from '../../src/replication/batch.js'
+import {lastSeq, opAt, type OpGroup} from '../../src/replication/op-group.js'
 import type {Op} from '../../src/replication/op.js'
 import {decodeCursor, encodeCursor} from '../../src/replication/scan-cursor.js'
 import {pageOf, ScanSnapshots} from '../../src/replication/scan-snapshots.js'
@@ -61,14 +62,15 @@ describe('a load\'s batches (the client splits by shard too)', () => {
 
 describe('carrying out a batch part on a replica', () => {
   const self = '127.0.0.2:8085'
-  const writer = (log: Op[]): BatchWriter => {
+  const writer = (): BatchWriter => {
     let ts = 1000
-    return {self, now: () => ts++, append: (op) => log.push(op)}
+    return {self, now: () => ts++}
   }
+  /** The writes of a part as single ops. */
+  const opsOf = (g: OpGroup | null): Op[] => (g ? g.keys.map((_, i) => opAt(g, i)) : [])
 
   it('answers as the key routes would, in order, a get seeing the writes before it', () => {
     const s = new ShardState(1, 1)
-    const log: Op[] = []
     const ops: BatchOp[] = [
       {op: 'get', key: 'a'},
       {op: 'put', key: 'a', value: '1'},
@@ -78,28 +80,54 @@ describe('carrying out a batch part on a replica', () => {
       {op: 'delete', key: 'a'},
       {op: 'get', key: 'a'},
     ]
-    const {results, written, meta} = applyBatch(s, ops, {epoch: 1, clocks: {}}, writer(log))
+    const {results, written, meta} = applyBatch(s, ops, {epoch: 1, clocks: {}}, writer())
     expect(results).to.deep.equal([{status: 404}, {status: 201}, {status: 200}, {status: 200, value: '2'}, {status: 200}, {status: 404}, {status: 404}])
-    expect(written.map((o) => [o.seq, o.value])).to.deep.equal([[1, '1'], [2, '2'], [3, null]])
-    expect(log).to.deep.equal(written)
+    expect(opsOf(written).map((o) => [o.seq, o.value])).to.deep.equal([[1, '1'], [2, '2'], [3, null]])
+    expect(s.clock).to.deep.equal({[self]: 3})
     expect(meta).to.deep.equal({epoch: 1, clocks: {'1': {[self]: 3}}})
+  })
+
+  it('answers any batch as a map applying its ops one by one would, and leaves the replica holding that map', () => {
+    const opArb = fc.record({op: fc.constantFrom('put', 'delete', 'get'), key: fc.constantFrom('a', 'b', 'c', 'd'), value: fc.string({maxLength: 3})})
+    fc.assert(
+      fc.property(fc.array(opArb, {maxLength: 40}), fc.array(opArb, {maxLength: 40}), (first, second) => {
+        const s = new ShardState(1, 1)
+        const model = new Map<string, string>()
+        const clock = writer()
+        for (const batch of [first, second]) {
+          const ops: BatchOp[] = batch.map((o) => (o.op === 'put' ? o : {op: o.op, key: o.key}) as BatchOp)
+          const expected = ops.map(({op, key, value}) => {
+            const had = model.get(key)
+            if (op === 'get') return had === undefined ? {status: 404} : {status: 200, value: had}
+            if (op === 'delete') return model.delete(key) ? {status: 200} : {status: 404}
+            model.set(key, value as string)
+            return {status: had === undefined ? 201 : 200}
+          })
+          const {results, written} = applyBatch(s, ops, {epoch: 1, clocks: {}}, clock)
+          expect(results).to.deep.equal(expected)
+          expect(s.clock[self] ?? 0).to.equal(written ? lastSeq(written) : (s.clock[self] ?? 0))
+        }
+        const held = new Map([...s.versions].filter(([, v]) => v.value !== null).map(([k, v]) => [k, v.value]))
+        expect(held).to.deep.equal(model)
+      }),
+      {numRuns: 300},
+    )
   })
 
   it('keeps the client\'s other shards in every write and in the answer, and covers every write', () => {
     const s = new ShardState(1, 1)
     const base = {epoch: 1, clocks: {'2': {'127.0.0.3:8085': 7}}}
-    const {written, meta} = applyBatch(s, [{op: 'put', key: 'x', value: 'v'}, {op: 'put', key: 'y', value: 'w'}], base, writer([]))
-    for (const op of written) expect(op.deps.clocks['2']).to.deep.equal({'127.0.0.3:8085': 7})
+    const {written, meta} = applyBatch(s, [{op: 'put', key: 'x', value: 'v'}, {op: 'put', key: 'y', value: 'w'}], base, writer())
+    for (const op of opsOf(written)) expect(op.deps.clocks['2']).to.deep.equal({'127.0.0.3:8085': 7})
     expect(meta.clocks['2']).to.deep.equal({'127.0.0.3:8085': 7})
-    for (const op of written) expect(covers(meta.clocks['1'], {[op.origin]: op.seq})).to.equal(true)
+    for (const op of opsOf(written)) expect(covers(meta.clocks['1'], {[op.origin]: op.seq})).to.equal(true)
   })
 
   it('a batch of reads only writes nothing and answers the client\'s metadata merged with what it read', () => {
     const s = new ShardState(1, 1)
-    applyBatch(s, [{op: 'put', key: 'k', value: 'v'}], {epoch: 1, clocks: {}}, writer([]))
-    const log: Op[] = []
-    const {results, meta} = applyBatch(s, [{op: 'get', key: 'k'}, {op: 'get', key: 'nope'}], {epoch: 1, clocks: {}}, writer(log))
-    expect(log).to.deep.equal([])
+    applyBatch(s, [{op: 'put', key: 'k', value: 'v'}], {epoch: 1, clocks: {}}, writer())
+    const {results, meta, written} = applyBatch(s, [{op: 'get', key: 'k'}, {op: 'get', key: 'nope'}], {epoch: 1, clocks: {}}, writer())
+    expect(written).to.equal(null)
     expect(results).to.deep.equal([{status: 200, value: 'v'}, {status: 404}])
     expect(meta).to.deep.equal({epoch: 1, clocks: {'1': {[self]: 1}}})
   })

@@ -21,7 +21,7 @@ const write = (seq: number, value: string): Op => ({
 describe('Replica: ops waiting for their causal past are bounded by bytes', () => {
   const replicaWith = (maxPendingBytes: number) => {
     const logged: Op[] = []
-    const replica = new Replica({append: async (op) => logged.push(op), failure: null}, () => undefined, maxPendingBytes)
+    const replica = new Replica({append: async (u) => logged.push(u as Op), failure: null}, () => undefined, maxPendingBytes)
     replica.swapIn(new ShardState(1, 1))
     return {replica, logged}
   }

@@ -3,7 +3,7 @@ import fc from 'fast-check'
 
 import {initialConfig, resharded} from '../../../src/membership/cluster-config.js'
 import {layoutFault, maxClockSkewMs, maxSeqAhead, replicateFault, summaryFault} from '../../../src/protocol/bounds.js'
-import {clusterConfigSchema, limits, opSchema, peerSummarySchema, type OpMessage} from '../../../src/protocol/messages.js'
+import {clusterConfigSchema, limits, opGroupSchema, opSchema, peerSummarySchema, type OpGroupMessage, type OpMessage} from '../../../src/protocol/messages.js'
 import {schemaFault} from '../../../src/protocol/peer-client.js'
 
 const now = Date.UTC(2026, 11, 3)
@@ -40,7 +40,7 @@ const batchArb = fc
 
 type Batch = {from: string; ops: OpMessage[]; ctx: {members: string[]; clock: Record<string, number>; nowMs: number}}
 
-const batchFault = ({from, ops, ctx}: Batch) => ops.map((op) => schemaFault(opSchema, op)).find((f) => f !== null) ?? replicateFault(from, ops, ctx)
+const batchFault = ({from, ops, ctx}: Batch) => ops.map((op) => schemaFault(opSchema, op)).find((f) => f !== null) ?? replicateFault(from, ops, [], ctx)
 
 /** Ways to put one op of a valid batch out of bounds; each must be refused. */
 const opMutations: Array<[string, (b: Batch, i: number) => void]> = [
@@ -87,9 +87,73 @@ describe('protocol validators', () => {
     it('refuses a sender that is not a member of the shard', () => {
       fc.assert(
         fc.property(batchArb, (batch) => {
-          expect(replicateFault(member(9), batch.ops.map((op) => ({...op, origin: member(9)})), batch.ctx)).to.be.a('string')
+          expect(replicateFault(member(9), batch.ops.map((op) => ({...op, origin: member(9)})), [], batch.ctx)).to.be.a('string')
         }),
       )
+    })
+  })
+
+  describe('replicated groups of writes', () => {
+    /** A batch's valid groups: consecutive, each named in its own clock, timestamps near now. */
+    const groupsArb = fc
+      .record({
+        have: fc.integer({min: 0, max: 1_000_000}),
+        sizes: fc.array(fc.integer({min: 1, max: 6}), {minLength: 1, maxLength: 5}),
+        values: fc.array(fc.option(fc.string({maxLength: 30}), {nil: null}), {minLength: 30, maxLength: 30}),
+      })
+      .map(({have, sizes, values}) => {
+        const from = member(1)
+        let seq = have + 1
+        const groups: OpGroupMessage[] = sizes.map((n) => {
+          const g = {shard: 1, epoch: 3, origin: from, seq, deps: {epoch: 3, clocks: {'1': {[from]: seq, [member(2)]: 4}}}, keys: [] as string[], values: [] as Array<string | null>, ts: [] as number[]}
+          for (let i = 0; i < n; i++) {
+            g.keys.push(`k${seq + i}`)
+            g.values.push(values[(seq + i) % values.length])
+            g.ts.push(now * 1000 + i)
+          }
+          seq += n
+          return g
+        })
+        return {from, groups, ctx: {members: [member(0), from, member(2)], clock: {[from]: have}, nowMs: now}}
+      })
+    const groupsFault = ({from, groups, ctx}: {from: string; groups: OpGroupMessage[]; ctx: Batch['ctx']}) =>
+      groups.map((g) => schemaFault(opGroupSchema, g)).find((f) => f !== null) ?? replicateFault(from, [], groups, ctx)
+
+    const groupMutations: Array<[string, (g: OpGroupMessage) => void]> = [
+      ['a value column one short', (g) => g.values.pop()],
+      ['a timestamp column one long', (g) => g.ts.push(g.ts[0])],
+      ['no keys', (g) => Object.assign(g, {keys: [], values: [], ts: []})],
+      ['a timestamp past the skew', (g) => (g.ts[0] = (now + maxClockSkewMs + 1) * 1000)],
+      ['a key of 51 characters', (g) => (g.keys[0] = 'k'.repeat(51))],
+      ['no own clock entry for its first write', (g) => Object.assign(g, {deps: {epoch: 3, clocks: {'1': {[member(2)]: 4}}}})],
+      ['another origin', (g) => Object.assign(g, {origin: member(2)})],
+      ['a seq that does not rise', (g) => Object.assign(g, {seq: 1})],
+    ]
+
+    it('accepts every list of groups a member would send', () => {
+      fc.assert(
+        fc.property(groupsArb, (b) => {
+          expect(groupsFault(b)).to.equal(null)
+        }),
+        {numRuns: 200},
+      )
+    })
+
+    it('refuses every list with one group out of bounds', () => {
+      fc.assert(
+        fc.property(groupsArb, fc.nat(), fc.constantFrom(...groupMutations), (b, at, [name, mutate]) => {
+          const i = at % b.groups.length
+          // A first group may legitimately start anywhere up to maxSeqAhead: "does not rise" needs one before it.
+          if (name === 'a seq that does not rise' && i === 0) return
+          mutate(b.groups[i])
+          expect(groupsFault(b), name).to.be.a('string')
+        }),
+        {numRuns: 400},
+      )
+    })
+
+    it('refuses a call with nothing to replicate', () => {
+      expect(replicateFault(member(1), [], [], {members: [member(1)], clock: {}, nowMs: now})).to.equal('nothing to replicate')
     })
   })
 
