@@ -80,6 +80,35 @@ describe('NDJSON of kvs load and dump', () => {
     expect(f.message).to.match(/longer than/)
   })
 
+  it('reads any line exactly as JSON.parse and the checks read it, the canonical form without JSON.parse included', () => {
+    const piece = fc.oneof(fc.string(), fc.constantFrom('"', '\\', '\\"', '","value":"', '"}', '\t', '\u0001', '{"key":"'))
+    const lineArb = fc.oneof(
+      fc.tuple(fc.array(piece, {maxLength: 3}), fc.array(piece, {maxLength: 3})).map(([k, v]) => `{"key":"${k.join('')}","value":"${v.join('')}"}`),
+      fc.tuple(fc.string({maxLength: 60}), fc.string()).map(([k, v]) => formatLine(k, v).trimEnd()),
+    )
+    const viaJson = (text: string) => {
+      try {
+        const r = JSON.parse(text)
+        return typeof r.key === 'string' && r.key.length >= 1 && r.key.length <= 50 && typeof r.value === 'string' && Object.keys(r).length === 2 ? {key: r.key, value: r.value} : 'refused'
+      } catch {
+        return 'refused'
+      }
+    }
+    const viaParseLine = (text: string) => {
+      try {
+        return parseLine(text, 1)
+      } catch {
+        return 'refused'
+      }
+    }
+    fc.assert(
+      fc.property(lineArb, (text) => {
+        expect(viaParseLine(text), text).to.deep.equal(viaJson(text))
+      }),
+      {numRuns: 2000},
+    )
+  })
+
   it('a dumped line reads back as the same record, whatever the characters', () => {
     fc.assert(
       fc.property(fc.string({minLength: 1, maxLength: 50}), fc.string(), (key, value) => {
