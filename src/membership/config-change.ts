@@ -1,8 +1,9 @@
 /**
  * The two-phase protocol that changes the configuration: propose to every node of the old
  * and new configurations, commit once a majority of the old one accepted (quorum.ts), then
- * install here and tell the others. A node accepts one proposal per configuration epoch until its commit
- * comes or `promiseTtlMs` passes, and installs a commit only for the proposal it accepted.
+ * install here and tell the others. A node accepts one proposal per configuration epoch
+ * until its commit comes or `promiseTtlMs` passes, and installs a commit only for the
+ * proposal it accepted.
  */
 import {KvsError} from '../errors.js'
 import {sortAddresses} from '../placement/placement.js'
@@ -10,7 +11,7 @@ import type {PeerClient} from '../protocol/peer-client.js'
 import {configFingerprint, type ClusterConfig} from './cluster-config.js'
 import {tally} from './quorum.js'
 
-/** How long an accepted proposal blocks others for the same configuration epoch if its commit never comes. */
+/** How long an accepted proposal blocks others of its configuration epoch if its commit never comes. */
 const promiseTtlMs = 10_000
 /** A new member copies its shard before it acknowledges a commit. */
 const commitTimeoutMs = 30_000
@@ -37,7 +38,8 @@ export class ConfigChanges {
   /**
    * A peer proposes `config`: accept unless it is not the next configuration epoch (or,
    * with a layout change, the next layout) after the configuration in force, or another
-   * proposal holds its configuration epoch. A node without a configuration (a newcomer) accepts any.
+   * proposal holds its configuration epoch. A node without a configuration (a newcomer)
+   * accepts any.
    */
   receivePropose(config: ClusterConfig): {accepted: boolean; configEpoch: number} {
     const current = this.host.config

@@ -83,6 +83,7 @@ export type ClusterConfigMessage = Static<typeof clusterConfigSchema>
 /** What a node says about itself in every heartbeat and heartbeat answer. */
 export const peerSummarySchema = Type.Object({
   address,
+  /** The configuration epoch in force there (0 before any): whoever is behind pulls the newer one. */
   configEpoch: Type.Integer({minimum: 0, maximum: limits.epoch}),
   shard: nullable(shardId),
   layoutEpoch: Type.Integer({minimum: 0, maximum: limits.epoch}),

@@ -4,7 +4,8 @@ import {installStep, type InstallStep} from '../../src/replication/config-instal
 
 describe('installStep: what an install does with the replica in force', () => {
   // The new configuration puts this node in `mine` at layout epoch 2.
-  const cases: Array<{name: string; built: boolean; mine: number | null; held: {shard: number; epoch: number} | null; step: InstallStep}> = [
+  type Case = {name: string; built: boolean; mine: number | null; held: {shard: number; epoch: number} | null; step: InstallStep}
+  const cases: Case[] = [
     {name: 'a reshard built the replica for the new layout: swap it in', built: true, mine: 1, held: {shard: 2, epoch: 1}, step: {kind: 'swap-built'}},
     {name: 'a reshard that leaves this node without a shard: swap in its nothing', built: true, mine: null, held: {shard: 1, epoch: 1}, step: {kind: 'swap-built'}},
     {name: 'no shard in the new configuration: drop the replica', built: false, mine: null, held: {shard: 1, epoch: 2}, step: {kind: 'drop'}},
