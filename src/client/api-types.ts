@@ -79,6 +79,7 @@ export interface ReshardAbortResult extends Answered {
 /** `GET /admin/status`: one node's own numbers and its belief about every configured node. */
 export interface AdminStatus {
   address: string
+  /** The configuration epoch (it counts every change; causal metadata's `epoch` is the layout epoch). */
   epoch: number
   shardId: number | null
   shardCount: number

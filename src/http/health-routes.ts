@@ -59,7 +59,7 @@ export async function healthRoutes(app: FastifyInstance, {services}: {services: 
       inConfiguration: config !== null && config.nodes.includes(self),
       caughtUp: replicator.ready,
     })
-    const where = {address: self, epoch: config?.epoch ?? 0, shardId: config ? shardOfNode(config, self) : null}
+    const where = {address: self, epoch: config?.configEpoch ?? 0, shardId: config ? shardOfNode(config, self) : null}
     if (reason === null) return {status: 'ready', ...where}
     return reply.code(503).send({status: 'not ready', reason, message: explanation[reason], ...where})
   })

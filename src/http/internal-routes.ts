@@ -126,13 +126,13 @@ export async function internalRoutes(app: FastifyInstance, {services}: {services
     reshard.start(next)
     return ok
   })
-  route('reshardProgress', ({epoch}) => reshard.report(epoch))
-  route('reshardHold', ({epoch}) => reshard.hold(epoch))
-  route('reshardFinish', async ({epoch, need}) => {
-    await reshard.finish(epoch, need)
+  route('reshardProgress', ({configEpoch}) => reshard.report(configEpoch))
+  route('reshardHold', ({configEpoch}) => reshard.hold(configEpoch))
+  route('reshardFinish', async ({configEpoch, need}) => {
+    await reshard.finish(configEpoch, need)
     return ok
   })
-  route('reshardAbort', ({epoch}) => ({aborted: reshard.abort(epoch)}))
+  route('reshardAbort', ({configEpoch}) => ({aborted: reshard.abort(configEpoch)}))
   route('reshardSnapshot', (b) => reshard.source.snapshotPage(b), {rawAnswer: true})
   route('reshardChanges', (b) => reshard.source.changes(b), {rawAnswer: true})
 

@@ -18,7 +18,7 @@ export async function operatorRoutes(app: FastifyInstance, {services}: {services
     const lagging = replicator.laggingPeers
     return {
       address: self,
-      epoch: config?.epoch ?? 0,
+      epoch: config?.configEpoch ?? 0,
       layoutEpoch: config?.layoutEpoch ?? 0,
       shardId: shard,
       shardCount: config?.shardCount ?? 0,

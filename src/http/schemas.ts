@@ -146,6 +146,7 @@ export const statusResponse = {
     type: 'object',
     properties: {
       address: {type: 'string'},
+      /** The configuration epoch (`configEpoch` between nodes; this answer keeps its name). */
       epoch: {type: 'integer'},
       layoutEpoch: {type: 'integer'},
       shardId: {type: ['integer', 'null']},
@@ -257,6 +258,7 @@ const readiness = {
     reason: {type: 'string', enum: notReadyReasons},
     message: {type: 'string'},
     address: {type: 'string'},
+    /** The configuration epoch, as in /admin/status. */
     epoch: {type: 'integer'},
     shardId: {type: ['integer', 'null']},
   },

@@ -1,7 +1,7 @@
 /**
  * The cluster configuration and every change an operator can make to it, as pure functions.
- * A change yields a new configuration with `epoch + 1`; only a reshard advances
- * `layoutEpoch`, the epoch causal metadata is stamped with.
+ * A change yields a new configuration with `configEpoch + 1`; only a reshard advances
+ * `layoutEpoch`, the epoch ops and causal metadata are stamped with (as their `epoch`).
  */
 import {KvsError} from '../errors.js'
 import type {ClusterConfigMessage} from '../protocol/messages.js'
@@ -15,7 +15,20 @@ export function initialConfig(view: readonly string[], shardCount: number): Clus
   if (!isFeasibleShardCount(nodes.length, shardCount) && !(shardCount === 1 && nodes.length >= 1)) {
     throw new KvsError('USAGE', `SHARD_COUNT ${shardCount} needs at least ${2 * shardCount} nodes in VIEW, got ${nodes.length}`)
   }
-  return {epoch: 1, layoutEpoch: 1, shardCount, nodes, shards: stringKeys(assignShards(nodes, shardCount))}
+  return {configEpoch: 1, layoutEpoch: 1, shardCount, nodes, shards: stringKeys(assignShards(nodes, shardCount))}
+}
+
+/**
+ * A configuration as a data directory holds it: earlier versions named the configuration
+ * epoch `epoch` (the name ops and causal metadata use for the layout epoch).
+ */
+export type StoredConfig = ClusterConfig | (Omit<ClusterConfig, 'configEpoch'> & {epoch: number})
+
+/** The configuration a data directory holds, whichever version wrote it. */
+export function fromStored(stored: StoredConfig): ClusterConfig {
+  if ('configEpoch' in stored) return stored
+  const {epoch, ...rest} = stored
+  return {configEpoch: epoch, ...rest}
 }
 
 export function shardIds(config: ClusterConfig): ShardId[] {
@@ -37,14 +50,14 @@ export function hasShard(config: ClusterConfig, shard: unknown): shard is ShardI
 
 export function withNode(config: ClusterConfig, node: string): ClusterConfig {
   if (config.nodes.includes(node)) throw new KvsError('CONFLICT', 'Socket address already exists in the view', {node})
-  return {...config, epoch: config.epoch + 1, nodes: sortAddresses([...config.nodes, node])}
+  return {...config, configEpoch: config.configEpoch + 1, nodes: sortAddresses([...config.nodes, node])}
 }
 
 export function withoutNode(config: ClusterConfig, node: string): ClusterConfig {
   if (!config.nodes.includes(node)) throw new KvsError('NOT_FOUND', 'Socket address does not exist in the view', {node})
   const shards: Record<string, string[]> = {}
   for (const id in config.shards) shards[id] = config.shards[id].filter((n) => n !== node)
-  return {...config, epoch: config.epoch + 1, nodes: config.nodes.filter((n) => n !== node), shards}
+  return {...config, configEpoch: config.configEpoch + 1, nodes: config.nodes.filter((n) => n !== node), shards}
 }
 
 /** Places `node` in `shard`, moving it out of any shard it was in. Idempotent in content. */
@@ -55,7 +68,7 @@ export function withMember(config: ClusterConfig, shard: ShardId, node: string):
     const others = config.shards[id].filter((n) => n !== node)
     shards[id] = Number(id) === shard ? sortAddresses([...others, node]) : others
   }
-  return {...config, epoch: config.epoch + 1, nodes: sortAddresses([...config.nodes, node]), shards}
+  return {...config, configEpoch: config.configEpoch + 1, nodes: sortAddresses([...config.nodes, node]), shards}
 }
 
 /**
@@ -71,7 +84,7 @@ export function resharded(config: ClusterConfig, live: readonly string[], shardC
     })
   }
   return {
-    epoch: config.epoch + 1,
+    configEpoch: config.configEpoch + 1,
     layoutEpoch: config.layoutEpoch + 1,
     shardCount,
     nodes: sortAddresses(config.nodes),
@@ -82,7 +95,7 @@ export function resharded(config: ClusterConfig, live: readonly string[], shardC
 /** A stable text form, so two proposals can be compared for equal content. */
 export function configFingerprint(config: ClusterConfig): string {
   const shards = shardIds(config).map((id) => [id, [...membersOf(config, id)]])
-  return JSON.stringify([config.epoch, config.layoutEpoch, config.shardCount, config.nodes, shards])
+  return JSON.stringify([config.configEpoch, config.layoutEpoch, config.shardCount, config.nodes, shards])
 }
 
 function stringKeys(shards: Record<ShardId, string[]>): Record<string, string[]> {

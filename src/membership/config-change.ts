@@ -1,8 +1,9 @@
 /**
  * The two-phase protocol that changes the configuration: propose to every node of the old
  * and new configurations, commit once a majority of the old one accepted (quorum.ts), then
- * install here and tell the others. A node accepts one proposal per epoch until its commit
- * comes or `promiseTtlMs` passes, and installs a commit only for the proposal it accepted.
+ * install here and tell the others. A node accepts one proposal per configuration epoch
+ * until its commit comes or `promiseTtlMs` passes, and installs a commit only for the
+ * proposal it accepted.
  */
 import {KvsError} from '../errors.js'
 import {sortAddresses} from '../placement/placement.js'
@@ -10,7 +11,7 @@ import type {PeerClient} from '../protocol/peer-client.js'
 import {configFingerprint, type ClusterConfig} from './cluster-config.js'
 import {tally} from './quorum.js'
 
-/** How long an accepted proposal blocks others for the same epoch if its commit never comes. */
+/** How long an accepted proposal blocks others of its configuration epoch if its commit never comes. */
 const promiseTtlMs = 10_000
 /** A new member copies its shard before it acknowledges a commit. */
 const commitTimeoutMs = 30_000
@@ -25,7 +26,7 @@ export interface ConfigChangeHost {
 }
 
 export class ConfigChanges {
-  private promised: {epoch: number; fingerprint: string; at: number} | null = null
+  private promised: {configEpoch: number; fingerprint: string; at: number} | null = null
   private changing: Promise<unknown> = Promise.resolve()
 
   constructor(
@@ -35,24 +36,25 @@ export class ConfigChanges {
   ) {}
 
   /**
-   * A peer proposes `config`: accept unless it is not the next epoch (or, with a layout
-   * change, the next layout) after the configuration in force, or another proposal holds
-   * its epoch. A node without a configuration (a newcomer) accepts any.
+   * A peer proposes `config`: accept unless it is not the next configuration epoch (or,
+   * with a layout change, the next layout) after the configuration in force, or another
+   * proposal holds its configuration epoch. A node without a configuration (a newcomer)
+   * accepts any.
    */
-  receivePropose(config: ClusterConfig): {accepted: boolean; epoch: number} {
+  receivePropose(config: ClusterConfig): {accepted: boolean; configEpoch: number} {
     const current = this.host.config
-    const mine = current?.epoch ?? 0
-    if (config.epoch <= mine) return {accepted: false, epoch: mine}
-    if (current && (config.epoch !== mine + 1 || config.layoutEpoch - current.layoutEpoch > 1 || config.layoutEpoch < current.layoutEpoch)) {
-      return {accepted: false, epoch: mine}
+    const mine = current?.configEpoch ?? 0
+    if (config.configEpoch <= mine) return {accepted: false, configEpoch: mine}
+    if (current && (config.configEpoch !== mine + 1 || config.layoutEpoch - current.layoutEpoch > 1 || config.layoutEpoch < current.layoutEpoch)) {
+      return {accepted: false, configEpoch: mine}
     }
     const fingerprint = configFingerprint(config)
     const held = this.promised
-    if (held && held.epoch === config.epoch && held.fingerprint !== fingerprint && Date.now() - held.at < promiseTtlMs) {
-      return {accepted: false, epoch: mine}
+    if (held && held.configEpoch === config.configEpoch && held.fingerprint !== fingerprint && Date.now() - held.at < promiseTtlMs) {
+      return {accepted: false, configEpoch: mine}
     }
-    this.promised = {epoch: config.epoch, fingerprint, at: Date.now()}
-    return {accepted: true, epoch: mine}
+    this.promised = {configEpoch: config.configEpoch, fingerprint, at: Date.now()}
+    return {accepted: true, configEpoch: mine}
   }
 
   /**
@@ -62,10 +64,10 @@ export class ConfigChanges {
    */
   async receiveCommit(config: ClusterConfig): Promise<void> {
     const held = this.promised
-    if (held && held.epoch === config.epoch && held.fingerprint === configFingerprint(config)) return this.host.install(config)
+    if (held && held.configEpoch === config.configEpoch && held.fingerprint === configFingerprint(config)) return this.host.install(config)
     const current = this.host.config
     if (current && configFingerprint(current) === configFingerprint(config)) return
-    throw new KvsError('CONFLICT', 'This node did not accept that configuration', {epoch: config.epoch})
+    throw new KvsError('CONFLICT', 'This node did not accept that configuration', {configEpoch: config.configEpoch})
   }
 
   /**
@@ -82,7 +84,7 @@ export class ConfigChanges {
       const next = plan(config)
       const {self} = this.host
       const others = sortAddresses([...config.nodes, ...next.nodes]).filter((n) => n !== self)
-      if (!this.receivePropose(next).accepted) throw new KvsError('CONFLICT', 'Another configuration change is in progress', {epoch: config.epoch})
+      if (!this.receivePropose(next).accepted) throw new KvsError('CONFLICT', 'Another configuration change is in progress', {configEpoch: config.configEpoch})
       const answers = await Promise.all(others.map(async (peer) => ((await this.propose(peer, next)) ? peer : null)))
       const votes = tally(config.nodes, self, answers.filter((p): p is string => p !== null))
       if (!votes.reached) {

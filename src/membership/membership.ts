@@ -27,7 +27,7 @@ export interface MembershipOptions {
   /** Addresses to announce to and heartbeat while no configuration is known (VIEW). */
   seeds: readonly string[]
   /** What this node says about its replica in heartbeats. */
-  localSummary(): Omit<PeerSummary, 'address' | 'epoch'>
+  localSummary(): Omit<PeerSummary, 'address' | 'configEpoch'>
   /**
    * Called with every newly installed configuration, before it becomes visible to requests
    * that follow. It may take time (copying a shard); the commit is acknowledged after it.
@@ -160,7 +160,7 @@ export class Membership {
   }
 
   summary(): PeerSummary {
-    return {address: this.opts.self, epoch: this.current?.epoch ?? 0, ...this.opts.localSummary()}
+    return {address: this.opts.self, configEpoch: this.current?.configEpoch ?? 0, ...this.opts.localSummary()}
   }
 
   // ---- heartbeats -------------------------------------------------------------------
@@ -200,9 +200,9 @@ export class Membership {
     this.detector.heardFrom(peer, Date.now())
     this.forgetRoutes()
     if (!wasUp) this.opts.log.info({peer: peer.address}, 'peer is up')
-    const mine = this.current?.epoch ?? 0
-    if (peer.epoch > mine) void this.pullConfig(peer.address)
-    else if (peer.epoch < mine && this.current?.nodes.includes(peer.address)) void this.pushConfig(peer.address)
+    const mine = this.current?.configEpoch ?? 0
+    if (peer.configEpoch > mine) void this.pullConfig(peer.address)
+    else if (peer.configEpoch < mine && this.current?.nodes.includes(peer.address)) void this.pushConfig(peer.address)
     else if (this.current && peer.shard !== null && peer.shard === shardOfNode(this.current, this.opts.self)) {
       this.opts.onPeerAhead(peer)
     }
@@ -226,7 +226,7 @@ export class Membership {
     try {
       await this.changes.sendCommit(peer, this.current as ClusterConfig)
     } catch {
-      // It will ask again: every heartbeat it sends carries its epoch.
+      // It will ask again: every heartbeat it sends carries its configuration epoch.
     } finally {
       this.pushing.delete(peer)
     }
@@ -241,11 +241,11 @@ export class Membership {
   install(next: ClusterConfig): Promise<void> {
     const run = this.installing.then(async () => {
       const previous = this.current
-      if (previous && next.epoch <= previous.epoch) return
+      if (previous && next.configEpoch <= previous.configEpoch) return
       await this.opts.onInstall(next, previous)
       this.current = next
       this.forgetRoutes()
-      this.opts.log.info({epoch: next.epoch, layoutEpoch: next.layoutEpoch, shards: next.shards}, 'configuration installed')
+      this.opts.log.info({configEpoch: next.configEpoch, layoutEpoch: next.layoutEpoch, shards: next.shards}, 'configuration installed')
       await this.opts.persist?.(next)
     })
     this.installing = run.catch(() => undefined)
@@ -253,7 +253,7 @@ export class Membership {
   }
 
   /** A peer proposes `config`: see ConfigChanges.receivePropose. */
-  receivePropose(config: ClusterConfig): {accepted: boolean; epoch: number} {
+  receivePropose(config: ClusterConfig): {accepted: boolean; configEpoch: number} {
     return this.changes.receivePropose(config)
   }
 

@@ -10,7 +10,7 @@ import type {ShardId} from '../placement/placement.js'
 import type {PeerAnswer} from '../protocol/messages.js'
 import {membersOf, resharded, shardIds, shardOfNode, type ClusterConfig} from './cluster-config.js'
 
-/** A reshard from the configuration in force (`base`) to `next` (epoch + 1, layout epoch + 1). */
+/** A reshard from the configuration in force (`base`) to `next` (configuration and layout epochs + 1). */
 export interface ReshardPlan {
   readonly base: ClusterConfig
   readonly next: ClusterConfig
@@ -21,9 +21,9 @@ export function planReshard(base: ClusterConfig, live: readonly string[], shardC
   return {base, next: resharded(base, live, shardCount)}
 }
 
-/** Whether `next` is the reshard of `base` a node may accept: the very next epoch and layout. */
+/** Whether `next` is the reshard of `base` a node may accept: the very next configuration and layout. */
 export function isNextLayout(base: ClusterConfig, next: ClusterConfig): boolean {
-  return next.epoch === base.epoch + 1 && next.layoutEpoch === base.layoutEpoch + 1
+  return next.configEpoch === base.configEpoch + 1 && next.layoutEpoch === base.layoutEpoch + 1
 }
 
 /**
@@ -86,6 +86,7 @@ export function copyVerdict(reports: readonly CopyReport[]): {verdict: 'wait' | 
 
 /** Progress as operators see it (kvs reshard, /admin/status). */
 export interface ReshardProgress {
+  /** The configuration epoch the reshard leads to (named `epoch` in /admin/status). */
   readonly epoch: number
   readonly phase: ReshardPhase
   readonly moved: number
@@ -128,10 +129,10 @@ export function pendingDecision(
 
 /** Throws CONFLICT unless `config` is still the plan's base (no other change committed meanwhile). */
 export function assertBaseInForce(plan: ReshardPlan, config: ClusterConfig | null): void {
-  if (!config || config.epoch !== plan.base.epoch) {
+  if (!config || config.configEpoch !== plan.base.configEpoch) {
     throw new KvsError('CONFLICT', 'The configuration changed during the reshard; it was aborted', {
-      planned: plan.base.epoch,
-      current: config?.epoch ?? 0,
+      planned: plan.base.configEpoch,
+      current: config?.configEpoch ?? 0,
     })
   }
 }

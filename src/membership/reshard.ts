@@ -29,11 +29,11 @@ import {
  */
 export interface LocalParticipant {
   start(next: ClusterConfig): void | Promise<void>
-  report(epoch: number): CopyReport | Promise<CopyReport>
-  hold(epoch: number): Promise<{shard: number | null; clock: VectorClock}>
-  finish(epoch: number, need: Readonly<Record<string, VectorClock>>, timeoutMs?: number): Promise<void>
-  /** Aborts the pending reshard of `epoch`, and no other. */
-  abort(epoch: number): boolean | Promise<boolean>
+  report(configEpoch: number): CopyReport | Promise<CopyReport>
+  hold(configEpoch: number): Promise<{shard: number | null; clock: VectorClock}>
+  finish(configEpoch: number, need: Readonly<Record<string, VectorClock>>, timeoutMs?: number): Promise<void>
+  /** Aborts the pending reshard of `configEpoch`, and no other. */
+  abort(configEpoch: number): boolean | Promise<boolean>
 }
 
 export interface ReshardLimits {
@@ -75,7 +75,7 @@ export class ReshardCoordinator {
   async run(shardCount: number): Promise<ClusterConfig> {
     const base = this.membership.config
     if (!base) throw new KvsError('UNAVAILABLE', 'This node has not learned the cluster configuration yet')
-    if (this.running) throw new KvsError('CONFLICT', 'A reshard is already under way', {epoch: this.running.plan.next.epoch})
+    if (this.running) throw new KvsError('CONFLICT', 'A reshard is already under way', {configEpoch: this.running.plan.next.configEpoch})
     const plan = planReshard(base, this.membership.view(), shardCount)
     const run = {plan, aborted: null as string | null}
     this.running = run
@@ -88,10 +88,10 @@ export class ReshardCoordinator {
       const pause = await this.cutover(run, nodes)
       const moved = this.last?.moved ?? 0
       this.publish(plan, 'done', moved, moved, startedAt, pause)
-      this.log.info({epoch: plan.next.epoch, keys: moved, ms: Date.now() - startedAt, pauseMs: pause}, 'reshard committed')
+      this.log.info({configEpoch: plan.next.configEpoch, keys: moved, ms: Date.now() - startedAt, pauseMs: pause}, 'reshard committed')
       return plan.next
     } catch (error) {
-      await Promise.all(nodes.map(async (n) => this.at(n).abort(plan.next.epoch)).map((p) => p.catch(() => false)))
+      await Promise.all(nodes.map(async (n) => this.at(n).abort(plan.next.configEpoch)).map((p) => p.catch(() => false)))
       this.publish(plan, 'aborted', this.last?.moved ?? 0, this.last?.total ?? 0, startedAt, null, String((error as Error).message))
       throw error
     } finally {
@@ -108,19 +108,19 @@ export class ReshardCoordinator {
       this.running.aborted = 'aborted by the operator'
       return true
     }
-    // A pending reshard follows the configuration in force: it is of the next epoch.
-    const epoch = (this.membership.config?.epoch ?? 0) + 1
-    const answers = await Promise.all(this.membership.view().map(async (n) => this.at(n).abort(epoch)).map((p) => p.catch(() => false)))
+    // A pending reshard follows the configuration in force: it is of the next configuration epoch.
+    const configEpoch = (this.membership.config?.configEpoch ?? 0) + 1
+    const answers = await Promise.all(this.membership.view().map(async (n) => this.at(n).abort(configEpoch)).map((p) => p.catch(() => false)))
     return answers.some(Boolean)
   }
 
   private async awaitCopies(run: {plan: ReshardPlan; aborted: string | null}, nodes: readonly string[], startedAt: number): Promise<void> {
-    const epoch = run.plan.next.epoch
+    const configEpoch = run.plan.next.configEpoch
     for (;;) {
       if (run.aborted) throw new KvsError('CONFLICT', `Reshard ${run.aborted}`)
       if (Date.now() - startedAt > this.limits.copyTimeoutMs) throw new KvsError('UNAVAILABLE', 'The reshard did not finish copying in time; it was aborted')
       assertBaseInForce(run.plan, this.membership.config)
-      const reports = await Promise.all(nodes.map(async (n) => this.at(n).report(epoch)))
+      const reports = await Promise.all(nodes.map(async (n) => this.at(n).report(configEpoch)))
       const moved = reports.reduce((sum, r) => sum + r.copied, 0)
       const total = reports.reduce((sum, r) => sum + r.total, 0)
       this.publish(run.plan, 'copying', moved, total, startedAt)
@@ -134,7 +134,7 @@ export class ReshardCoordinator {
   /** Holds writes, ships the last changes, commits; resolves with how long writes were held (ms). */
   private async cutover(run: {plan: ReshardPlan; aborted: string | null}, nodes: readonly string[]): Promise<number> {
     const {plan} = run
-    const epoch = plan.next.epoch
+    const configEpoch = plan.next.configEpoch
     this.publish(plan, 'cutover', this.last?.moved ?? 0, this.last?.total ?? 0, this.last?.startedAt ?? Date.now())
     const steps = {holdMs: 0, finishMs: 0, commitMs: 0}
     let heldAt = 0
@@ -146,10 +146,10 @@ export class ReshardCoordinator {
       async () => {
         heldAt = Date.now()
         const deadline = heldAt + this.limits.cutoverTimeoutMs
-        const holds = await Promise.all(nodes.map((n) => this.at(n).hold(epoch)))
+        const holds = await Promise.all(nodes.map((n) => this.at(n).hold(configEpoch)))
         steps.holdMs = Date.now() - heldAt
         const need = coverageNeeded(holds)
-        await Promise.all(nodes.map((n) => this.at(n).finish(epoch, need, Math.max(1, deadline - Date.now()))))
+        await Promise.all(nodes.map((n) => this.at(n).finish(configEpoch, need, Math.max(1, deadline - Date.now()))))
         steps.finishMs = Date.now() - heldAt - steps.holdMs
         if (run.aborted) throw new KvsError('CONFLICT', `Reshard ${run.aborted}`)
         if (Date.now() > deadline) throw new KvsError('UNAVAILABLE', 'The reshard cutover took too long; it was aborted')
@@ -157,13 +157,13 @@ export class ReshardCoordinator {
     )
     const pause = Date.now() - heldAt
     steps.commitMs = pause - steps.holdMs - steps.finishMs
-    this.log.info({epoch, ...steps}, 'reshard cutover: writes held until every node installed the new layout')
+    this.log.info({configEpoch, ...steps}, 'reshard cutover: writes held until every node installed the new layout')
     return pause
   }
 
   private publish(plan: ReshardPlan, phase: ReshardPhase, moved: number, total: number, startedAt: number, pauseMs: number | null = null, error?: string): void {
     const figures = progressFigures(moved, total, startedAt, Date.now())
-    this.last = {epoch: plan.next.epoch, phase, moved, total, ...figures, pauseMs, startedAt, ...(error ? {error} : {})}
+    this.last = {epoch: plan.next.configEpoch, phase, moved, total, ...figures, pauseMs, startedAt, ...(error ? {error} : {})}
   }
 
   /** One participant: this node's own part directly, the others over the peer protocol. */
@@ -173,10 +173,10 @@ export class ReshardCoordinator {
     const timeoutMs = this.limits.peerTimeoutMs
     return {
       start: (next) => peers.reshardStart(node, next, timeoutMs).then(nothing),
-      report: (epoch) => peers.reshardProgress(node, {epoch}, timeoutMs),
-      hold: (epoch) => peers.reshardHold(node, {epoch}, timeoutMs),
-      finish: (epoch, need, finishMs = timeoutMs) => peers.reshardFinish(node, {epoch, need}, finishMs).then(nothing),
-      abort: (epoch) => peers.reshardAbort(node, {epoch}, timeoutMs).then((a) => a.aborted),
+      report: (configEpoch) => peers.reshardProgress(node, {configEpoch}, timeoutMs),
+      hold: (configEpoch) => peers.reshardHold(node, {configEpoch}, timeoutMs),
+      finish: (configEpoch, need, finishMs = timeoutMs) => peers.reshardFinish(node, {configEpoch, need}, finishMs).then(nothing),
+      abort: (configEpoch) => peers.reshardAbort(node, {configEpoch}, timeoutMs).then((a) => a.aborted),
     }
   }
 }

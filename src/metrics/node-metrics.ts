@@ -18,7 +18,7 @@ export interface NodeGauges {
   replica(): {shard: number | null; keys: number; clock: VectorClock}
   /** 1 when GET /readyz would answer 200. */
   ready(): boolean
-  epoch(): number
+  configEpoch(): number
   /** Every other node of the configuration, with whether the failure detector sees it up. */
   peers(): ReadonlyArray<{address: string; up: boolean}>
   /** Peers holding the same shard, with the shard clock their last heartbeat showed (null: never heard). */
@@ -96,7 +96,7 @@ export class NodeMetrics {
       help: 'Epoch of the cluster configuration this node has installed',
       registers,
       collect() {
-        this.set(self.gauges?.epoch() ?? 0)
+        this.set(self.gauges?.configEpoch() ?? 0)
       },
     })
     new Gauge({

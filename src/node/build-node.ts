@@ -8,7 +8,7 @@ import {KvsError} from '../errors.js'
 import {buildApp} from '../http/app.js'
 import {openTokens} from '../http/auth-hooks.js'
 import {notReadyReason} from '../http/health-routes.js'
-import {initialConfig, membersOf, type ClusterConfig} from '../membership/cluster-config.js'
+import {fromStored, initialConfig, membersOf, type StoredConfig} from '../membership/cluster-config.js'
 import {Membership} from '../membership/membership.js'
 import {ReshardCoordinator} from '../membership/reshard.js'
 import {BatchService} from '../replication/batch-service.js'
@@ -27,10 +27,10 @@ import {defaultReshardTimeoutSeconds, isLoopbackAddress, type DrainOptions, type
 /** Longest a newcomer may take to copy a shard before add-member goes on without its copy. */
 const joinCopyTimeoutMs = 120_000
 
-/** Small metadata kept beside the op log. */
+/** Small metadata kept beside the op log (as written by this version or an earlier one). */
 export interface NodeMeta {
   address: string
-  config: ClusterConfig | null
+  config: StoredConfig | null
 }
 
 export type NodeStorage = ReplicaStore & {meta: MetaStore<NodeMeta>; close(): Promise<void>}
@@ -94,7 +94,7 @@ export async function buildNode(
   if (saved && saved.address !== options.address) {
     throw new KvsError('USAGE', `this data directory belongs to node ${saved.address}, not ${options.address}`)
   }
-  const initial = saved?.config ?? (options.view && options.shardCount ? initialConfig(options.view, options.shardCount) : null)
+  const initial = saved?.config ? fromStored(saved.config) : (options.view && options.shardCount ? initialConfig(options.view, options.shardCount) : null)
   if (!saved?.config && initial) await storage.meta.write({address: options.address, config: initial})
 
   let replicator: Replicator | undefined
@@ -148,7 +148,7 @@ export async function buildNode(
       return {shard: s.shard, keys: local.liveKeys, clock: s.clock}
     },
     ready,
-    epoch: () => membership.config?.epoch ?? 0,
+    configEpoch: () => membership.config?.configEpoch ?? 0,
     peers: () => (membership.config?.nodes ?? []).filter((n) => n !== options.address).map((address) => ({address, up: membership.isUp(address)})),
     shardPeers: () => {
       const config = membership.config

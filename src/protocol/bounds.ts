@@ -23,7 +23,7 @@ export const maxSeqAhead = 1_000_000
 
 /** Why a configuration is not a layout of its nodes; null when it is one. */
 export function layoutFault(config: ClusterConfigMessage): string | null {
-  if (config.layoutEpoch > config.epoch) return 'its layout epoch is newer than its epoch'
+  if (config.layoutEpoch > config.configEpoch) return 'its layout epoch is newer than its configuration epoch'
   const sorted = sortAddresses(config.nodes)
   if (sorted.length !== config.nodes.length || sorted.some((n, i) => n !== config.nodes[i])) return 'its nodes are not sorted and distinct'
   const ids = Object.keys(config.shards)

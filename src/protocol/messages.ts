@@ -64,12 +64,15 @@ export const clockSchema = Type.Record(memberKey, counter, closed(limits.nodes))
 
 /** Causal metadata as nodes exchange it (client metadata is read by clock/causal-metadata.ts). */
 export const metadataSchema = Type.Object({
+  /** The layout epoch (clients keep this name in their sessions). */
   epoch: Type.Integer({minimum: 0, maximum: limits.epoch}),
   clocks: Type.Record(shardKey, clockSchema, closed(limits.shards)),
 })
 
 export const clusterConfigSchema = Type.Object({
-  epoch: epochSchema,
+  /** Counts every change of the configuration (membership or layout). */
+  configEpoch: epochSchema,
+  /** Counts layouts: only a reshard advances it; ops and causal metadata carry it as `epoch`. */
   layoutEpoch: epochSchema,
   shardCount: shardId,
   /** Every node of the cluster, sorted; nodes without a shard (newcomers) included. */
@@ -82,7 +85,8 @@ export type ClusterConfigMessage = Static<typeof clusterConfigSchema>
 /** What a node says about itself in every heartbeat and heartbeat answer. */
 export const peerSummarySchema = Type.Object({
   address,
-  epoch: Type.Integer({minimum: 0, maximum: limits.epoch}),
+  /** The configuration epoch in force there (0 before any): whoever is behind pulls the newer one. */
+  configEpoch: Type.Integer({minimum: 0, maximum: limits.epoch}),
   shard: nullable(shardId),
   layoutEpoch: Type.Integer({minimum: 0, maximum: limits.epoch}),
   /** Writes applied to its shard replica: the sum of `clock`. */
@@ -95,6 +99,7 @@ export type PeerSummaryMessage = Static<typeof peerSummarySchema>
 
 export const opSchema = Type.Object({
   shard: shardId,
+  /** The layout epoch, as in causal metadata. */
   epoch: epochSchema,
   origin: address,
   seq: positive,
@@ -145,7 +150,8 @@ export const copyPageSchema = Type.Object({
 export const changesCursorSchema = Type.Object({run: Type.String({maxLength: 16}), at: counter})
 
 const ok = Type.Object({ok: Type.Boolean()})
-const epochOnly = Type.Object({epoch: epochSchema})
+/** A reshard is named by the configuration epoch it leads to. */
+const reshardOf = Type.Object({configEpoch: epochSchema})
 
 /** A key request as one node forwards it to another (see KeyRequest in replication/key-service.ts). */
 export const forwardedRequestSchema = Type.Object({
@@ -211,7 +217,7 @@ export const peerRoutes = {
     method: 'POST',
     path: '/config/propose',
     body: clusterConfigSchema,
-    answer: Type.Object({accepted: Type.Boolean(), epoch: Type.Integer({minimum: 0, maximum: limits.epoch})}),
+    answer: Type.Object({accepted: Type.Boolean(), configEpoch: Type.Integer({minimum: 0, maximum: limits.epoch})}),
   },
   commit: {method: 'POST', path: '/config/commit', body: clusterConfigSchema, answer: ok},
   replicate: {
@@ -263,7 +269,7 @@ export const peerRoutes = {
   reshardProgress: {
     method: 'POST',
     path: '/reshard/progress',
-    body: epochOnly,
+    body: reshardOf,
     answer: Type.Object({
       node: address,
       phase: Type.Union([Type.Literal('copying'), Type.Literal('holding'), Type.Literal('finished')]),
@@ -274,15 +280,15 @@ export const peerRoutes = {
       error: nullable(text),
     }),
   },
-  reshardHold: {method: 'POST', path: '/reshard/hold', body: epochOnly, answer: Type.Object({shard: nullable(shardId), clock: clockSchema})},
+  reshardHold: {method: 'POST', path: '/reshard/hold', body: reshardOf, answer: Type.Object({shard: nullable(shardId), clock: clockSchema})},
   reshardFinish: {
     method: 'POST',
     path: '/reshard/finish',
-    body: Type.Object({epoch: epochSchema, need: Type.Record(shardKey, clockSchema, closed(limits.shards))}),
+    body: Type.Object({configEpoch: epochSchema, need: Type.Record(shardKey, clockSchema, closed(limits.shards))}),
     answer: ok,
   },
-  /** Aborts this node's pending reshard of `epoch`, and only that one. */
-  reshardAbort: {method: 'POST', path: '/reshard/abort', body: epochOnly, answer: Type.Object({aborted: Type.Boolean()})},
+  /** Aborts this node's pending reshard of `configEpoch`, and only that one. */
+  reshardAbort: {method: 'POST', path: '/reshard/abort', body: reshardOf, answer: Type.Object({aborted: Type.Boolean()})},
   reshardSnapshot: {
     method: 'POST',
     path: '/reshard/snapshot',

@@ -1,22 +1,26 @@
 /**
  * The replica of this node's shard, as the rest of the node sees it: reads once the
  * client's causal past is covered, writes (write-coordinator.ts), ops replicated from
- * peers, catch-up (catch-up.ts), installs of new configurations and, for a reshard, the
- * new layout's replica built aside (reshard-participant.ts) and swapped in at its cutover.
- * The replica in force and its applying live in replica.ts, snapshots in compaction.ts;
- * decisions are the pure functions of delivery.ts and replication-policy.ts.
+ * peers, catch-up (catch-up.ts), start-up (start-up.ts), installs of new configurations
+ * (config-install.ts) and, for a reshard, the new layout's replica built aside
+ * (reshard-participant.ts, which reaches this one through reshard-access.ts) and swapped
+ * in at its cutover. The replica in force and its applying live in replica.ts, snapshots
+ * in compaction.ts; decisions are the pure functions of delivery.ts,
+ * replication-policy.ts and config-install.ts.
  */
 import {mergeMetadata, noHistory, type CausalMetadata} from '../clock/causal-metadata.js'
 import {clockTotal, type VectorClock} from '../clock/vector-clock.js'
 import {KvsError} from '../errors.js'
-import {membersOf, shardOfNode, type ClusterConfig} from '../membership/cluster-config.js'
+import type {ClusterConfig} from '../membership/cluster-config.js'
 import type {PeerClient} from '../protocol/peer-client.js'
 import {CatchUp, type CatchUpHost} from './catch-up.js'
 import {Compaction} from './compaction.js'
-import {rebuildReplica} from './recovery.js'
+import {ConfigInstall} from './config-install.js'
 import {Replica} from './replica.js'
-import {ReshardParticipant, type ReplicaAccess, type ReshardClusterView} from './reshard-participant.js'
-import {ShardState} from './shard-state.js'
+import {ReshardAccess} from './reshard-access.js'
+import {ReshardParticipant, type ReshardClusterView} from './reshard-participant.js'
+import type {ShardState} from './shard-state.js'
+import {StartUp} from './start-up.js'
 import {StateTransfers, type TransferOffer} from './state-transfers.js'
 import {WriteCoordinator, type WriteResult} from './write-coordinator.js'
 import {WriteGate} from './write-gate.js'
@@ -49,20 +53,13 @@ export interface ReadResult {
   meta: CausalMetadata
 }
 
-export class Replicator implements ReplicaAccess, CatchUpHost {
+export class Replicator implements CatchUpHost {
   private readonly replica: Replica
   private readonly writes: WriteCoordinator
   private readonly compaction: Compaction
-  private synced = false
-  /**
-   * The replica was rebuilt from a log that began a new layout after the last snapshot:
-   * the keys that arrived by reshard are in no op, so it copies a peer's whole state.
-   */
-  private replicaIncomplete = false
-  /** False until recover() has loaded the disk; installs wait for it. */
-  private recovered = false
-  private markRecovered!: () => void
-  private readonly whenRecovered = new Promise<void>((resolve) => (this.markRecovered = resolve))
+  /** Recovery from disk, the first catch-up, and whether the replica in force caught up. */
+  private readonly startUp: StartUp
+  private readonly installs: ConfigInstall
   /** Held closed by a reshard's cutover. */
   private readonly gate = new WriteGate()
   private readonly transfers = new StateTransfers()
@@ -86,8 +83,18 @@ export class Replicator implements ReplicaAccess, CatchUpHost {
       covered: (shard, layoutEpoch, meta) => this.covered(shard, layoutEpoch, meta),
       replicationTimeoutMs: opts.replicationTimeoutMs ?? 800,
     })
-    this.reshard = new ReshardParticipant({cluster: opts.cluster, replica: this, peers: opts.peers, log: opts.log})
+    const access = new ReshardAccess({
+      replica: this.replica,
+      gate: this.gate,
+      ready: () => this.ready,
+      causalWaitMs: this.causalWaitMs,
+      pullForWaiters: (s) => this.pullForWaiters(s),
+    })
+    this.reshard = new ReshardParticipant({cluster: opts.cluster, replica: access, peers: opts.peers, log: opts.log})
     this.catchUp = new CatchUp({host: this, peers: opts.peers, log: opts.log, peerTimeoutMs})
+    const {replica, catchUp, compaction, reshard, gate} = this
+    this.startUp = new StartUp({cluster: opts.cluster, store: opts.store, replica, catchUp, log: opts.log})
+    this.installs = new ConfigInstall({self: opts.cluster.self, replica, startUp: this.startUp, catchUp, reshard, compaction, gate})
   }
 
   /** What catch-up fetched from peers since start: single ops, and whole-state transfers. */
@@ -106,7 +113,7 @@ export class Replicator implements ReplicaAccess, CatchUpHost {
   }
 
   get ready(): boolean {
-    return this.recovered && (this.replica.current === null || this.synced) && this.replica.logFailure === null
+    return this.startUp.isRecovered && (this.replica.current === null || this.startUp.synced) && this.replica.logFailure === null
   }
 
   summary(): {shard: number | null; layoutEpoch: number; applied: number; clock: VectorClock; ready: boolean} {
@@ -128,36 +135,16 @@ export class Replicator implements ReplicaAccess, CatchUpHost {
     return this.writes.laggingPeers
   }
 
-  // ---- start-up ------------------------------------------------------------------------
+  // ---- start-up (start-up.ts) ---------------------------------------------------------
 
   /** Rebuilds the replica from the snapshot and log recovered from disk. */
-  async recover(config: ClusterConfig | null): Promise<void> {
-    // Built aside and installed at the end: requests meanwhile see no replica and go to peers.
-    const {state, incomplete, replayed, highestTs} = await rebuildReplica(this.opts.store.recovered, config, this.self)
-    this.replica.hlc.observe(highestTs)
-    this.replicaIncomplete = incomplete
-    this.replica.swapIn(state)
-    this.recovered = true
-    this.markRecovered()
-    this.opts.log.info({keys: this.liveKeys, replayed, shard: this.shard}, 'replica recovered from disk')
+  recover(config: ClusterConfig | null): Promise<void> {
+    return this.startUp.recover(config)
   }
 
-  /**
-   * Copies what this replica lacks from a live peer of its shard before it counts as ready.
-   * Gives up after `deadlineMs` when no peer answers (a whole cluster starting together).
-   */
-  async syncOnStart(deadlineMs: number): Promise<void> {
-    const s = this.replica.current
-    if (!s) return
-    const config = this.opts.cluster.config
-    const peers = config ? membersOf(config, s.shard).filter((m) => m !== this.self) : []
-    const until = Date.now() + deadlineMs
-    while (Date.now() < until && !this.synced) {
-      // Else try again until the deadline.
-      if (await this.catchUp.pullFromAny(peers)) this.synced = true
-      else await new Promise((r) => setTimeout(r, 100))
-    }
-    this.synced = true
+  /** Catches up from a live peer of the shard before counting as ready; see StartUp.syncOnStart. */
+  syncOnStart(deadlineMs: number): Promise<void> {
+    return this.startUp.syncOnStart(deadlineMs)
   }
 
   // ---- reads and writes ----------------------------------------------------------------
@@ -202,10 +189,6 @@ export class Replicator implements ReplicaAccess, CatchUpHost {
   /** The replica of `shard` once it covers what `meta` says the client saw of it; else 503. */
   private covered(shard: number, layoutEpoch: number, meta: CausalMetadata | null): Promise<ShardState> {
     return this.replica.covered(shard, layoutEpoch, meta, this.causalWaitMs, (s) => this.pullForWaiters(s))
-  }
-
-  private awaitCovered(s: ShardState, need: VectorClock): Promise<void> {
-    return this.replica.awaitCovered(s, need, this.causalWaitMs, () => this.pullForWaiters(s))
   }
 
   private pullForWaiters(s: ShardState): void {
@@ -256,13 +239,17 @@ export class Replicator implements ReplicaAccess, CatchUpHost {
     return this.replica.deliver(ops)
   }
 
-  /** The replica in force lacks keys that came by reshard (see replicaIncomplete). */
+  observeTimestamp(ts: number): void {
+    this.replica.hlc.observe(ts)
+  }
+
+  /** The replica in force lacks keys that came by reshard (see StartUp.incomplete). */
   get incomplete(): boolean {
-    return this.replicaIncomplete
+    return this.startUp.incomplete
   }
 
   async stateCopied(s: ShardState, peer: string): Promise<void> {
-    this.replicaIncomplete = false
+    this.startUp.incomplete = false
     this.replica.applied()
     this.opts.log.info({peer, keys: s.liveKeys}, 'copied shard state from peer')
     await this.compaction.snapshot()
@@ -280,89 +267,24 @@ export class Replicator implements ReplicaAccess, CatchUpHost {
     return this.transfers.page(id, offset, limit)
   }
 
-  // ---- configuration changes -------------------------------------------------------------
+  // ---- configuration changes (config-install.ts) ----------------------------------------
 
-  /**
-   * Adapts the replica to a newly committed configuration: a reshard swaps in the replica
-   * the participant built for it; a new membership, or a layout this node did not copy
-   * toward, copies the shard from its peers first.
-   */
-  async install(next: ClusterConfig, previous: ClusterConfig | null): Promise<void> {
-    await this.whenRecovered
-    const myShard = shardOfNode(next, this.self)
-    if (previous && next.layoutEpoch !== previous.layoutEpoch) {
-      const built = this.reshard.take(next)
-      if (built !== undefined) {
-        this.swapIn(built)
-        // Written once the configuration is on disk (persisted()), in the background: the
-        // cutover must not wait for it (it grows with the data), nor the configuration's
-        // fsync behind it. A restart before it finds ops of the new layout after an older
-        // snapshot, and copies a peer's whole state (see `replicaIncomplete`).
-        this.compaction.markDue()
-        return
-      }
-    }
-    if (myShard === null) {
-      this.swapIn(null)
-      return
-    }
-    const s = this.replica.current
-    if (s && s.shard === myShard && s.epoch === next.layoutEpoch) return
-    // A new member: start from the copy made before it joined (then only the writes since
-    // are pulled), else empty. A node that missed a reshard starts empty. Either copies
-    // from the shard's members before it counts as ready.
-    this.swapIn(this.catchUp.takeJoined(myShard, next.layoutEpoch) ?? new ShardState(myShard, next.layoutEpoch))
-    this.synced = false
-    await this.catchUp.pullFromAny(membersOf(next, myShard).filter((m) => m !== this.self))
-    this.synced = true
-    await this.compaction.snapshot()
+  /** Adapts the replica to a newly committed configuration: see ConfigInstall.install. */
+  install(next: ClusterConfig, previous: ClusterConfig | null): Promise<void> {
+    return this.installs.install(next, previous)
   }
 
   /** The configuration installed last is on disk (see Compaction.persisted). */
   persisted(): void {
-    this.compaction.persisted()
-  }
-
-  /** Puts `state` in force and gives held writes back: they find the new layout (or 'moved'). */
-  private swapIn(state: ShardState | null): void {
-    this.replica.swapIn(state)
-    this.synced = true
-    this.releaseWrites()
+    this.installs.persisted()
   }
 
   /** Copies `shard` before this node joins it (add-member): see CatchUp.prepareJoin. */
-  async prepareJoin(shard: number, layoutEpoch: number, peers: readonly string[]): Promise<{keys: number}> {
-    await this.whenRecovered
-    return this.catchUp.prepareJoin(shard, layoutEpoch, peers)
+  prepareJoin(shard: number, layoutEpoch: number, peers: readonly string[]): Promise<{keys: number}> {
+    return this.installs.prepareJoin(shard, layoutEpoch, peers)
   }
 
-  // ---- what a reshard needs of this replica (ReplicaAccess) ------------------------------
-
-  stateOf(shard: number, layoutEpoch: number): ShardState {
-    const s = this.replica.current
-    if (!s || s.shard !== shard || s.epoch !== layoutEpoch || !this.ready) {
-      throw new KvsError('CONFLICT', 'This node holds no ready replica of that shard and layout', {shard, layoutEpoch})
-    }
-    return s
-  }
-
-  async awaitClock(shard: number, layoutEpoch: number, need: VectorClock): Promise<void> {
-    await this.awaitCovered(this.stateOf(shard, layoutEpoch), need)
-  }
-
-  observeTimestamp(ts: number): void {
-    this.replica.hlc.observe(ts)
-  }
-
-  async holdWrites(): Promise<{shard: number | null; clock: VectorClock}> {
-    await this.gate.close()
-    const s = this.replica.current
-    return {shard: s?.shard ?? null, clock: s?.clock ?? {}}
-  }
-
-  releaseWrites(): void {
-    this.gate.open()
-  }
+  // ---- the write gate a reshard's cutover holds (reshard-access.ts) ----------------------
 
   /** Resolves once no cutover is holding writes (503 after 30 s). */
   awaitWritable(): Promise<void> {

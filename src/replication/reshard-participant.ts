@@ -117,9 +117,9 @@ export class ReshardParticipant {
   start(next: ClusterConfig): void {
     const base = this.opts.cluster.config
     if (!base || !isNextLayout(base, next)) {
-      throw new KvsError('CONFLICT', 'That reshard does not follow the configuration in force here', {epoch: base?.epoch ?? 0})
+      throw new KvsError('CONFLICT', 'That reshard does not follow the configuration in force here', {configEpoch: base?.configEpoch ?? 0})
     }
-    if (this.pending?.plan.next.epoch === next.epoch && this.pending.plan.next.shardCount === next.shardCount) {
+    if (this.pending?.plan.next.configEpoch === next.configEpoch && this.pending.plan.next.shardCount === next.shardCount) {
       this.pending.lastContact = Date.now()
       return
     }
@@ -143,12 +143,12 @@ export class ReshardParticipant {
     // Each feed's loop ends by itself once the reshard is held, taken or aborted.
     for (const f of feeds) void this.runFeed(pending, f)
     this.armTimer()
-    this.opts.log.info({epoch: next.epoch, shardCount: next.shardCount, target}, 'reshard: copying toward the new layout')
+    this.opts.log.info({configEpoch: next.configEpoch, shardCount: next.shardCount, target}, 'reshard: copying toward the new layout')
   }
 
   /** How far the copy got (the coordinator polls this; it also proves the coordinator alive). */
-  report(epoch: number): CopyReport {
-    const p = this.requirePending(epoch)
+  report(configEpoch: number): CopyReport {
+    const p = this.requirePending(configEpoch)
     p.lastContact = Date.now()
     return this.reportOf(p)
   }
@@ -156,7 +156,8 @@ export class ReshardParticipant {
   /** The pending copy for the operator status, without counting as the coordinator's contact. */
   get status(): (CopyReport & {epoch: number}) | null {
     const p = this.pending
-    return p ? {...this.reportOf(p), epoch: p.plan.next.epoch} : null
+    // `epoch` is the configuration epoch the reshard leads to, as /admin/status names it.
+    return p ? {...this.reportOf(p), epoch: p.plan.next.configEpoch} : null
   }
 
   private reportOf(p: Pending): CopyReport {
@@ -173,8 +174,8 @@ export class ReshardParticipant {
   }
 
   /** Holds writes for the cutover; answers with the old replica's shard and clock once writes in flight are done. */
-  async hold(epoch: number): Promise<{shard: number | null; clock: VectorClock}> {
-    const p = this.requirePending(epoch)
+  async hold(configEpoch: number): Promise<{shard: number | null; clock: VectorClock}> {
+    const p = this.requirePending(configEpoch)
     p.lastContact = Date.now()
     p.phase = 'holding'
     return this.opts.replica.holdWrites()
@@ -185,8 +186,8 @@ export class ReshardParticipant {
    * feed, from sources that first cover `need` themselves. After this the pending replica
    * holds every write acknowledged in the old layout for its keys.
    */
-  async finish(epoch: number, need: Readonly<Record<string, VectorClock>>): Promise<void> {
-    const p = this.requirePending(epoch)
+  async finish(configEpoch: number, need: Readonly<Record<string, VectorClock>>): Promise<void> {
+    const p = this.requirePending(configEpoch)
     p.lastContact = Date.now()
     if (p.phase === 'finished') return
     if (p.phase !== 'holding') throw new KvsError('CONFLICT', 'Writes are not held for this reshard here')
@@ -217,28 +218,28 @@ export class ReshardParticipant {
     this.pending = null
     p.stopped = true
     this.disarmTimer()
-    if (p.plan.next.epoch !== next.epoch || p.phase !== 'finished') {
-      this.opts.log.warn({epoch: p.plan.next.epoch, installing: next.epoch, phase: p.phase}, 'reshard: pending copy dropped')
+    if (p.plan.next.configEpoch !== next.configEpoch || p.phase !== 'finished') {
+      this.opts.log.warn({configEpoch: p.plan.next.configEpoch, installing: next.configEpoch, phase: p.phase}, 'reshard: pending copy dropped')
       return undefined
     }
     return p.state
   }
 
-  /** Drops a pending reshard (of `epoch`, or any) and gives writes back to the old layout. */
-  abort(epoch?: number): boolean {
+  /** Drops a pending reshard (of `configEpoch`, or any) and gives writes back to the old layout. */
+  abort(configEpoch?: number): boolean {
     const p = this.pending
-    if (!p || (epoch !== undefined && p.plan.next.epoch !== epoch)) return false
+    if (!p || (configEpoch !== undefined && p.plan.next.configEpoch !== configEpoch)) return false
     this.pending = null
     p.stopped = true
     this.disarmTimer()
     if (p.phase !== 'copying') this.opts.replica.releaseWrites()
-    this.opts.log.warn({epoch: p.plan.next.epoch}, 'reshard aborted here; the old layout stays in force')
+    this.opts.log.warn({configEpoch: p.plan.next.configEpoch}, 'reshard aborted here; the old layout stays in force')
     return true
   }
 
-  private requirePending(epoch: number): Pending {
+  private requirePending(configEpoch: number): Pending {
     const p = this.pending
-    if (!p || p.plan.next.epoch !== epoch) throw new KvsError('CONFLICT', 'No such reshard is pending here', {epoch})
+    if (!p || p.plan.next.configEpoch !== configEpoch) throw new KvsError('CONFLICT', 'No such reshard is pending here', {configEpoch})
     return p
   }
 
@@ -388,8 +389,8 @@ export class ReshardParticipant {
     // new layout, and installing it takes the pending copy. Else the old layout stays.
     const installed = await this.opts.cluster.awaitLayoutEpoch(p.plan.next.layoutEpoch, 2000)
     if (!installed && this.pending === p) {
-      this.opts.log.warn({epoch: p.plan.next.epoch}, 'reshard coordinator went silent; aborting the reshard here')
-      this.abort(p.plan.next.epoch)
+      this.opts.log.warn({configEpoch: p.plan.next.configEpoch}, 'reshard coordinator went silent; aborting the reshard here')
+      this.abort(p.plan.next.configEpoch)
     }
   }
 }

@@ -74,7 +74,7 @@ describe('a cluster started with both tokens (real processes)', function () {
     }
     const refusedOnPeerRoutes: Array<Record<string, string>> = [{}, asClient, {'x-kvs-cluster-token': clientToken}]
     for (const headers of refusedOnPeerRoutes) {
-      const commit = await http(a, 'POST', '/internal/config/commit', {epoch: 1e6, layoutEpoch: 1e6, shardCount: 1, nodes: [a], shards: {'1': [a]}}, {headers})
+      const commit = await http(a, 'POST', '/internal/config/commit', {configEpoch: 1e6, layoutEpoch: 1e6, shardCount: 1, nodes: [a], shards: {'1': [a]}}, {headers})
       expect(commit.status).to.equal(401)
     }
     const get = await http(a, 'GET', `/key-value-store/${key}`, {'causal-metadata': ''}, {headers: asClient})

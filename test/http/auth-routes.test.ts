@@ -45,8 +45,8 @@ describe('tokens on every route', function () {
     keys: [1, 2].map((shard) => nodes.nodes.get(shard === 1 ? a : b)!.replicator.liveKeys),
   })
 
-  const heartbeat = {address: b, epoch: 1, shard: 2, layoutEpoch: 1, applied: 0, clock: {}, ready: true}
-  const config = {epoch: 99, layoutEpoch: 99, shardCount: 1, nodes: [a], shards: {'1': [a]}}
+  const heartbeat = {address: b, configEpoch: 1, shard: 2, layoutEpoch: 1, applied: 0, clock: {}, ready: true}
+  const config = {configEpoch: 99, layoutEpoch: 99, shardCount: 1, nodes: [a], shards: {'1': [a]}}
   const publicRoutes: Array<[Method, string, unknown?]> = [
     ['GET', '/key-value-store-view'],
     ['PUT', '/key-value-store-view', {'socket-address': '127.0.0.9:8085'}],
@@ -77,9 +77,9 @@ describe('tokens on every route', function () {
     ['POST', '/internal/transfer', {id: 'x', offset: 0, limit: 10}],
     ['POST', '/internal/join/prepare', {shard: 1, layoutEpoch: 1, peers: [b]}],
     ['POST', '/internal/reshard/start', config],
-    ['POST', '/internal/reshard/progress', {epoch: 2}],
-    ['POST', '/internal/reshard/hold', {epoch: 2}],
-    ['POST', '/internal/reshard/finish', {epoch: 2, need: {}}],
+    ['POST', '/internal/reshard/progress', {configEpoch: 2}],
+    ['POST', '/internal/reshard/hold', {configEpoch: 2}],
+    ['POST', '/internal/reshard/finish', {configEpoch: 2, need: {}}],
     ['POST', '/internal/reshard/abort', {}],
     ['POST', '/internal/reshard/snapshot', {epoch: 2, shard: 1, layoutEpoch: 1, cursor: null}],
     ['POST', '/internal/reshard/changes', {epoch: 2, shard: 1, layoutEpoch: 1, since: {}}],

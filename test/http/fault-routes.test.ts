@@ -20,7 +20,7 @@ describe('fault injection routes (test only)', function () {
   const inject = (node: string, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown, headers: Record<string, string> = {}) =>
     injectJson(cluster.nodes.get(node)!.app, method, url, payload, {headers})
 
-  const heartbeatFrom = (address: string) => ({address, epoch: 1, shard: 2, layoutEpoch: 1, applied: 0, clock: {}, ready: true})
+  const heartbeatFrom = (address: string) => ({address, configEpoch: 1, shard: 2, layoutEpoch: 1, applied: 0, clock: {}, ready: true})
 
   it('does not exist without the opt-in', async () => {
     cluster = await InProcessCluster.start(2, 1)

@@ -39,14 +39,14 @@ describe('peer input is bounded (issue 13)', function () {
     keys: parts().replicator.liveKeys,
   })
   const config = () => parts().membership.config!
-  const summary = (over: Record<string, unknown>) => ({address: shardPeer, epoch: config().epoch, shard: 1, layoutEpoch: 1, applied: 0, clock: {}, ready: true, ...over})
+  const summary = (over: Record<string, unknown>) => ({address: shardPeer, configEpoch: config().configEpoch, shard: 1, layoutEpoch: 1, applied: 0, clock: {}, ready: true, ...over})
   /** The next write shardPeer would replicate to node, with `over` in place. */
   const op = (over: Record<string, unknown> = {}) => {
     const seq = (parts().replicator.summary().clock[shardPeer] ?? 0) + 1
     return {shard: 1, epoch: 1, origin: shardPeer, seq, key: 'a', value: 'forged', ts: Date.now() * 1000, deps: {epoch: 1, clocks: {'1': {[shardPeer]: seq}}}, ...over}
   }
   /** The same cluster in one shard: a new layout, valid in form. */
-  const oneShard = (epoch: number) => ({...config(), epoch, layoutEpoch: config().layoutEpoch + 1, shardCount: 1, shards: {'1': [...config().nodes]}})
+  const oneShard = (configEpoch: number) => ({...config(), configEpoch, layoutEpoch: config().layoutEpoch + 1, shardCount: 1, shards: {'1': [...config().nodes]}})
 
   async function refused(path: string, payload: unknown, status: 400 | 409) {
     const before = state()
@@ -58,25 +58,25 @@ describe('peer input is bounded (issue 13)', function () {
   }
 
   describe('configuration', () => {
-    it('refuses a commit of epoch 1e308 (it would freeze every later change)', async () => {
-      await refused('/internal/config/commit', {...config(), epoch: 1e308}, 400)
+    it('refuses a commit of configuration epoch 1e308 (it would freeze every later change)', async () => {
+      await refused('/internal/config/commit', {...config(), configEpoch: 1e308}, 400)
     })
 
     it('refuses a commit no proposal was accepted for (a new layout would wipe the replica)', async () => {
-      await refused('/internal/config/commit', oneShard(config().epoch + 1), 409)
+      await refused('/internal/config/commit', oneShard(config().configEpoch + 1), 409)
     })
 
     it('refuses a proposal that skips epochs, and then its commit', async () => {
-      const far = oneShard(config().epoch + 1000)
+      const far = oneShard(config().configEpoch + 1000)
       const res = await refused('/internal/config/propose', far, 409)
       expect(res.body).to.include({accepted: false})
       await refused('/internal/config/commit', far, 409)
     })
 
     it('refuses a configuration that is not a layout of its nodes', async () => {
-      const stranger = {...config(), epoch: config().epoch + 1, shards: {...config().shards, '1': [outsider]}}
+      const stranger = {...config(), configEpoch: config().configEpoch + 1, shards: {...config().shards, '1': [outsider]}}
       await refused('/internal/config/propose', stranger, 400)
-      const twice = {...config(), epoch: config().epoch + 1, shards: {'1': [node, shardPeer], '2': [node, otherShard]}}
+      const twice = {...config(), configEpoch: config().configEpoch + 1, shards: {'1': [node, shardPeer], '2': [node, otherShard]}}
       await refused('/internal/config/propose', twice, 400)
     })
   })
@@ -84,7 +84,7 @@ describe('peer input is bounded (issue 13)', function () {
   describe('heartbeats', () => {
     it('refuses a heartbeat from a host outside the cluster, and pulls nothing from it', async () => {
       calls.length = 0
-      await refused('/internal/heartbeat', summary({address: outsider, epoch: config().epoch + 5}), 409)
+      await refused('/internal/heartbeat', summary({address: outsider, configEpoch: config().configEpoch + 5}), 409)
       expect(calls).to.not.include(outsider)
     })
 
@@ -92,8 +92,8 @@ describe('peer input is bounded (issue 13)', function () {
       await refused('/internal/heartbeat', summary({applied: 1e15, clock: {[shardPeer]: 1}}), 400)
     })
 
-    it('refuses a heartbeat with an epoch of 1e308', async () => {
-      await refused('/internal/heartbeat', summary({epoch: 1e308}), 400)
+    it('refuses a heartbeat with a configuration epoch of 1e308', async () => {
+      await refused('/internal/heartbeat', summary({configEpoch: 1e308}), 400)
     })
   })
 
@@ -143,18 +143,18 @@ describe('peer input is bounded (issue 13)', function () {
     const pendingCopy = async () => (await cluster.request(node, 'GET', '/admin/status')).body.reshardCopy
 
     it('refuses an abort that names no reshard, or another one, and keeps the pending one', async () => {
-      const plan = oneShard(config().epoch + 1)
+      const plan = oneShard(config().configEpoch + 1)
       expect((await post('/internal/reshard/start', plan)).status).to.equal(200)
       await refused('/internal/reshard/abort', {}, 400)
-      expect((await post('/internal/reshard/abort', {epoch: plan.epoch + 1})).body).to.deep.equal({aborted: false})
-      expect(await pendingCopy()).to.include({epoch: plan.epoch})
-      expect((await post('/internal/reshard/abort', {epoch: plan.epoch})).body).to.deep.equal({aborted: true})
+      expect((await post('/internal/reshard/abort', {configEpoch: plan.configEpoch + 1})).body).to.deep.equal({aborted: false})
+      expect(await pendingCopy()).to.include({epoch: plan.configEpoch})
+      expect((await post('/internal/reshard/abort', {configEpoch: plan.configEpoch})).body).to.deep.equal({aborted: true})
     })
 
     it('refuses a reshard that lays out a host outside the cluster, and copies nothing to it', async () => {
       calls.length = 0
       const nodes = [outsider, ...config().nodes]
-      await refused('/internal/reshard/start', {...oneShard(config().epoch + 1), nodes, shards: {'1': nodes}}, 409)
+      await refused('/internal/reshard/start', {...oneShard(config().configEpoch + 1), nodes, shards: {'1': nodes}}, 409)
       expect(await pendingCopy()).to.equal(null)
       expect(calls).to.not.include(outsider)
     })

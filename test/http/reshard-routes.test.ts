@@ -22,18 +22,18 @@ describe('reshard peer routes', function () {
   const config = () => cluster.nodes.get(node)!.membership.config!
   const next = () => {
     const c = config()
-    return {...c, epoch: c.epoch + 1, layoutEpoch: c.layoutEpoch + 1, shardCount: 1, shards: {'1': [...c.nodes]}}
+    return {...c, configEpoch: c.configEpoch + 1, layoutEpoch: c.layoutEpoch + 1, shardCount: 1, shards: {'1': [...c.nodes]}}
   }
   const source = {shard: 1, layoutEpoch: 1, shardCount: 1, target: 1, limit: 10}
 
   const bad: Array<[string, string, unknown]> = [
-    ['/internal/reshard/start', 'a configuration without shards', {epoch: 2, layoutEpoch: 2, shardCount: 1, nodes: []}],
-    ['/internal/reshard/start', 'an epoch of 0', {epoch: 0, layoutEpoch: 2, shardCount: 1, nodes: [], shards: {}}],
+    ['/internal/reshard/start', 'a configuration without shards', {configEpoch: 2, layoutEpoch: 2, shardCount: 1, nodes: []}],
+    ['/internal/reshard/start', 'a configuration epoch of 0', {configEpoch: 0, layoutEpoch: 2, shardCount: 1, nodes: [], shards: {}}],
     ['/internal/reshard/progress', 'no epoch', {}],
-    ['/internal/reshard/hold', 'an epoch as a string', {epoch: '2'}],
-    ['/internal/reshard/finish', 'a coverage that is not an object of clocks', {epoch: 2, need: {'1': 5}}],
-    ['/internal/reshard/finish', 'a negative counter in a clock', {epoch: 2, need: {'1': {[node]: -1}}}],
-    ['/internal/reshard/abort', 'an epoch of -1', {epoch: -1}],
+    ['/internal/reshard/hold', 'a configuration epoch as a string', {configEpoch: '2'}],
+    ['/internal/reshard/finish', 'a coverage that is not an object of clocks', {configEpoch: 2, need: {'1': 5}}],
+    ['/internal/reshard/finish', 'a negative counter in a clock', {configEpoch: 2, need: {'1': {[node]: -1}}}],
+    ['/internal/reshard/abort', 'a configuration epoch of -1', {configEpoch: -1}],
     ['/internal/reshard/snapshot', 'a page of 0 keys', {...source, offset: 0, limit: 0}],
     ['/internal/reshard/snapshot', 'a page of 50,001 keys', {...source, offset: 0, limit: 50_001}],
     ['/internal/reshard/snapshot', 'a negative offset', {...source, offset: -1}],
@@ -52,7 +52,7 @@ describe('reshard peer routes', function () {
   }
 
   it('refuses (409) a reshard that does not follow the configuration in force, and starts nothing', async () => {
-    const skipping = {...next(), epoch: config().epoch + 2}
+    const skipping = {...next(), configEpoch: config().configEpoch + 2}
     const res = await post('/internal/reshard/start', skipping)
     expect(res.status).to.equal(409)
     expect(await pendingCopy()).to.equal(null)
@@ -60,19 +60,19 @@ describe('reshard peer routes', function () {
 
   it('refuses (409) to report, hold or finish a reshard that is not pending', async () => {
     for (const path of ['/internal/reshard/progress', '/internal/reshard/hold']) {
-      expect((await post(path, {epoch: 99})).status, path).to.equal(409)
+      expect((await post(path, {configEpoch: 99})).status, path).to.equal(409)
     }
-    expect((await post('/internal/reshard/finish', {epoch: 99, need: {}})).status).to.equal(409)
+    expect((await post('/internal/reshard/finish', {configEpoch: 99, need: {}})).status).to.equal(409)
   })
 
   it('starts a copy toward the next layout, reports it, and aborts it: writes are never held', async () => {
     const plan = next()
     expect((await post('/internal/reshard/start', plan)).status).to.equal(200)
-    const progress = await post('/internal/reshard/progress', {epoch: plan.epoch})
+    const progress = await post('/internal/reshard/progress', {configEpoch: plan.configEpoch})
     expect(progress.status).to.equal(200)
     expect(progress.body).to.include({node, phase: 'copying', error: null})
-    expect(await pendingCopy()).to.include({epoch: plan.epoch})
-    expect((await post('/internal/reshard/abort', {epoch: plan.epoch})).body).to.deep.equal({aborted: true})
+    expect(await pendingCopy()).to.include({epoch: plan.configEpoch})
+    expect((await post('/internal/reshard/abort', {configEpoch: plan.configEpoch})).body).to.deep.equal({aborted: true})
     expect(await pendingCopy()).to.equal(null)
     const write = await cluster.request(node, 'PUT', '/key-value-store/after-abort', {value: 'v', 'causal-metadata': ''})
     expect(write.status).to.equal(201)

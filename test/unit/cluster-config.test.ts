@@ -3,6 +3,7 @@ import {expect} from 'chai'
 import {KvsError} from '../../src/errors.js'
 import {
   configFingerprint,
+  fromStored,
   hasShard,
   initialConfig,
   membersOf,
@@ -72,7 +73,7 @@ describe('cluster configuration', () => {
     for (const c of cases) {
       it(c.name, () => {
         const config = initialConfig(c.view, c.shardCount)
-        expect(config).to.deep.equal({epoch: 1, layoutEpoch: 1, shardCount: c.shardCount, nodes: c.nodes, shards: c.shards})
+        expect(config).to.deep.equal({configEpoch: 1, layoutEpoch: 1, shardCount: c.shardCount, nodes: c.nodes, shards: c.shards})
         expect(shardIds(config)).to.deep.equal(Array.from({length: c.shardCount}, (_, i) => i + 1))
       })
     }
@@ -108,9 +109,9 @@ describe('cluster configuration', () => {
   })
 
   describe('withNode', () => {
-    it('adds a node without a shard, sorted, in a new epoch', () => {
+    it('adds a node without a shard, sorted, in a new configuration epoch', () => {
       const next = withNode(fourNodes, n(4))
-      expect(next.epoch).to.equal(fourNodes.epoch + 1)
+      expect(next.configEpoch).to.equal(fourNodes.configEpoch + 1)
       expect(next.layoutEpoch).to.equal(fourNodes.layoutEpoch)
       expect(next.nodes).to.deep.equal([n(2), n(3), n(4), n(9), n(10)])
       expect(next.shards).to.deep.equal(fourNodes.shards)
@@ -131,9 +132,9 @@ describe('cluster configuration', () => {
   })
 
   describe('withoutNode', () => {
-    it('removes the node from the view and from its shard, in a new epoch', () => {
+    it('removes the node from the view and from its shard, in a new configuration epoch', () => {
       const next = withoutNode(fourNodes, n(9))
-      expect(next.epoch).to.equal(fourNodes.epoch + 1)
+      expect(next.configEpoch).to.equal(fourNodes.configEpoch + 1)
       expect(next.layoutEpoch).to.equal(fourNodes.layoutEpoch)
       expect(next.nodes).to.deep.equal([n(2), n(3), n(10)])
       expect(next.shards).to.deep.equal({'1': [n(2)], '2': [n(3), n(10)]})
@@ -190,7 +191,7 @@ describe('cluster configuration', () => {
     for (const c of cases) {
       it(c.name, () => {
         const next = withMember(c.from, c.shard, c.node)
-        expect(next.epoch).to.equal(c.from.epoch + 1)
+        expect(next.configEpoch).to.equal(c.from.configEpoch + 1)
         expect(next.layoutEpoch).to.equal(c.from.layoutEpoch)
         expect(next.shardCount).to.equal(c.from.shardCount)
         expect(next.nodes).to.deep.equal(c.nodes)
@@ -201,7 +202,7 @@ describe('cluster configuration', () => {
     it('is idempotent in content', () => {
       const once = withMember(withNode(fourNodes, n(4)), 1, n(4))
       const twice = withMember(once, 1, n(4))
-      expect({...twice, epoch: 0}).to.deep.equal({...once, epoch: 0})
+      expect({...twice, configEpoch: 0}).to.deep.equal({...once, configEpoch: 0})
     })
 
     for (const shard of [0, 3, 1.5]) {
@@ -218,7 +219,7 @@ describe('cluster configuration', () => {
     it('lays the given nodes out afresh and advances both epochs', () => {
       const next = resharded(six, [n(7), n(6), n(5), n(4), n(3), n(2)], 3)
       expect(next).to.deep.equal({
-        epoch: six.epoch + 1,
+        configEpoch: six.configEpoch + 1,
         layoutEpoch: six.layoutEpoch + 1,
         shardCount: 3,
         nodes: six.nodes,
@@ -279,7 +280,7 @@ describe('cluster configuration', () => {
         nodes: [n(2), n(3), n(4), n(5)],
         shardCount: 2,
         layoutEpoch: 1,
-        epoch: 1,
+        configEpoch: 1,
       }
       expect(configFingerprint(b)).to.equal(configFingerprint(a))
       expect(configFingerprint(structuredClone(a))).to.equal(configFingerprint(a))
@@ -287,7 +288,7 @@ describe('cluster configuration', () => {
 
     const base = initialConfig([n(2), n(3), n(4), n(5)], 2)
     const changes: Array<{name: string; other: ClusterConfig}> = [
-      {name: 'epoch', other: {...base, epoch: 2}},
+      {name: 'configuration epoch', other: {...base, configEpoch: 2}},
       {name: 'layout epoch', other: {...base, layoutEpoch: 2}},
       {name: 'shard count', other: {...base, shardCount: 1}},
       {name: 'nodes', other: withNode(base, n(6))},
@@ -297,6 +298,19 @@ describe('cluster configuration', () => {
     for (const {name, other} of changes) {
       it(`differs when the ${name} differs`, () => {
         expect(configFingerprint(other)).to.not.equal(configFingerprint(base))
+      })
+    }
+  })
+
+  describe('fromStored', () => {
+    const layout = {layoutEpoch: 2, shardCount: 1, nodes: [n(2), n(3)], shards: {'1': [n(2), n(3)]}}
+    const cases: Array<{name: string; stored: Parameters<typeof fromStored>[0]; expected: ClusterConfig}> = [
+      {name: 'this version (configEpoch)', stored: {configEpoch: 5, ...layout}, expected: {configEpoch: 5, ...layout}},
+      {name: 'an earlier version (epoch)', stored: {epoch: 5, ...layout}, expected: {configEpoch: 5, ...layout}},
+    ]
+    for (const c of cases) {
+      it(`reads a configuration stored by ${c.name}`, () => {
+        expect(fromStored(c.stored)).to.deep.equal(c.expected)
       })
     }
   })

@@ -7,7 +7,7 @@ const n = (last: number, port = 8085): string => `127.0.0.${last}:${port}`
 
 const summaryOf = (address: string, applied = 0): PeerSummary => ({
   address,
-  epoch: 1,
+  configEpoch: 1,
   shard: 1,
   layoutEpoch: 1,
   applied,

@@ -32,7 +32,7 @@ function nodeOutsideShard(
   }
   const routing: RoutingView = {
     self,
-    config: {epoch: 1, layoutEpoch: 1, shardCount: 1, nodes: [self, ...members], shards: {'1': members}} as unknown as ClusterConfig,
+    config: {configEpoch: 1, layoutEpoch: 1, shardCount: 1, nodes: [self, ...members], shards: {'1': members}} as unknown as ClusterConfig,
     route: () => ({members, peers: members, readyPeers: members, primary: members[0]}),
     awaitLayoutEpoch: async () => true,
   }

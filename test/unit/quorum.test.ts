@@ -34,7 +34,7 @@ describe('quorum of a configuration change', () => {
 })
 
 describe('shard route', () => {
-  const config: ClusterConfig = {epoch: 3, layoutEpoch: 2, shardCount: 1, nodes: [a, b, c, e], shards: {'0': [a, b, c, e]}}
+  const config: ClusterConfig = {configEpoch: 3, layoutEpoch: 2, shardCount: 1, nodes: [a, b, c, e], shards: {'0': [a, b, c, e]}}
   const health = (table: Record<string, MemberHealth>) => (m: string) => table[m]
   const up = (applied: number, ready = true): MemberHealth => ({up: true, ready, applied})
   const down: MemberHealth = {up: false, ready: true, applied: 99}

@@ -33,8 +33,8 @@ async function refusal(call: Promise<unknown>): Promise<string> {
   throw new Error('the answer was accepted')
 }
 
-const config = {epoch: 2, layoutEpoch: 1, shardCount: 1, nodes: ['127.0.0.2:8085', peer], shards: {'1': ['127.0.0.2:8085', peer]}}
-const summary = {address: peer, epoch: 2, shard: 1, layoutEpoch: 1, applied: 3, clock: {[peer]: 3}, ready: true}
+const config = {configEpoch: 2, layoutEpoch: 1, shardCount: 1, nodes: ['127.0.0.2:8085', peer], shards: {'1': ['127.0.0.2:8085', peer]}}
+const summary = {address: peer, configEpoch: 2, shard: 1, layoutEpoch: 1, applied: 3, clock: {[peer]: 3}, ready: true}
 
 describe('the peer client', () => {
   it('calls each route at its path and hands back the checked answer', async () => {
@@ -46,7 +46,7 @@ describe('the peer client', () => {
   it('refuses answers that do not match their schema, are not JSON, or are out of bounds', async () => {
     const cases: Array<[string, () => Promise<unknown>, unknown]> = [
       ['a configuration that is not a layout', () => fakePeer(() => ({status: 200, body: {...config, shards: {'1': ['10.0.0.1:1']}}})).client.config(peer, 100), 'not a layout'],
-      ['a configuration of epoch 1e308', () => fakePeer(() => ({status: 200, body: {...config, epoch: 1e308}})).client.config(peer, 100), '/epoch'],
+      ['a configuration of configuration epoch 1e308', () => fakePeer(() => ({status: 200, body: {...config, configEpoch: 1e308}})).client.config(peer, 100), '/configEpoch'],
       ['a heartbeat about another node', () => fakePeer(() => ({status: 200, body: {...summary, address: '127.0.0.9:8085'}})).client.heartbeat(peer, summary, 100), 'about'],
       ['a heartbeat with a forged applied count', () => fakePeer(() => ({status: 200, body: {...summary, applied: 1e12}})).client.heartbeat(peer, summary, 100), 'sum'],
       ['a body that is not JSON', () => fakePeer(() => ({status: 200, body: '<html>'})).client.config(peer, 100), 'not JSON'],
@@ -85,7 +85,7 @@ describe('the peer client', () => {
     const {client} = fakePeer(() => ({status: 409, body: {error: 'No such reshard is pending here'}}))
     let error: unknown
     try {
-      await client.reshardHold(peer, {epoch: 3}, 100)
+      await client.reshardHold(peer, {configEpoch: 3}, 100)
     } catch (e) {
       error = e
     }
@@ -94,8 +94,8 @@ describe('the peer client', () => {
   })
 
   it('tells an accepted proposal (200) from a refused one (409)', async () => {
-    expect(await fakePeer(() => ({status: 200, body: {accepted: true, epoch: 1}})).client.propose(peer, config, 100)).to.equal(true)
-    expect(await fakePeer(() => ({status: 409, body: {accepted: false, epoch: 1}})).client.propose(peer, config, 100)).to.equal(false)
+    expect(await fakePeer(() => ({status: 200, body: {accepted: true, configEpoch: 1}})).client.propose(peer, config, 100)).to.equal(true)
+    expect(await fakePeer(() => ({status: 409, body: {accepted: false, configEpoch: 1}})).client.propose(peer, config, 100)).to.equal(false)
   })
 
   it("splits a replicate batch larger than the receiver's body limit, in order, and acknowledges once all parts are", async () => {

@@ -169,9 +169,9 @@ describe('protocol validators', () => {
     })
 
     const configMutations: Array<[string, (c: any) => void]> = [
-      ['an epoch of 1e308', (c) => (c.epoch = 1e308)],
-      ['an epoch past 2^31', (c) => (c.epoch = 2 ** 31)],
-      ['a layout epoch newer than its epoch', (c) => (c.layoutEpoch = c.epoch + 1)],
+      ['a configuration epoch of 1e308', (c) => (c.configEpoch = 1e308)],
+      ['a configuration epoch past 2^31', (c) => (c.configEpoch = 2 ** 31)],
+      ['a layout epoch newer than its configuration epoch', (c) => (c.layoutEpoch = c.configEpoch + 1)],
       ['unsorted nodes', (c) => c.nodes.reverse()],
       ['a node twice', (c) => c.nodes.push(c.nodes[c.nodes.length - 1])],
       ['a member outside the nodes', (c) => c.shards['1'].push('10.0.0.1:1')],
@@ -195,8 +195,8 @@ describe('protocol validators', () => {
 
   describe('heartbeats', () => {
     const summaryArb = fc
-      .record({clock: fc.dictionary(fc.constantFrom(member(0), member(1), member(2)), fc.integer({min: 1, max: 1e9})), epoch: fc.integer({min: 1, max: 1000}), ready: fc.boolean()})
-      .map(({clock, epoch, ready}) => ({address: member(0), epoch, shard: 1, layoutEpoch: epoch, applied: Object.values(clock).reduce((a, b) => a + b, 0), clock, ready}))
+      .record({clock: fc.dictionary(fc.constantFrom(member(0), member(1), member(2)), fc.integer({min: 1, max: 1e9})), configEpoch: fc.integer({min: 1, max: 1000}), ready: fc.boolean()})
+      .map(({clock, configEpoch, ready}) => ({address: member(0), configEpoch, shard: 1, layoutEpoch: configEpoch, applied: Object.values(clock).reduce((a, b) => a + b, 0), clock, ready}))
 
     it('accepts every summary a node makes of itself', () => {
       fc.assert(
@@ -206,10 +206,10 @@ describe('protocol validators', () => {
       )
     })
 
-    it('refuses a summary whose applied count is not the sum of its clock, or whose epoch is out of range', () => {
+    it('refuses a summary whose applied count is not the sum of its clock, or whose configuration epoch is out of range', () => {
       fc.assert(
-        fc.property(summaryArb, fc.integer({min: 1, max: 1e9}), fc.boolean(), (s, extra, epoch) => {
-          const bad = epoch ? {...s, epoch: 1e308} : {...s, applied: s.applied + extra}
+        fc.property(summaryArb, fc.integer({min: 1, max: 1e9}), fc.boolean(), (s, extra, badEpoch) => {
+          const bad = badEpoch ? {...s, configEpoch: 1e308} : {...s, applied: s.applied + extra}
           expect(schemaFault(peerSummarySchema, bad) ?? summaryFault(bad)).to.be.a('string')
         }),
       )

@@ -21,10 +21,10 @@ const [n2, n3, n4, n5, n6, n7] = six
 const base = initialConfig(six, 2)
 
 describe('reshard plan', () => {
-  it('plans the next epoch and layout over the live nodes, or refuses with the contract message', () => {
+  it('plans the next configuration and layout over the live nodes, or refuses with the contract message', () => {
     const plan = planReshard(base, six, 3)
     expect(plan.base).to.equal(base)
-    expect(plan.next).to.deep.include({epoch: 2, layoutEpoch: 2, shardCount: 3})
+    expect(plan.next).to.deep.include({configEpoch: 2, layoutEpoch: 2, shardCount: 3})
     expect(plan.next.shards).to.deep.equal({'1': [n2, n5], '2': [n3, n6], '3': [n4, n7]})
     expect(isNextLayout(base, plan.next)).to.equal(true)
     expect(() => planReshard(base, six.slice(0, 5), 3)).to.throw('Not enough nodes to provide fault-tolerance with the given shard count!')
@@ -138,7 +138,7 @@ describe('reshard plan', () => {
   it('refuses to commit over a configuration that changed during the copy', () => {
     const plan = planReshard(base, six, 3)
     expect(() => assertBaseInForce(plan, base)).not.to.throw()
-    const other: ClusterConfig = {...base, epoch: base.epoch + 1}
+    const other: ClusterConfig = {...base, configEpoch: base.configEpoch + 1}
     expect(() => assertBaseInForce(plan, other)).to.throw('The configuration changed during the reshard')
     expect(() => assertBaseInForce(plan, null)).to.throw('The configuration changed during the reshard')
   })
