@@ -15,7 +15,8 @@
  * Failover: a node that does not answer, or answers 503 before doing anything, is noted and
  * the next one is tried. Ops of a batch answered 503 (their shard had no member that could
  * serve them) are sent again, up to `batchRounds` times in all. A put or get repeated is
- * harmless; a delete repeated may answer 404.
+ * harmless; a delete repeated may answer 404 (a node retrying a part on another member sends
+ * the same request id, and is answered from the part already applied).
  */
 import {mergeMetadata, parseMetadata} from '../clock/causal-metadata.js'
 import {isKvsError, KvsError} from '../errors.js'

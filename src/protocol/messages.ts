@@ -125,6 +125,13 @@ export const opGroupSchema = Type.Object({
   keys: Type.Array(key, {minItems: 1, maxItems: limits.batchOps}),
   values: Type.Array(nullable(value), {minItems: 1, maxItems: limits.batchOps}),
   ts: Type.Array(timestamp, {minItems: 1, maxItems: limits.batchOps}),
+  /**
+   * A forwarded batch part's request id, with the status of each of its ops as the
+   * coordinator answered them: a replica that applied the group answers a retry of the part
+   * from these instead of writing it again (replication/applied-requests.ts).
+   */
+  rid: Type.Optional(Type.String({minLength: 1, maxLength: limits.requestId})),
+  statuses: Type.Optional(Type.Array(Type.Integer({minimum: 100, maximum: 599}), {maxItems: limits.batchOps})),
 })
 export type OpGroupMessage = Static<typeof opGroupSchema>
 
@@ -314,6 +321,8 @@ export const peerRoutes = {
       meta: clientMetadata,
       /** ms since the epoch: the sender gives up then, and the member must not apply it later. */
       deadline: Type.Number({minimum: 0, maximum: Number.MAX_SAFE_INTEGER}),
+      /** The same on every member the part is sent to: a member that applied it answers from that. */
+      rid: Type.Optional(Type.String({minLength: 1, maxLength: limits.requestId})),
       ops: Type.Array(batchOpSchema, {minItems: 1, maxItems: limits.batchOps}),
     }),
     answer: Type.Object({

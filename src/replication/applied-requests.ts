@@ -6,6 +6,18 @@
  * causally follow the first. Only the most recent `capacity` ids are kept: a retry comes
  * within the forwarding budget of a few seconds.
  */
+import {randomBytes} from 'node:crypto'
+
+/** Request ids one node makes: a random prefix per process, then a counter. */
+export class RequestIds {
+  private readonly prefix = `${randomBytes(6).toString('base64url')}.`
+  private count = 0
+
+  next(): string {
+    return `${this.prefix}${(this.count++).toString(36)}`
+  }
+}
+
 export interface AppliedRequest {
   /** The op that carried out the request. */
   readonly origin: string
@@ -34,6 +46,41 @@ export class AppliedRequests {
   }
 
   get(id: string): AppliedRequest | undefined {
+    return this.byId.get(id)
+  }
+}
+
+/** A forwarded batch part a replica applied: its group's last write and its ops' statuses. */
+export interface AppliedBatch {
+  readonly origin: string
+  /** Sequence number of the group's last write. */
+  readonly seq: number
+  readonly statuses: readonly number[]
+}
+
+/**
+ * Which forwarded batch parts a replica has applied, by request id (see AppliedRequests):
+ * a part retried on another member is answered from the statuses its coordinator gave.
+ * Bounded by the statuses held, oldest parts first: a part has up to 10,000 ops.
+ */
+export class AppliedBatches {
+  private readonly byId = new Map<string, AppliedBatch>()
+  private held = 0
+
+  constructor(readonly maxStatuses: number) {}
+
+  record(id: string, applied: AppliedBatch): void {
+    if (this.byId.has(id)) return
+    this.byId.set(id, applied)
+    this.held += applied.statuses.length
+    for (const [oldest, batch] of this.byId) {
+      if (this.held <= this.maxStatuses || this.byId.size === 1) break
+      this.byId.delete(oldest)
+      this.held -= batch.statuses.length
+    }
+  }
+
+  get(id: string): AppliedBatch | undefined {
     return this.byId.get(id)
   }
 }

@@ -11,6 +11,7 @@ import type {PeerClient} from '../protocol/peer-client.js'
 import {hasWrites, joinResults, splitByShard, type BatchOp, type BatchOpResult, type BatchPart, type BatchPartOutcome} from './batch.js'
 import {layoutCovering, type RoutingView} from './key-service.js'
 import type {Replicator} from './replicator.js'
+import {RequestIds} from './applied-requests.js'
 
 /** One shard's part as one node sends it to a member of that shard (the protocol's batch route). */
 export interface ForwardedBatchPart {
@@ -20,6 +21,8 @@ export interface ForwardedBatchPart {
   meta: CausalMetadata | null
   /** ms since the epoch: the sender gives up then, and the member must not apply it later. */
   deadline: number
+  /** The same for every member the part is sent to (see AppliedBatches). */
+  rid?: string
   ops: BatchOp[]
 }
 
@@ -34,6 +37,8 @@ export interface BatchAnswer {
 const partTimeoutMs = 5000
 
 export class BatchService {
+  private readonly requestIds = new RequestIds()
+
   constructor(
     private readonly routing: RoutingView,
     private readonly replicator: Replicator,
@@ -63,7 +68,7 @@ export class BatchService {
 
   /** A part another node forwarded here: carried out on this node's replica, or UNAVAILABLE. */
   serveForwarded(part: ForwardedBatchPart): Promise<BatchPartOutcome> {
-    return this.replicator.writeBatch(part.shard, part.layout, part.ops, part.meta, part.deadline)
+    return this.replicator.writeBatch(part.shard, part.layout, part.ops, part.meta, part.deadline, part.rid)
   }
 
   /** The part carried out by a member of its shard, or null when none could. */
@@ -72,29 +77,31 @@ export class BatchService {
     const route = this.routing.route(shard)
     const member = this.replicator.shard === shard && this.replicator.ready
     const writes = hasWrites(part.ops)
+    // One id for every member tried: one that applied the part answers a retry from that.
+    const rid = writes ? this.requestIds.next() : undefined
     // Writes go to the primary, as single writes do; reads to this node when it can serve them.
     const localFirst = member && (!writes || route.primary === this.routing.self || route.primary === null)
     if (localFirst) {
-      const outcome = await this.serveLocally(part, meta, config)
+      const outcome = await this.serveLocally(part, meta, config, rid)
       if (outcome) return outcome
     }
     const giveUpAt = Date.now() + partTimeoutMs
     for (const peer of writes ? route.peers : route.readyPeers) {
       const deadline = Math.min(Date.now() + partTimeoutMs, giveUpAt)
       if (deadline <= Date.now()) break
-      const forwarded: ForwardedBatchPart = {shard, layout: config.layoutEpoch, meta, deadline, ops: part.ops}
+      const forwarded: ForwardedBatchPart = {shard, layout: config.layoutEpoch, meta, deadline, ...(rid === undefined ? {} : {rid}), ops: part.ops}
       const outcome = await sendBatchPart(this.peers, peer, forwarded).catch((error: unknown) => {
         if (isKvsError(error)) return null
         throw error
       })
       if (outcome) return outcome
     }
-    return member && !localFirst ? this.serveLocally(part, meta, config) : null
+    return member && !localFirst ? this.serveLocally(part, meta, config, rid) : null
   }
 
-  private async serveLocally(part: BatchPart, meta: CausalMetadata | null, config: ClusterConfig): Promise<BatchPartOutcome | null> {
+  private async serveLocally(part: BatchPart, meta: CausalMetadata | null, config: ClusterConfig, rid: string | undefined): Promise<BatchPartOutcome | null> {
     try {
-      return await this.replicator.writeBatch(part.shard, config.layoutEpoch, part.ops, meta)
+      return await this.replicator.writeBatch(part.shard, config.layoutEpoch, part.ops, meta, undefined, rid)
     } catch (error) {
       if (isKvsError(error) && error.code === 'UNAVAILABLE') return null
       throw error

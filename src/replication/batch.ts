@@ -5,6 +5,7 @@
  */
 import {mergeMetadata, type CausalMetadata} from '../clock/causal-metadata.js'
 import {shardForKey} from '../placement/placement.js'
+import type {AppliedBatch} from './applied-requests.js'
 import {lastSeq, withOwnSeq, type OpGroup} from './op-group.js'
 import type {ShardState} from './shard-state.js'
 
@@ -79,7 +80,7 @@ export interface BatchWriter {
  * applied to `s`, for the op log and replication; null when the part wrote nothing.
  * Synchronous: nothing else is applied between its writes.
  */
-export function applyBatch(s: ShardState, ops: readonly BatchOp[], base: CausalMetadata, writer: BatchWriter): BatchPartOutcome & {written: OpGroup | null} {
+export function applyBatch(s: ShardState, ops: readonly BatchOp[], base: CausalMetadata, writer: BatchWriter, rid?: string): BatchPartOutcome & {written: OpGroup | null} {
   const own = String(s.shard)
   const results: BatchOpResult[] = []
   let written: OpGroup | null = null
@@ -114,7 +115,24 @@ export function applyBatch(s: ShardState, ops: readonly BatchOp[], base: CausalM
     results.push({status: kind === 'delete' || existed ? 200 : 201})
   }
   if (!written) return {results, meta, written}
+  if (rid !== undefined) Object.assign(written, {rid, statuses: results.map((r) => r.status)})
   s.applyGroup(written)
   // The last write's clock covers every write of the part (and what it depended on).
   return {results, meta: mergeMetadata(meta, withOwnSeq(written.deps, s.shard, writer.self, lastSeq(written))), written}
+}
+
+/**
+ * The answer to a part `s` already applied (a retry of forwarded part `applied`, see
+ * AppliedBatches): each write's status as its coordinator gave it, each get read again now.
+ * The metadata covers the part's writes and the versions read.
+ */
+export function answerApplied(s: ShardState, ops: readonly BatchOp[], base: CausalMetadata, applied: AppliedBatch): BatchPartOutcome {
+  let meta = mergeMetadata(base, {epoch: s.epoch, clocks: {[String(s.shard)]: {[applied.origin]: applied.seq}}})
+  const results = ops.map(({op, key}, i): BatchOpResult => {
+    if (op !== 'get') return {status: applied.statuses[i]}
+    const current = s.get(key)
+    if (current) meta = mergeMetadata(meta, s.metadataOf(current))
+    return current && current.value !== null ? {status: 200, value: current.value} : {status: 404}
+  })
+  return {results, meta}
 }

@@ -3,7 +3,6 @@
  * otherwise forward to a live member (writes to the shard's primary) with failover, and
  * relay the member's answer unchanged. Produces the exact bodies of API.md section 4.
  */
-import {randomBytes} from 'node:crypto'
 import type {CausalMetadata} from '../clock/causal-metadata.js'
 import {isKvsError, KvsError} from '../errors.js'
 import type {ClusterConfig} from '../membership/cluster-config.js'
@@ -14,6 +13,7 @@ import type {PeerResponse} from '../transport/transport.js'
 import type {PeerClient} from '../protocol/peer-client.js'
 import type {ForwardedRequest} from '../protocol/messages.js'
 import type {Replicator} from './replicator.js'
+import {RequestIds} from './applied-requests.js'
 
 export type {ForwardedRequest}
 
@@ -86,9 +86,7 @@ export async function layoutCovering(routing: RoutingView, seen: number): Promis
 
 export class KeyService {
   private turn = 0
-  /** Request ids are this prefix, random per process, and a counter. */
-  private readonly requestIdPrefix = `${randomBytes(6).toString('base64url')}.`
-  private requestCount = 0
+  private readonly requestIds = new RequestIds()
   private readonly forwarders = new Map<string, Batcher<ForwardedRequest, PeerResponse>>()
 
   constructor(
@@ -120,7 +118,7 @@ export class KeyService {
     if (member && (req.hops > 0 || primary === this.routing.self || primary === null)) return this.serve(req, shard, config.layoutEpoch)
     // A write forwarded may be applied though its answer never comes, and then be retried
     // on another member (or here): one id lets whoever applied it first answer the retries.
-    const write = req.rid === undefined ? {...req, rid: this.newRequestId()} : req
+    const write = req.rid === undefined ? {...req, rid: this.requestIds.next()} : req
     return (await this.forwardOrReroute(write, peers, config)) ?? (member ? this.serve(write, shard, config.layoutEpoch) : unavailable(req.method))
   }
 
@@ -136,10 +134,6 @@ export class KeyService {
 
   private layoutMovedSince(routedBy: ClusterConfig, req: KeyRequest): boolean {
     return (this.routing.config?.layoutEpoch ?? 0) > routedBy.layoutEpoch && (req.reroutes ?? 0) < maxReroutes
-  }
-
-  private newRequestId(): string {
-    return `${this.requestIdPrefix}${(this.requestCount++).toString(36)}`
   }
 
   private async serve(req: KeyRequest, shard: number, layoutEpoch: number): Promise<KeyAnswer> {

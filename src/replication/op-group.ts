@@ -59,10 +59,14 @@ export function opAt(g: OpGroup, i: number): Op {
   return {shard: g.shard, epoch: g.epoch, origin: g.origin, seq, key: g.keys[i], value: g.values[i], ts: g.ts[i], deps: withOwnSeq(g.deps, g.shard, g.origin, seq)}
 }
 
-/** Writes `from` (inclusive) to `to` (exclusive) of `g`, as a group of their own. */
+/**
+ * Writes `from` (inclusive) to `to` (exclusive) of `g`, as a group of their own. The slice
+ * that ends the group carries its request id and statuses: a replica remembers the part
+ * once it applied the last slice, and so all of them (they are delivered in causal order).
+ */
 export function sliceGroup(g: OpGroup, from: number, to: number): OpGroup {
   const seq = g.seq + from
-  return {
+  const slice: OpGroup = {
     shard: g.shard,
     epoch: g.epoch,
     origin: g.origin,
@@ -72,6 +76,8 @@ export function sliceGroup(g: OpGroup, from: number, to: number): OpGroup {
     values: g.values.slice(from, to),
     ts: g.ts.slice(from, to),
   }
+  if (to === g.keys.length && g.rid !== undefined) Object.assign(slice, {rid: g.rid, statuses: g.statuses})
+  return slice
 }
 
 /** `g` cut in two halves, or null when it is a single write. */

@@ -170,8 +170,8 @@ export class Replicator implements CatchUpHost {
   }
 
   /** See WriteCoordinator.writeBatch. */
-  writeBatch(shard: number, layoutEpoch: number, ops: readonly BatchOp[], meta: CausalMetadata | null, deadline?: number): Promise<BatchPartOutcome> {
-    return this.writes.writeBatch(shard, layoutEpoch, ops, meta, deadline)
+  writeBatch(shard: number, layoutEpoch: number, ops: readonly BatchOp[], meta: CausalMetadata | null, deadline?: number, rid?: string): Promise<BatchPartOutcome> {
+    return this.writes.writeBatch(shard, layoutEpoch, ops, meta, deadline, rid)
   }
 
   /**

@@ -9,7 +9,7 @@ import {checkCopyPage, type CopyPage, type CopyPageBuilder} from './copy-page.js
 import {makeVersion, opOf, otherDeps, toVersion, versionMetadata, versionOf, type LegacyVersion, type Op, type Version} from './op.js'
 import type {OpGroup} from './op-group.js'
 import type {VersionChunk} from './replica-store.js'
-import {AppliedRequests, type AppliedRequest} from './applied-requests.js'
+import {AppliedBatches, AppliedRequests, type AppliedBatch, type AppliedRequest} from './applied-requests.js'
 import {RecentOps, type ChangesCursor} from './recent-ops.js'
 import {VersionTable, type FrozenVersions} from './version-table.js'
 
@@ -19,6 +19,8 @@ export const retainedOps = 100_000
 export const retainedOpBytes = 64 * 1024 * 1024
 /** Forwarded requests remembered, for retries of them (see applied-requests.ts). */
 export const rememberedRequests = 50_000
+/** Statuses of forwarded batch parts remembered, for retries of them: 100 parts of 10,000 ops. */
+export const rememberedBatchStatuses = 1_000_000
 
 export class ShardState {
   private readonly table = new VersionTable()
@@ -26,6 +28,7 @@ export class ShardState {
   /** The last applied ops in application order (a causal order), and the clock before them. */
   private readonly recent: RecentOps
   private readonly requests = new AppliedRequests(rememberedRequests)
+  private readonly batches = new AppliedBatches(rememberedBatchStatuses)
   /** Whether some versions arrived as state rather than as ops. */
   private transferred = false
 
@@ -91,6 +94,10 @@ export class ShardState {
    * yet: the group is deliverable, or replayed from the local log. Returns how many.
    */
   applyGroup(g: OpGroup, end: number = g.keys.length): number {
+    // A forwarded part's group: remembered once its last write is applied (see AppliedBatches).
+    if (g.rid !== undefined && g.statuses && end === g.keys.length) {
+      this.batches.record(g.rid, {origin: this.table.intern(g.origin), seq: g.seq + end - 1, statuses: g.statuses})
+    }
     const from = Math.max(0, (this.clockEntries[g.origin] ?? 0) - g.seq + 1)
     if (from >= end) return 0
     const origin = this.table.intern(g.origin)
@@ -108,6 +115,11 @@ export class ShardState {
   /** The op that carried out the forwarded request `rid`, if this replica applied one. */
   appliedRequest(rid: string): AppliedRequest | undefined {
     return this.requests.get(rid)
+  }
+
+  /** The group that carried out the forwarded batch part `rid`, if this replica applied one. */
+  appliedBatch(rid: string): AppliedBatch | undefined {
+    return this.batches.get(rid)
   }
 
   /**

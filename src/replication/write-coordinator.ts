@@ -7,7 +7,7 @@
 import {mergeMetadata, noHistory, type CausalMetadata} from '../clock/causal-metadata.js'
 import {KvsError} from '../errors.js'
 import type {PeerClient} from '../protocol/peer-client.js'
-import {applyBatch, hasWrites, type BatchOp, type BatchPartOutcome} from './batch.js'
+import {answerApplied, applyBatch, hasWrites, type BatchOp, type BatchPartOutcome} from './batch.js'
 import type {Update} from './op-group.js'
 import type {Op} from './op.js'
 import {PeerChannel} from './peer-channel.js'
@@ -103,7 +103,7 @@ export class WriteCoordinator {
    * unapplied past `deadline`, as write() is. Answered once logged here and applied by
    * every reachable peer not lagging. A part of gets only waits for the causal past.
    */
-  async writeBatch(shard: number, layoutEpoch: number, ops: readonly BatchOp[], meta: CausalMetadata | null, deadline?: number): Promise<BatchPartOutcome> {
+  async writeBatch(shard: number, layoutEpoch: number, ops: readonly BatchOp[], meta: CausalMetadata | null, deadline?: number, rid?: string): Promise<BatchPartOutcome> {
     const {gate, replica, self} = this.opts
     const writes = hasWrites(ops)
     let s: ShardState
@@ -114,12 +114,18 @@ export class WriteCoordinator {
     if (deadline !== undefined && Date.now() >= deadline) {
       throw new KvsError('UNAVAILABLE', 'Unable to satisfy request', {reason: 'the forwarding node gave up on this batch'})
     }
+    const done = rid === undefined ? undefined : s.appliedBatch(rid)
+    if (done && done.statuses.length === ops.length) {
+      // Answered only once the group is in this replica's log too, as a part of its own would be.
+      await replica.logged
+      return answerApplied(s, ops, meta ?? noHistory(s.epoch), done)
+    }
     const writer = {self, now: () => replica.hlc.now()}
     if (!writes) return applyBatch(s, ops, meta ?? noHistory(s.epoch), writer)
     replica.requireWorkingLog()
     gate.enter()
     try {
-      const {written, ...outcome} = applyBatch(s, ops, meta ?? noHistory(s.epoch), writer)
+      const {written, ...outcome} = applyBatch(s, ops, meta ?? noHistory(s.epoch), writer, rid)
       if (!written) return outcome
       void replica.logOwn(written)
       replica.applied()

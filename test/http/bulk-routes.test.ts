@@ -159,6 +159,45 @@ describe('bulk routes', function () {
     }
   })
 
+  it('a forwarded part retried on another member is answered from the part its shard applied, not written again', async () => {
+    const parts = cluster.nodes.get(node)!
+    const config = parts.membership.config!
+    const [first, second] = config.shards['1']
+    const keys = ['r-a', 'r-b', 'r-c', 'r-d', 'r-e', 'r-f'].filter((k) => shardForKey(k, 2) === 1)
+    expect(keys.length, 'keys of shard 1').to.be.at.least(3)
+    const [gone, kept, fresh] = keys
+    const seeded = await post('/key-value-store-batch', {puts: {keys: [gone, kept], values: ['1', '2']}})
+    const part = (rid: string) => ({
+      shard: 1,
+      layout: config.layoutEpoch,
+      meta: seeded.body['causal-metadata'],
+      deadline: Date.now() + 5000,
+      rid,
+      ops: [
+        {op: 'delete', key: gone},
+        {op: 'put', key: kept, value: 'new'},
+        {op: 'put', key: fresh, value: 'x'},
+        {op: 'get', key: kept},
+      ],
+    })
+    const applied = () => cluster.nodes.get(second)!.replicator.summary().applied
+    const answer = await post('/internal/batch', part('retried-part'), first)
+    expect(answer.status).to.equal(200)
+    expect(answer.body.results).to.deep.equal([{status: 200}, {status: 200}, {status: 201}, {status: 200, value: 'new'}])
+    const atSecond = applied()
+    // The retry, at the other member and at the first again: the same answers, nothing written.
+    for (const at of [second, first]) {
+      const retry = await post('/internal/batch', part('retried-part'), at)
+      expect(retry.status, at).to.equal(200)
+      expect(retry.body.results, at).to.deep.equal(answer.body.results)
+      expect(applied(), at).to.equal(atSecond)
+    }
+    // Another request id is another part: written again, and the delete finds nothing now.
+    const other = await post('/internal/batch', part('another-part'), second)
+    expect(other.body.results).to.deep.equal([{status: 404}, {status: 200}, {status: 200}, {status: 200, value: 'new'}])
+    expect(applied()).to.equal(atSecond + 2)
+  })
+
   it('peer routes refuse malformed parts and pages (400) and apply nothing', async () => {
     const before = await keyCount()
     const batch = await post('/internal/batch', {shard: 1, layout: 1, meta: null, deadline: Date.now() + 5000, ops: [{op: 'put', key: 'a'.repeat(60), value: 'v'}]})

@@ -1,6 +1,7 @@
 import {expect} from 'chai'
 import fc from 'fast-check'
 
+import {AppliedBatches} from '../../src/replication/applied-requests.js'
 import {deliveryOf} from '../../src/replication/delivery.js'
 import {halveGroup, lastSeq, opAt, sliceGroup, type OpGroup, type Update} from '../../src/replication/op-group.js'
 import {Replica} from '../../src/replication/replica.js'
@@ -107,6 +108,24 @@ describe('groups of writes (op-group.ts)', () => {
     const [a, b] = halveGroup(g) as [OpGroup, OpGroup]
     expect([...a.keys.map((_, i) => opAt(a, i)), ...b.keys.map((_, i) => opAt(b, i))]).to.deep.equal(g.keys.map((_, i) => opAt(g, i)))
     expect(halveGroup(groupOf(1, 1))).to.equal(null)
+  })
+
+  it('a forwarded part is remembered once the slice ending its group is applied, within a bound of statuses', () => {
+    const g = {...groupOf(1, 6), rid: 'part-1', statuses: [201, 200, 404, 201, 201, 201, 200]}
+    const [head, tail] = halveGroup(g) as [OpGroup, OpGroup]
+    expect(head.rid).to.equal(undefined)
+    expect(tail.rid).to.equal('part-1')
+    const s = new ShardState(1, 1)
+    s.applyGroup(head)
+    expect(s.appliedBatch('part-1')).to.equal(undefined)
+    s.applyGroup(tail)
+    expect(s.appliedBatch('part-1')).to.deep.equal({origin: A, seq: 6, statuses: g.statuses})
+
+    const remembered = new AppliedBatches(10)
+    remembered.record('a', {origin: A, seq: 1, statuses: [200, 200, 200, 200, 200, 200]})
+    remembered.record('b', {origin: A, seq: 2, statuses: [200, 200, 200, 200, 200, 200]})
+    expect(remembered.get('a'), 'the oldest goes past the bound').to.equal(undefined)
+    expect(remembered.get('b')?.seq).to.equal(2)
   })
 
   it('a replica logs a delivered group as one record, and holds a blocked one until its past arrives', async () => {
