@@ -5,7 +5,8 @@
  * its name while peers and clients still address it by its name.
  */
 import {expect} from 'chai'
-import {freePorts, http, initialShards, shardOfKey, startCluster, type Cluster} from '../support/cluster.js'
+import {http, initialShards, shardOfKey, startCluster, type Cluster} from '../support/cluster.js'
+import {findFreePort} from '../../src/cli/free-port.js'
 import {waitFor} from '../../src/wait-for.js'
 
 const byPort = (names: readonly string[]) => [...names].sort((a, b) => Number(a.split(':')[1]) - Number(b.split(':')[1]))
@@ -151,7 +152,8 @@ describe('KVS_LISTEN: a node binds what it is told, and is known by its name', f
 
   it('binds KVS_LISTEN instead of its name: answers there, not at its name, and calls itself by its name', async () => {
     // A loopback address the name localhost does not resolve to, so the two can be told apart.
-    const [port, absentPeerPort] = await freePorts('127.0.0.1', 2)
+    const port = await findFreePort(['127.0.0.1'], {span: 2})
+    const absentPeerPort = port + 1
     const listen = `127.0.0.${2 + Math.floor(Math.random() * 250)}:${port}`
     cluster = await startCluster({nodes: 0, shards: 1})
     const name = `localhost:${port}`
