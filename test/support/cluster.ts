@@ -340,25 +340,26 @@ export function shardOfKey(key: string, shardCount: number): number {
   return (sum % shardCount) + 1
 }
 
-/**
- * Initial members of each shard (API.md section 2): sorted view, node i in shard (i mod N) + 1.
- * The order of the README, for the names tests use: IPv4 by number, then names, one host's names by port.
- */
-export function initialShards(addresses: readonly string[], shardCount: number): Map<number, string[]> {
+/** Names in the view's order (README, "Node names"), for the names tests use: IPv4 by number, then names, one host's names by port. */
+export function sortedNames(addresses: readonly string[]): string[] {
   const key = (a: string): Array<number | string> => {
     const ipv4 = /^(\d+)\.(\d+)\.(\d+)\.(\d+):(\d+)$/.exec(a)
     if (ipv4) return [0, ...ipv4.slice(1).map(Number)]
     const [, host, port] = /^(.*):(\d+)$/.exec(a) as RegExpExecArray
     return [1, host, Number(port)]
   }
-  const sorted = [...addresses].sort((a, b) => {
+  return [...addresses].sort((a, b) => {
     const ka = key(a)
     const kb = key(b)
     for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return ka[i] < kb[i] ? -1 : 1
     return 0
   })
+}
+
+/** Initial members of each shard (API.md section 2): the view in order, node i in shard (i mod N) + 1. */
+export function initialShards(addresses: readonly string[], shardCount: number): Map<number, string[]> {
   const shards = new Map<number, string[]>()
-  sorted.forEach((a, i) => shards.set((i % shardCount) + 1, [...(shards.get((i % shardCount) + 1) ?? []), a]))
+  sortedNames(addresses).forEach((a, i) => shards.set((i % shardCount) + 1, [...(shards.get((i % shardCount) + 1) ?? []), a]))
   return shards
 }
 
