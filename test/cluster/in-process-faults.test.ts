@@ -41,11 +41,16 @@ describe('in-process faults (3 nodes, 1 shard)', function () {
     await waitFor(async () => (await valueAt(c, 'k39')) === 'v39', {timeoutMs: 10_000, what: 'c holds every key on its own'})
   })
 
-  it('writes succeed while a peer is paused, and the peer converges after it resumes', async () => {
-    // Calls to the paused peer run out on a clock the test moves, never on real time.
+  /** A new cluster whose calls to paused peers run out on a clock the test moves, never on real time. */
+  const onManualClock = async (): Promise<ManualClock> => {
     await cluster.stop()
     const clock = new ManualClock()
     cluster = await InProcessCluster.start(3, 1, {}, clock.wait)
+    return clock
+  }
+
+  it('writes succeed while a peer is paused, and the peer converges after it resumes', async () => {
+    const clock = await onManualClock()
     cluster.network.pause(c)
     const res = await clock.runUntil(cluster.request(a, 'PUT', '/key-value-store/p', {value: '1', 'causal-metadata': ''}))
     expect(res.status).to.equal(201)
@@ -71,10 +76,7 @@ describe('in-process faults (3 nodes, 1 shard)', function () {
   })
 
   it('concurrent writes on both sides of a partition converge to one value and one metadata', async () => {
-    // Calls to the paused side run out on a clock the test moves, never on real time.
-    await cluster.stop()
-    const clock = new ManualClock()
-    cluster = await InProcessCluster.start(3, 1, {}, clock.wait)
+    const clock = await onManualClock()
     cluster.network.pause(c)
     const left = await clock.runUntil(cluster.request(a, 'PUT', '/key-value-store/x', {value: 'left', 'causal-metadata': ''}))
     cluster.network.resume(c)
