@@ -179,8 +179,8 @@ describe('reshard and add-member while clients run (real processes)', function (
   it('reshards 2 -> 3 -> 2 under causal sessions: no failed request, no violation, exact key counts', async () => {
     const c = (cluster = await startCluster({nodes, shards: 2}))
     const traffic = runTraffic(c.addresses, await preload(c))
-    // Let the sessions build some history first.
-    await waitFor(() => traffic.history.operations.length > 200, {timeoutMs: 30_000, what: '200 operations before the reshard'})
+    // Let the sessions build some history first (the history starts with the preloaded puts).
+    await waitFor(() => traffic.history.operations.length > preloaded + 200, {timeoutMs: 30_000, what: '200 operations before the reshard'})
     const up = await http(c.addresses[5], 'PUT', '/key-value-store-shard/reshard', {'shard-count': 3}, {timeoutMs: 60_000})
     expect(up.status, JSON.stringify(up.body)).to.equal(200)
     const mid = traffic.history.operations.length
