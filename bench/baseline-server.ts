@@ -1,19 +1,20 @@
 /**
- * Entry point of the baseline process: listens on BASELINE_ADDRESS (`ip:port`) until
- * SIGTERM. Started by the bench as a separate process so it gets its own event loop, as
- * a kvs node does.
+ * Entry point of the baseline process: listens on BASELINE_ADDRESS (a loopback `host:port`)
+ * until SIGTERM. Started by the bench as a separate process so it gets its own event loop,
+ * as a kvs node does.
  */
+import {loopbackNodeName} from '../src/cli/loopback.js'
 import {buildBaselineApp} from './baseline-app.js'
 
 const address = process.env.BASELINE_ADDRESS ?? ''
-const match = /^([\d.]+):(\d+)$/.exec(address)
-if (!match) {
-  console.error(`BASELINE_ADDRESS must be ip:port, got "${address}"`)
+const name = loopbackNodeName(address)
+if (!name) {
+  console.error(`BASELINE_ADDRESS must be a loopback host:port, got "${address}"`)
   process.exit(2)
 }
 
 const app = buildBaselineApp()
-await app.listen({host: match[1], port: Number(match[2])})
+await app.listen({host: name.host, port: name.port})
 process.once('SIGTERM', () => {
   void app.close().then(() => process.exit(0))
 })

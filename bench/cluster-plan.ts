@@ -33,11 +33,3 @@ export function nodeEnv(base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   for (const [name, value] of Object.entries(base)) if (!name.startsWith('KVS_')) env[name] = value
   return env
 }
-
-/**
- * A port to try, uniform in [20000, 60000): clear of well-known services. It may still be
- * taken (it overlaps the ephemeral range), so a caller binds it on every address first.
- */
-export function candidatePort(rng: () => number): number {
-  return 20000 + Math.floor(rng() * 40000)
-}

@@ -6,6 +6,7 @@
  */
 import {readFile} from 'node:fs/promises'
 import type {ClientTransport} from '../src/client/transport.js'
+import {findFreePort} from '../src/cli/free-port.js'
 import {clusterDown, clusterUp, startDetachedNode, stopNode, type LocalContext} from '../src/cli/local-cluster.js'
 import {LocalRegistry} from '../src/cli/local-registry.js'
 import {isRunning} from '../src/cli/node-process.js'
@@ -13,7 +14,6 @@ import {resolveNodeOptions} from '../src/node/options.js'
 import {waitFor} from '../src/wait-for.js'
 import {nodeAddresses, nodeEnv} from './cluster-plan.js'
 import type {FsyncPolicy} from './options.js'
-import {findFreePort} from './ports.js'
 import {parseVmRssBytes} from './scaling-math.js'
 import type {Scope} from './scope.js'
 

@@ -6,12 +6,12 @@
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {readFile} from 'node:fs/promises'
+import {findFreePort} from '../src/cli/free-port.js'
 import {isRunning, spawnDetached, stopProcess} from '../src/cli/node-process.js'
 import {KvsError} from '../src/errors.js'
 import type {Transport} from '../src/transport/transport.js'
 import {waitFor} from '../src/wait-for.js'
 import {baselineHost, referenceAddresses} from './cluster-plan.js'
-import {findFreePort} from './ports.js'
 import type {Scope} from './scope.js'
 
 const readyTimeoutMs = 30_000

@@ -4,6 +4,7 @@
  * `kvs cluster up` starts is reachable from another machine.
  */
 import {KvsError} from '../errors.js'
+import {parseNodeName, type NodeName} from '../placement/node-name.js'
 
 const loopbackFirst = ipv4ToNumber('127.0.0.1')
 const loopbackLast = ipv4ToNumber('127.255.255.254')
@@ -23,6 +24,14 @@ export function isLoopbackHost(host: string): boolean {
   if (host.toLowerCase() === 'localhost') return true
   const n = ipv4ToNumber(host)
   return n >= loopbackFirst && n <= loopbackLast
+}
+
+/** The parts of `text` when it is a node name on loopback (127.0.0.0/8, localhost or [::1]); null otherwise. */
+export function loopbackNodeName(text: string): NodeName | null {
+  const parsed = parseNodeName(text)
+  if (!parsed.ok) return null
+  const {kind, host} = parsed.value
+  return (kind === 'ipv6' ? host === '::1' : isLoopbackHost(host)) ? parsed.value : null
 }
 
 /**

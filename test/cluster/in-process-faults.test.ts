@@ -41,11 +41,16 @@ describe('in-process faults (3 nodes, 1 shard)', function () {
     await waitFor(async () => (await valueAt(c, 'k39')) === 'v39', {timeoutMs: 10_000, what: 'c holds every key on its own'})
   })
 
-  it('writes succeed while a peer is paused, and the peer converges after it resumes', async () => {
-    // Calls to the paused peer run out on a clock the test moves, never on real time.
+  /** A new cluster whose calls to paused peers run out on a clock the test moves, never on real time. */
+  const onManualClock = async (): Promise<ManualClock> => {
     await cluster.stop()
     const clock = new ManualClock()
     cluster = await InProcessCluster.start(3, 1, {}, clock.wait)
+    return clock
+  }
+
+  it('writes succeed while a peer is paused, and the peer converges after it resumes', async () => {
+    const clock = await onManualClock()
     cluster.network.pause(c)
     const res = await clock.runUntil(cluster.request(a, 'PUT', '/key-value-store/p', {value: '1', 'causal-metadata': ''}))
     expect(res.status).to.equal(201)
@@ -71,18 +76,21 @@ describe('in-process faults (3 nodes, 1 shard)', function () {
   })
 
   it('concurrent writes on both sides of a partition converge to one value and one metadata', async () => {
+    const clock = await onManualClock()
     cluster.network.pause(c)
-    const left = await cluster.request(a, 'PUT', '/key-value-store/x', {value: 'left', 'causal-metadata': ''})
+    const left = await clock.runUntil(cluster.request(a, 'PUT', '/key-value-store/x', {value: 'left', 'causal-metadata': ''}))
     cluster.network.resume(c)
     cluster.network.pause(a)
     cluster.network.pause(b)
     // c cannot reach anyone: it coordinates the write itself.
-    const right = await cluster.nodes.get(c)!.app.inject({
-      method: 'PUT',
-      url: '/key-value-store/x',
-      payload: {value: 'right', 'causal-metadata': ''},
-      headers: {'x-kvs-hops': '1'},
-    })
+    const right = await clock.runUntil(
+      cluster.nodes.get(c)!.app.inject({
+        method: 'PUT',
+        url: '/key-value-store/x',
+        payload: {value: 'right', 'causal-metadata': ''},
+        headers: {'x-kvs-hops': '1'},
+      }),
+    )
     expect(left.status).to.equal(201)
     // 201, or 200 if c heard of the left write before it was cut off.
     expect(right.statusCode).to.be.oneOf([200, 201])

@@ -75,18 +75,30 @@ function runTraffic(entry: readonly string[], history: History): Traffic {
   return traffic
 }
 
-/** Writes the preloaded keys through every node, in 32 sessions recorded in `history`; returns it. */
+/**
+ * Writes the preloaded keys in batches of one loader session (the bulk route: a reshard
+ * copies batch writes as any other), one batch through each node, and records each key as
+ * one put of that session in a new history, so the checker knows what readers may see.
+ */
 async function preload(c: Cluster): Promise<History> {
   const history = new History()
-  const queue = Array.from({length: preloaded}, (_, i) => i)
-  await Promise.all(
-    Array.from({length: 32}, async (_, lane) => {
-      const loader = new Session(`loader${lane}`, history)
-      for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
-        expect((await loader.put(`pre${i}`, `v${i}`, {node: c.addresses[(i + lane) % nodes]})).status).to.equal(201)
-      }
-    }),
-  )
+  const lanes = c.addresses.length
+  let metadata: unknown = ''
+  for (let lane = 0; lane < lanes; lane++) {
+    const indexes = Array.from({length: preloaded}, (_, i) => i).filter((i) => i % lanes === lane)
+    const node = c.addresses[lane]
+    const start = performance.now()
+    const metadataSent = metadata
+    const res = await http(node, 'POST', '/key-value-store-batch', {ops: indexes.map((i) => ({op: 'put', key: `pre${i}`, value: `v${i}`})), 'causal-metadata': metadataSent}, {timeoutMs: 30_000})
+    expect(res.status, JSON.stringify(res.body).slice(0, 300)).to.equal(200)
+    const results = res.body.results as Array<{status: number}>
+    expect(results.map((r) => r.status)).to.deep.equal(indexes.map(() => 201))
+    metadata = res.body['causal-metadata']
+    const end = performance.now()
+    for (const i of indexes) {
+      history.record({client: 'loader', kind: 'put', key: `pre${i}`, value: `v${i}`, status: 201, node, start, end, metadataSent, metadataReceived: metadata})
+    }
+  }
   return history
 }
 
@@ -120,20 +132,20 @@ async function settled(live: readonly string[], shardCount: number, keys: number
   )
 }
 
-/** Every preloaded key and every acknowledged write reads back with its value, from `node`. */
+/** Every preloaded key and every acknowledged write reads back with its value, from `node` (in batches of gets). */
 async function nothingLost(node: string, acknowledged: ReadonlyMap<string, string>): Promise<void> {
   const expected = new Map<string, string>([...Array.from({length: preloaded}, (_, i) => [`pre${i}`, `v${i}`] as [string, string]), ...acknowledged])
-  const wrong: string[] = []
   const entries = [...expected]
-  await Promise.all(
-    Array.from({length: 16}, async (_, lane) => {
-      for (let i = lane; i < entries.length; i += 16) {
-        const [key, value] = entries[i]
-        const res = await http(node, 'GET', `/key-value-store/${key}`, {'causal-metadata': ''})
-        if (res.status !== 200 || res.body.value !== value) wrong.push(`${key}: ${res.status} ${String(res.body.value)} (expected ${value})`)
-      }
-    }),
-  )
+  const wrong: string[] = []
+  for (let first = 0; first < entries.length; first += 1000) {
+    const part = entries.slice(first, first + 1000)
+    const res = await http(node, 'POST', '/key-value-store-batch', {ops: part.map(([key]) => ({op: 'get', key})), 'causal-metadata': ''}, {timeoutMs: 30_000})
+    expect(res.status, JSON.stringify(res.body).slice(0, 300)).to.equal(200)
+    const results = res.body.results as Array<{status: number; value?: string}>
+    part.forEach(([key, value], i) => {
+      if (results[i].status !== 200 || results[i].value !== value) wrong.push(`${key}: ${results[i].status} ${String(results[i].value)} (expected ${value})`)
+    })
+  }
   expect(wrong, 'acknowledged writes that read back wrong').to.deep.equal([])
 }
 
@@ -167,8 +179,8 @@ describe('reshard and add-member while clients run (real processes)', function (
   it('reshards 2 -> 3 -> 2 under causal sessions: no failed request, no violation, exact key counts', async () => {
     const c = (cluster = await startCluster({nodes, shards: 2}))
     const traffic = runTraffic(c.addresses, await preload(c))
-    // Let the sessions build some history first.
-    await waitFor(() => traffic.history.operations.length > 200, {timeoutMs: 30_000, what: '200 operations before the reshard'})
+    // Let the sessions build some history first (the history starts with the preloaded puts).
+    await waitFor(() => traffic.history.operations.length > preloaded + 200, {timeoutMs: 30_000, what: '200 operations before the reshard'})
     const up = await http(c.addresses[5], 'PUT', '/key-value-store-shard/reshard', {'shard-count': 3}, {timeoutMs: 60_000})
     expect(up.status, JSON.stringify(up.body)).to.equal(200)
     const mid = traffic.history.operations.length

@@ -10,7 +10,8 @@ import {join} from 'node:path'
 import type {LoadResult, ScanResult} from '../../src/client/bulk-client.js'
 import type {Failure} from '../../src/cli/failure.js'
 import type {ClusterUpResult} from '../../src/cli/local-cluster.js'
-import {assertBuilt, freePort, KvsCli} from './kvs-cli.js'
+import {findFreePort} from '../../src/cli/free-port.js'
+import {assertBuilt, KvsCli} from './kvs-cli.js'
 
 type ErrorDoc = {error: Failure}
 
@@ -27,7 +28,7 @@ describe('kvs load, dump and scan end to end', function () {
     assertBuilt()
     home = await mkdtemp(join(tmpdir(), 'kvs-bulk-e2e-'))
     cli = new KvsCli(home)
-    port = await freePort(['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5'])
+    port = await findFreePort(['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5'])
     const up = await cli.json<ClusterUpResult>(['cluster', 'up', '--nodes', '4', '--shards', '2', '--first-address', '127.0.0.2', '--port', String(port)], {timeoutMs: 170_000})
     expect(up.code, JSON.stringify(up.doc)).to.equal(0)
   })

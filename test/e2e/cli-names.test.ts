@@ -11,7 +11,8 @@ import type {GetResult, PutResult, ViewResult} from '../../src/client/api-types.
 import type {Failure} from '../../src/cli/failure.js'
 import type {SessionData} from '../../src/client/session.js'
 import type {ClusterDownResult, ClusterUpResult, LocalNode} from '../../src/cli/local-cluster.js'
-import {assertBuilt, freeConsecutivePorts, KvsCli} from './kvs-cli.js'
+import {findFreePort} from '../../src/cli/free-port.js'
+import {assertBuilt, KvsCli} from './kvs-cli.js'
 
 describe('kvs CLI with nodes named localhost:<port>', function () {
   this.timeout(120_000)
@@ -25,7 +26,7 @@ describe('kvs CLI with nodes named localhost:<port>', function () {
     assertBuilt()
     home = await mkdtemp(join(tmpdir(), 'kvs-e2e-names-'))
     cli = new KvsCli(home)
-    const port = await freeConsecutivePorts('127.0.0.1', 4)
+    const port = await findFreePort(['127.0.0.1'], {span: 4})
     names = [0, 1, 2, 3].map((i) => `localhost:${port + i}`)
     const {code, doc} = await cli.json<ClusterUpResult>(['cluster', 'up', '--nodes', '4', '--shards', '2', '--first-address', 'LocalHost', '--port', String(port)], {timeoutMs: 170_000})
     expect(code, JSON.stringify(doc)).to.equal(0)

@@ -3,7 +3,8 @@ import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import type {ClusterUpResult} from '../../src/cli/local-cluster.js'
-import {assertBuilt, freePort, KvsCli} from './kvs-cli.js'
+import {findFreePort} from '../../src/cli/free-port.js'
+import {assertBuilt, KvsCli} from './kvs-cli.js'
 
 /**
  * The CLI against a local cluster that requires tokens: `kvs cluster up` hands KVS_TOKEN and
@@ -22,7 +23,7 @@ describe('kvs CLI with tokens, end to end', function () {
     assertBuilt()
     home = await mkdtemp(join(tmpdir(), 'kvs-e2e-tokens-'))
     cli = new KvsCli(home)
-    const port = await freePort(['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5'])
+    const port = await findFreePort(['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5'])
     nodes = [2, 3, 4, 5].map((host) => `127.0.0.${host}:${port}`)
     const up = await cli.json<ClusterUpResult>(['cluster', 'up', '--nodes', '4', '--shards', '2', '--first-address', '127.0.0.2', '--port', String(port)], {
       env: tokens,

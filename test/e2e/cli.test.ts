@@ -30,7 +30,8 @@ import type {SessionData} from '../../src/client/session.js'
 import type {Failure} from '../../src/cli/failure.js'
 import type {ClusterDownResult, ClusterUpResult, LocalNode, StartedNode, StoppedNode} from '../../src/cli/local-cluster.js'
 import {waitFor} from '../../src/wait-for.js'
-import {assertBuilt, freePort, KvsCli} from './kvs-cli.js'
+import {findFreePort} from '../../src/cli/free-port.js'
+import {assertBuilt, KvsCli} from './kvs-cli.js'
 
 type ErrorDoc = {error: Failure}
 
@@ -49,7 +50,7 @@ describe('kvs CLI end to end', function () {
     assertBuilt()
     home = await mkdtemp(join(tmpdir(), 'kvs-e2e-'))
     cli = new KvsCli(home)
-    port = await freePort(Array.from({length: 7}, (_, i) => `127.0.0.${i + 2}`))
+    port = await findFreePort(Array.from({length: 7}, (_, i) => `127.0.0.${i + 2}`))
     nodes = [2, 3, 4, 5, 6, 7].map(at)
     newcomer = at(8)
     const {code, doc} = await cli.json<ClusterUpResult>(['cluster', 'up', '--nodes', '6', '--shards', '2', '--first-address', '127.0.0.2', '--port', String(port)], {

@@ -6,7 +6,6 @@
  */
 import {spawn} from 'node:child_process'
 import {existsSync} from 'node:fs'
-import {createServer} from 'node:net'
 import {join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -68,32 +67,4 @@ export class KvsCli {
     }
     return {code: result.code, doc, stderr: result.stderr}
   }
-}
-
-/** A port in 20000-40000 that is free on every given loopback host. */
-export async function freePort(hosts: readonly string[]): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const port = 20_000 + Math.floor(Math.random() * 20_000)
-    const free = await Promise.all(hosts.map((host) => canListen(host, port)))
-    if (free.every(Boolean)) return port
-  }
-  throw new Error('no free port found in 20000-40000')
-}
-
-/** `count` consecutive ports in 20000-40000, all free on `host` (for a cluster on localhost). */
-export async function freeConsecutivePorts(host: string, count: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const first = 20_000 + Math.floor(Math.random() * 20_000)
-    const free = await Promise.all(Array.from({length: count}, (_, i) => canListen(host, first + i)))
-    if (free.every(Boolean)) return first
-  }
-  throw new Error(`no ${count} consecutive free ports found in 20000-40000`)
-}
-
-function canListen(host: string, port: number): Promise<boolean> {
-  return new Promise((resolvePromise) => {
-    const server = createServer()
-    server.once('error', () => resolvePromise(false))
-    server.listen(port, host, () => server.close(() => resolvePromise(true)))
-  })
 }

@@ -9,12 +9,12 @@
 import {spawn, type ChildProcess} from 'node:child_process'
 import {closeSync, openSync, readFileSync, writeSync} from 'node:fs'
 import {mkdtemp, rm} from 'node:fs/promises'
-import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {Agent, request} from 'undici'
 
+import {findFreePort} from '../../src/cli/free-port.js'
 import type {FsyncPolicy} from '../../src/storage/types.js'
 import {waitFor} from '../../src/wait-for.js'
 import {History, type Operation, type OperationKind} from './history.js'
@@ -92,10 +92,11 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const count = options.nodes + (options.spares ?? 0)
   let addresses: string[]
   if (options.naming === 'localhost') {
-    addresses = (await freePorts('127.0.0.1', count)).map((port) => `localhost:${port}`)
+    const first = await findFreePort(['127.0.0.1'], {span: count})
+    addresses = Array.from({length: count}, (_, i) => `localhost:${first + i}`)
   } else {
     const ips = Array.from({length: count}, (_, i) => loopbackIp(i))
-    const port = await portFreeOnAll(ips)
+    const port = await findFreePort(ips)
     addresses = ips.map((ip) => `${ip}:${port}`)
   }
   const root = await mkdtemp(join(tmpdir(), 'kvs-cluster-'))
@@ -280,41 +281,6 @@ function filteredParentEnv(): Record<string, string> {
   return env
 }
 
-/** A random port in 20000-60000 that can be bound on every one of `ips` right now. */
-async function portFreeOnAll(ips: readonly string[]): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const port = 20_000 + Math.floor(Math.random() * 40_000)
-    let free = true
-    for (const ip of ips) {
-      if (!(await canBind(ip, port))) {
-        free = false
-        break
-      }
-    }
-    if (free) return port
-  }
-  throw new Error(`no port free on all of ${ips.join(', ')} after 50 tries`)
-}
-
-/** `count` distinct random ports in 20000-60000 that can be bound on `ip` right now. */
-export async function freePorts(ip: string, count: number): Promise<number[]> {
-  const ports = new Set<number>()
-  for (let attempt = 0; ports.size < count; attempt++) {
-    if (attempt >= 50 * count) throw new Error(`no ${count} ports free on ${ip} after ${attempt} tries`)
-    const port = 20_000 + Math.floor(Math.random() * 40_000)
-    if (!ports.has(port) && (await canBind(ip, port))) ports.add(port)
-  }
-  return [...ports]
-}
-
-function canBind(host: string, port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const server = createServer()
-    server.once('error', () => done(false))
-    server.listen({host, port, exclusive: true}, () => server.close(() => done(true)))
-  })
-}
-
 export interface HttpAnswer {
   readonly status: number
   readonly body: Record<string, unknown>
@@ -374,25 +340,26 @@ export function shardOfKey(key: string, shardCount: number): number {
   return (sum % shardCount) + 1
 }
 
-/**
- * Initial members of each shard (API.md section 2): sorted view, node i in shard (i mod N) + 1.
- * The order of the README, for the names tests use: IPv4 by number, then names, one host's names by port.
- */
-export function initialShards(addresses: readonly string[], shardCount: number): Map<number, string[]> {
+/** Names in the view's order (README, "Node names"), for the names tests use: IPv4 by number, then names, one host's names by port. */
+export function sortedNames(addresses: readonly string[]): string[] {
   const key = (a: string): Array<number | string> => {
     const ipv4 = /^(\d+)\.(\d+)\.(\d+)\.(\d+):(\d+)$/.exec(a)
     if (ipv4) return [0, ...ipv4.slice(1).map(Number)]
     const [, host, port] = /^(.*):(\d+)$/.exec(a) as RegExpExecArray
     return [1, host, Number(port)]
   }
-  const sorted = [...addresses].sort((a, b) => {
+  return [...addresses].sort((a, b) => {
     const ka = key(a)
     const kb = key(b)
     for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return ka[i] < kb[i] ? -1 : 1
     return 0
   })
+}
+
+/** Initial members of each shard (API.md section 2): the view in order, node i in shard (i mod N) + 1. */
+export function initialShards(addresses: readonly string[], shardCount: number): Map<number, string[]> {
   const shards = new Map<number, string[]>()
-  sorted.forEach((a, i) => shards.set((i % shardCount) + 1, [...(shards.get((i % shardCount) + 1) ?? []), a]))
+  sortedNames(addresses).forEach((a, i) => shards.set((i % shardCount) + 1, [...(shards.get((i % shardCount) + 1) ?? []), a]))
   return shards
 }
 

@@ -1,5 +1,5 @@
 import {expect} from 'chai'
-import {consecutiveLoopbackAddresses, isLoopbackHost} from '../../../src/cli/loopback.js'
+import {consecutiveLoopbackAddresses, isLoopbackHost, loopbackNodeName} from '../../../src/cli/loopback.js'
 import {isKvsError} from '../../../src/errors.js'
 
 describe('loopback addresses', () => {
@@ -55,4 +55,11 @@ describe('loopback addresses', () => {
       expect(isKvsError(caught) && caught.code).to.equal('USAGE')
     })
   }
+
+  it('reads a loopback node name into what to bind, and refuses other names', () => {
+    expect(loopbackNodeName('127.0.0.100:9001')).to.deep.equal({kind: 'ipv4', host: '127.0.0.100', port: 9001, name: '127.0.0.100:9001'})
+    expect(loopbackNodeName('LocalHost:9001')).to.deep.equal({kind: 'dns', host: 'localhost', port: 9001, name: 'localhost:9001'})
+    expect(loopbackNodeName('[0::1]:9001')).to.deep.equal({kind: 'ipv6', host: '::1', port: 9001, name: '[::1]:9001'})
+    for (const other of ['10.0.0.2:9001', '[::2]:9001', 'kvs-0.kvs:9001', '127.0.0.100', '127.0.0.100:0', '']) expect(loopbackNodeName(other), other).to.equal(null)
+  })
 })
