@@ -17,8 +17,8 @@ export const maxLineChars = 1024 * 1024
 
 const canonicalHead = '{"key":"'
 const canonicalMiddle = '","value":"'
-/** A quote, a backslash or a control character: a line with none is read without JSON.parse. */
-const needsParser = /["\\\u0000-\u001f]/
+/** formatLine()'s form with no quote, backslash or control character inside the key or value. */
+const canonicalLine = new RegExp(`^\\{"key":"[^"\\\\\\u0000-\\u001f]{1,${maxKeyLength}}","value":"[^"\\\\\\u0000-\\u001f]*"\\}$`)
 
 /**
  * The record of a line in the form formatLine() writes, `{"key":"K","value":"V"}`, with no
@@ -26,12 +26,9 @@ const needsParser = /["\\\u0000-\u001f]/
  * cost (a load reads every line before it writes). Null for any other line.
  */
 function canonicalRecord(text: string): KeyValue | null {
-  if (!text.startsWith(canonicalHead) || !text.endsWith('"}')) return null
+  if (!canonicalLine.test(text)) return null
   const middle = text.indexOf(canonicalMiddle, canonicalHead.length)
-  if (middle < 0) return null
-  const key = text.slice(canonicalHead.length, middle)
-  const value = text.slice(middle + canonicalMiddle.length, text.length - 2)
-  return needsParser.test(key) || needsParser.test(value) ? null : {key, value}
+  return {key: text.slice(canonicalHead.length, middle), value: text.slice(middle + canonicalMiddle.length, text.length - 2)}
 }
 
 /** The record on line `line`; null for a blank line. Throws USAGE naming the line when malformed. */
@@ -39,7 +36,7 @@ export function parseLine(text: string, line: number): KeyValue | null {
   if (text.trim() === '') return null
   if (text.length > maxLineChars) throw malformedLine(line, `it is longer than ${maxLineChars} characters`)
   const canonical = canonicalRecord(text)
-  if (canonical && canonical.key.length > 0 && canonical.key.length <= maxKeyLength) return canonical
+  if (canonical) return canonical
   let record: unknown
   try {
     record = JSON.parse(text)
