@@ -98,10 +98,11 @@ export class WriteCoordinator {
   }
 
   /**
-   * Carries out one shard's part of a batch (batch.ts) as one group: its writes are logged
-   * in one turn (one group commit) and sent to each live peer in one call. Refused
-   * unapplied past `deadline`, as write() is. Answered once logged here and applied by
-   * every reachable peer not lagging. A part of gets only waits for the causal past.
+   * Carries out one shard's part of a batch (batch.ts): its writes become one group
+   * (op-group.ts), one record in the op log and one item of a call to each live peer.
+   * Refused unapplied past `deadline`, as write() is. Answered once logged here and applied
+   * by every reachable peer not lagging. A part of gets only waits for the causal past. A
+   * forwarded part `rid` this replica already applied is answered from it (AppliedBatches).
    */
   async writeBatch(shard: number, layoutEpoch: number, ops: readonly BatchOp[], meta: CausalMetadata | null, deadline?: number, rid?: string): Promise<BatchPartOutcome> {
     const {gate, replica, self} = this.opts
