@@ -53,8 +53,12 @@ export function parseLine(text: string, line: number): KeyValue | null {
   return {key, value}
 }
 
+/** What JSON.stringify escapes in a string, surrogates counted whether paired or not (a dump writes every key). */
+const needsEscape = /["\\\u0000-\u001f\ud800-\udfff]/
+
 /** One line of NDJSON for `record` (keys and values escaped as JSON strings). */
-export const formatLine = (key: string, value: string): string => `{"key":${JSON.stringify(key)},"value":${JSON.stringify(value)}}\n`
+export const formatLine = (key: string, value: string): string =>
+  needsEscape.test(key) || needsEscape.test(value) ? `{"key":${JSON.stringify(key)},"value":${JSON.stringify(value)}}\n` : `{"key":"${key}","value":"${value}"}\n`
 
 /**
  * Splits text arriving in chunks into lines (LF or CRLF), numbered from 1. A line still

@@ -109,6 +109,16 @@ describe('NDJSON of kvs load and dump', () => {
     )
   })
 
+  it('writes a line exactly as JSON.stringify would, whatever the characters (lone surrogates included)', () => {
+    const text = fc.oneof(fc.string(), fc.string({unit: 'binary'}), fc.string({unit: fc.constantFrom('a', '"', '\\', '\n', '\u0001', '\ud800', '\udc00', '\u00e9')}))
+    fc.assert(
+      fc.property(text, text, (key, value) => {
+        expect(formatLine(key, value)).to.equal(`${JSON.stringify({key, value})}\n`)
+      }),
+      {numRuns: 2000},
+    )
+  })
+
   it('a dumped line reads back as the same record, whatever the characters', () => {
     fc.assert(
       fc.property(fc.string({minLength: 1, maxLength: 50}), fc.string(), (key, value) => {
