@@ -102,11 +102,10 @@ export function replicateFault(from: string, ops: readonly OpMessage[], groups: 
         return first ? `op ${u.origin}:${u.seq} is too far past this replica's ${last}` : `sequence numbers do not rise (${last} then ${u.seq})`
       }
       first = false
-      const fault = 'keys' in u ? groupFault(u) : opFault(u)
+      const isGroup = 'keys' in u
+      const fault = isGroup ? (groupFault(u) ?? timestampsFault(u.ts, ctx.nowMs)) : (opFault(u) ?? timestampFault(u.ts, ctx.nowMs))
       if (fault) return fault
-      last = 'keys' in u ? u.seq + u.keys.length - 1 : u.seq
-      const ts = timestampsFault('keys' in u ? u.ts : [u.ts], ctx.nowMs)
-      if (ts) return ts
+      last = isGroup ? u.seq + u.keys.length - 1 : u.seq
     }
   }
   return null

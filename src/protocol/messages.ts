@@ -53,6 +53,8 @@ const text = Type.String({maxLength: limits.text})
 /** A hybrid timestamp: microseconds, an integer a double holds exactly (bounds.ts checks it is near now). */
 const timestamp = Type.Integer({minimum: 0, maximum: Number.MAX_SAFE_INTEGER})
 const nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
+/** A forwarded request's id (see replication/applied-requests.ts). */
+const requestId = Type.String({minLength: 1, maxLength: limits.requestId})
 
 /** Record keys: a key outside the pattern is refused (additionalProperties), not ignored. */
 const memberKey = Type.String({pattern: `^.{1,${limits.address}}$`})
@@ -97,17 +99,16 @@ export const peerSummarySchema = Type.Object({
 })
 export type PeerSummaryMessage = Static<typeof peerSummarySchema>
 
+/** Who wrote a write, and where: `origin`'s `seq`-th write in `shard` of layout `epoch` (as in causal metadata). */
+const writeOrigin = {shard: shardId, epoch: epochSchema, origin: address, seq: positive}
+
 export const opSchema = Type.Object({
-  shard: shardId,
-  /** The layout epoch, as in causal metadata. */
-  epoch: epochSchema,
-  origin: address,
-  seq: positive,
+  ...writeOrigin,
   key,
   value: nullable(value),
   ts: timestamp,
   deps: metadataSchema,
-  rid: Type.Optional(Type.String({minLength: 1, maxLength: limits.requestId})),
+  rid: Type.Optional(requestId),
 })
 export type OpMessage = Static<typeof opSchema>
 
@@ -117,10 +118,7 @@ export type OpMessage = Static<typeof opSchema>
  * value values[i] (null deletes), timestamp ts[i], and `deps` with its own entry at seq + i.
  */
 export const opGroupSchema = Type.Object({
-  shard: shardId,
-  epoch: epochSchema,
-  origin: address,
-  seq: positive,
+  ...writeOrigin,
   deps: metadataSchema,
   keys: Type.Array(key, {minItems: 1, maxItems: limits.batchOps}),
   values: Type.Array(nullable(value), {minItems: 1, maxItems: limits.batchOps}),
@@ -130,7 +128,7 @@ export const opGroupSchema = Type.Object({
    * coordinator answered them: a replica that applied the group answers a retry of the part
    * from these instead of writing it again (replication/applied-requests.ts).
    */
-  rid: Type.Optional(Type.String({minLength: 1, maxLength: limits.requestId})),
+  rid: Type.Optional(requestId),
   statuses: Type.Optional(Type.Array(Type.Integer({minimum: 100, maximum: 599}), {maxItems: limits.batchOps})),
 })
 export type OpGroupMessage = Static<typeof opGroupSchema>
@@ -171,7 +169,7 @@ export const forwardedRequestSchema = Type.Object({
   hops: Type.Integer({minimum: 1, maximum: 2}),
   /** ms since the epoch: the forwarding node gives up then. */
   deadline: Type.Number({minimum: 0, maximum: Number.MAX_SAFE_INTEGER}),
-  rid: Type.Optional(Type.String({minLength: 1, maxLength: limits.requestId})),
+  rid: Type.Optional(requestId),
   /** The layout epoch the forwarding node routed by. */
   layout: Type.Optional(epochSchema),
 })
@@ -322,7 +320,7 @@ export const peerRoutes = {
       /** ms since the epoch: the sender gives up then, and the member must not apply it later. */
       deadline: Type.Number({minimum: 0, maximum: Number.MAX_SAFE_INTEGER}),
       /** The same on every member the part is sent to: a member that applied it answers from that. */
-      rid: Type.Optional(Type.String({minLength: 1, maxLength: limits.requestId})),
+      rid: Type.Optional(requestId),
       ops: Type.Array(batchOpSchema, {minItems: 1, maxItems: limits.batchOps}),
     }),
     answer: Type.Object({

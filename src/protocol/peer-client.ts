@@ -22,12 +22,11 @@ import {
   type PeerRouteName,
 } from './messages.js'
 
-/** What one replicate call carries, and how to cut a group too large for one body. */
-export interface ReplicateUpdates {
-  ops: readonly OpMessage[]
-  groups: readonly OpGroupMessage[]
-  halve(group: OpGroupMessage): [OpGroupMessage, OpGroupMessage] | null
-}
+/** A single write or a group of writes, as one replicate call carries them. */
+export type ReplicatedUpdate = OpMessage | OpGroupMessage
+
+/** Cuts a group too large for one body in two, or says it cannot (a single write). */
+export type HalveGroup = (group: OpGroupMessage) => [OpGroupMessage, OpGroupMessage] | null
 
 const checkers = new Map<TSchema, TypeCheck<TSchema>>()
 
@@ -88,16 +87,18 @@ export class PeerClient {
    * split so that no body exceeds the peer's limit (a group too large alone is cut in two
    * by `halve`). True once the peer applied every one of them.
    */
-  async replicate(peer: string, from: string, updates: ReplicateUpdates, timeoutMs: number): Promise<boolean> {
-    const units: Array<OpMessage | OpGroupMessage> = [...updates.ops, ...updates.groups]
-    const serialize = (items: ReadonlyArray<OpMessage | OpGroupMessage>) => {
+  async replicate(peer: string, from: string, updates: readonly ReplicatedUpdate[], halve: HalveGroup, timeoutMs: number): Promise<boolean> {
+    const serialize = (items: readonly ReplicatedUpdate[]) => {
       const ops: OpMessage[] = []
       const groups: OpGroupMessage[] = []
-      for (const u of items) ('keys' in u ? groups : ops).push(u as never)
+      for (const u of items) {
+        if ('keys' in u) groups.push(u)
+        else ops.push(u)
+      }
       return JSON.stringify(groups.length > 0 ? {from, ops, groups} : {from, ops})
     }
-    const halve = (u: OpMessage | OpGroupMessage) => ('keys' in u ? updates.halve(u) : null)
-    for (const part of splitBySize(units, serialize, peerBatchBodyLimit, halve)) {
+    const cut = (u: ReplicatedUpdate) => ('keys' in u ? halve(u) : null)
+    for (const part of splitBySize(updates, serialize, peerBatchBodyLimit, cut)) {
       const {status, answer} = await this.send('replicate', peer, part.body, timeoutMs)
       if (status !== 200) return false
       this.check('replicate', peer, answer)

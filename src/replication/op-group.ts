@@ -25,6 +25,9 @@ export const isGroup = (u: Update): u is OpGroup => 'keys' in u
 /** Writes in `u`. */
 export const writesIn = (u: Update): number => (isGroup(u) ? u.keys.length : 1)
 
+/** Writes in all of `updates`. */
+export const writesInAll = (updates: readonly Update[]): number => updates.reduce((n, u) => n + writesIn(u), 0)
+
 /** Sequence number of the last write of `u`. */
 export const lastSeq = (u: Update): number => u.seq + writesIn(u) - 1
 

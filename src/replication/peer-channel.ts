@@ -5,8 +5,7 @@
  */
 import {Batcher} from '../transport/batcher.js'
 import type {PeerClient} from '../protocol/peer-client.js'
-import {halveGroup, isGroup, writesIn, type OpGroup, type Update} from './op-group.js'
-import type {Op} from './op.js'
+import {halveGroup, writesInAll, type Update} from './op-group.js'
 
 /** Writes per call, unless one group alone is larger. */
 const maxWritesPerCall = 1024
@@ -18,17 +17,11 @@ export class PeerChannel {
     this.batcher = new Batcher(
       async (items) => {
         let acked = false
-        const ops: Op[] = []
-        const groups: OpGroup[] = []
-        let writes = 0
-        for (const u of items.flat()) {
-          if (isGroup(u)) groups.push(u)
-          else ops.push(u)
-          writes += writesIn(u)
-        }
+        const updates = items.flat()
+        const writes = writesInAll(updates)
         try {
           // A large group takes its receiver longer to log and apply.
-          acked = await peers.replicate(peer, self, {ops, groups, halve: halveGroup}, timeoutMs + writes / 10)
+          acked = await peers.replicate(peer, self, updates, halveGroup, timeoutMs + writes / 10)
         } catch {
           // A peer that is down or paused: it catches up from our log when it is back.
         }
@@ -36,7 +29,7 @@ export class PeerChannel {
       },
       1,
       maxWritesPerCall,
-      (updates) => updates.reduce((n, u) => n + writesIn(u), 0),
+      writesInAll,
     )
   }
 

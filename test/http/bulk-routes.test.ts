@@ -206,4 +206,28 @@ describe('bulk routes', function () {
     expect(scan.status).to.equal(400)
     expect(await keyCount()).to.equal(before)
   })
+
+  it('the replicate route refuses malformed groups of writes (400) from a member and applies nothing', async () => {
+    const parts = cluster.nodes.get(node)!
+    const shard = parts.replicator.shard as number
+    const from = parts.membership.config!.shards[String(shard)].find((m) => m !== node) as string
+    const seq = (parts.replicator.summary().clock[from] ?? 0) + 1
+    const group = {shard, epoch: 1, origin: from, seq, deps: {epoch: 1, clocks: {[String(shard)]: {[from]: seq}}}, keys: ['g-1', 'g-2'], values: ['a', 'b'], ts: [Date.now() * 1000, Date.now() * 1000 + 1]}
+    const before = parts.replicator.summary().applied
+    const bad: Array<[string, unknown]> = [
+      ['columns that disagree', {...group, values: ['a']}],
+      ['a value that is not a string', {...group, values: ['a', 5]}],
+      ['no own clock entry', {...group, deps: {epoch: 1, clocks: {}}}],
+      ['a timestamp an hour ahead', {...group, ts: [group.ts[0], (Date.now() + 3_600_000) * 1000]}],
+      ['no keys', {...group, keys: [], values: [], ts: []}],
+    ]
+    for (const [name, g] of bad) {
+      const answer = await post('/internal/replicate', {from, ops: [], groups: [g]})
+      expect(answer.status, name).to.equal(400)
+    }
+    expect(parts.replicator.summary().applied).to.equal(before)
+    const good = await post('/internal/replicate', {from, ops: [], groups: [group]})
+    expect(good.status, 'the same group well formed').to.equal(200)
+    expect(parts.replicator.summary().applied).to.equal(before + 2)
+  })
 })

@@ -102,7 +102,7 @@ describe('the peer client', () => {
     const {client, calls} = fakePeer(() => ({status: 200, body: {ok: true}}))
     const big = 'x'.repeat(6 * 1024 * 1024)
     const ops = [1, 2, 3, 4].map((seq) => ({shard: 1, epoch: 1, origin: peer, seq, key: `k${seq}`, value: big, ts: seq, deps: {epoch: 1, clocks: {'1': {[peer]: seq}}}}))
-    expect(await client.replicate(peer, peer, {ops, groups: [], halve: halveGroup}, 100)).to.equal(true)
+    expect(await client.replicate(peer, peer, ops, halveGroup, 100)).to.equal(true)
     expect(calls.length).to.be.above(1)
     for (const c of calls) expect(Buffer.byteLength(c.body as string)).to.be.at.most(peerBatchBodyLimit)
     const sent = calls.flatMap((c) => (JSON.parse(c.body as string) as {ops: Array<{seq: number}>}).ops.map((op) => op.seq))
