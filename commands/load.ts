@@ -24,7 +24,7 @@ export default class Load extends ClusterCommand<LoadCommandResult> {
     const {args, flags} = await this.parse(Load)
     const {records, lines: read} = await readLoadInput(args.file)
     const client = await this.connectBulk(flags)
-    const total = records.size
+    const total = records.keys.length
     const animated = spinnerEnabled(this.jsonEnabled())
     const spinner = await this.spin(`Loading ${progressBar(0, total)}`)
     try {

@@ -4,11 +4,11 @@
  */
 import {createReadStream} from 'node:fs'
 import {isKvsError, KvsError} from '../errors.js'
-import {LineSplitter, parseLine} from './ndjson.js'
+import {LineSplitter, LoadRecords, parseLine} from './ndjson.js'
 
 export interface LoadInput {
-  /** Key -> value; a key given twice holds its last value. */
-  records: Map<string, string>
+  /** Keys, each once, and their values; a key given twice holds its last value. */
+  records: {keys: string[]; values: string[]}
   lines: number
 }
 
@@ -19,11 +19,11 @@ export interface LoadInput {
 export async function readLoadInput(file: string): Promise<LoadInput> {
   const stream = file === '-' ? process.stdin : createReadStream(file)
   stream.setEncoding('utf8')
-  const records = new Map<string, string>()
+  const records = new LoadRecords()
   const splitter = new LineSplitter()
   const add = (text: string, line: number) => {
     const record = parseLine(text, line)
-    if (record) records.set(record.key, record.value)
+    if (record) records.add(record.key, record.value)
   }
   try {
     for await (const chunk of stream) splitter.push(chunk as string, add)
@@ -33,7 +33,7 @@ export async function readLoadInput(file: string): Promise<LoadInput> {
     throw new KvsError('USAGE', `Cannot read ${file}: ${code}`, {file})
   }
   splitter.end(add)
-  return {records, lines: splitter.lines}
+  return {records: records.finish(), lines: splitter.lines}
 }
 
 /** `[######------] 50% 1,000/2,000 keys`: `width` cells, filled in proportion to `done`. */

@@ -33,10 +33,10 @@ function canonicalRecord(text: string): KeyValue | null {
 
 /** The record on line `line`; null for a blank line. Throws USAGE naming the line when malformed. */
 export function parseLine(text: string, line: number): KeyValue | null {
-  if (text.trim() === '') return null
   if (text.length > maxLineChars) throw malformedLine(line, `it is longer than ${maxLineChars} characters`)
   const canonical = canonicalRecord(text)
   if (canonical) return canonical
+  if (text.trim() === '') return null
   let record: unknown
   try {
     record = JSON.parse(text)
@@ -51,6 +51,43 @@ export function parseLine(text: string, line: number): KeyValue | null {
   const extra = Object.keys(record).find((k) => k !== 'key' && k !== 'value')
   if (extra !== undefined) throw malformedLine(line, `unknown field "${extra}"`)
   return {key, value}
+}
+
+/**
+ * The records of a load in input order, in the two columns its batches are cut from (no
+ * object per record); a key given twice holds its last value, at the place of its last
+ * line. Inputs rarely repeat a key: a Set tells repeats apart, and only repeated keys are
+ * looked up again at the end.
+ */
+export class LoadRecords {
+  readonly keys: string[] = []
+  readonly values: string[] = []
+  private readonly seen = new Set<string>()
+  /** Key -> the index of its last record, for keys given more than once. */
+  private repeated: Map<string, number> | null = null
+
+  add(key: string, value: string): void {
+    const before = this.seen.size
+    this.seen.add(key)
+    if (this.seen.size === before) (this.repeated ??= new Map()).set(key, this.keys.length)
+    this.keys.push(key)
+    this.values.push(value)
+  }
+
+  /** Drops every record of a repeated key but its last. Call once, after the last add(). */
+  finish(): {keys: string[]; values: string[]} {
+    const repeated = this.repeated
+    if (!repeated) return {keys: this.keys, values: this.values}
+    const keys: string[] = []
+    const values: string[] = []
+    for (let i = 0; i < this.keys.length; i++) {
+      const last = repeated.get(this.keys[i])
+      if (last !== undefined && last !== i) continue
+      keys.push(this.keys[i])
+      values.push(this.values[i])
+    }
+    return {keys, values}
+  }
 }
 
 /** What JSON.stringify escapes in a string, surrogates counted whether paired or not (a dump writes every key). */

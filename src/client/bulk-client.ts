@@ -25,6 +25,12 @@ import {decodeCursor} from '../replication/scan-cursor.js'
 import type {ClientOptions} from './kvs-client.js'
 import type {NodeAnswer, NodeRequest, ClientTransport} from './transport.js'
 
+/** The records of a load: keys (each once) and their values, by position. */
+export interface LoadRecordColumns {
+  keys: readonly string[]
+  values: readonly string[]
+}
+
 export interface BulkOp {
   op: 'put' | 'delete' | 'get'
   key: string
@@ -90,7 +96,7 @@ export class BulkClient {
   }
 
   /** Writes every record, `batchesInFlight` batches at a time; `onProgress` gets the keys written so far. */
-  async load(records: ReadonlyMap<string, string>, onProgress: (written: number) => void = () => {}): Promise<LoadResult> {
+  async load(records: LoadRecordColumns, onProgress: (written: number) => void = () => {}): Promise<LoadResult> {
     const started = performance.now()
     const layout = await this.layout()
     const batchesOf = shardBatches(records, layout?.shardCount ?? 1)
@@ -99,11 +105,12 @@ export class BulkClient {
     let retried = 0
     const worker = async () => {
       for (let next = batchesOf.next(); !next.done; next = batchesOf.next()) {
-        const {shard, ops} = next.value
-        const {retries} = await this.batchAll(ops, layout?.order.get(shard))
+        const {shard, keys, values} = next.value
+        const order = layout?.order.get(shard)
+        const {retries} = await this.untilServed(keys.length, (at) => this.puts(at.map((i) => keys[i]), at.map((i) => values[i]), order))
         batches++
         retried += retries
-        written += ops.length
+        written += keys.length
         onProgress(written)
       }
     }
@@ -113,16 +120,24 @@ export class BulkClient {
   }
 
   /** One batch, its ops answered 503 sent again until every op is served (else UNAVAILABLE). */
-  async batchAll(ops: readonly BulkOp[], order?: readonly string[]): Promise<{results: BulkOpResult[]; retries: number}> {
-    const results: BulkOpResult[] = new Array(ops.length)
-    let pending = ops.map((_, i) => i)
+  batchAll(ops: readonly BulkOp[], order?: readonly string[]): Promise<{results: BulkOpResult[]; retries: number}> {
+    return this.untilServed(ops.length, (at) => this.batch(at.map((i) => ops[i]), order))
+  }
+
+  /**
+   * `count` ops sent by `send` (given the positions to send, it answers one result each),
+   * the ones answered 503 sent again, with a growing pause, until every op is served (else UNAVAILABLE).
+   */
+  private async untilServed(count: number, send: (positions: number[]) => Promise<BulkOpResult[]>): Promise<{results: BulkOpResult[]; retries: number}> {
+    const results: BulkOpResult[] = new Array(count)
+    let pending = Array.from({length: count}, (_, i) => i)
     let retries = 0
     for (let round = 0; round < batchRounds && pending.length > 0; round++) {
       if (round > 0) {
         retries += pending.length
         await new Promise((resolve) => setTimeout(resolve, 200 * round))
       }
-      const answered = await this.batch(pending.map((i) => ops[i]), order)
+      const answered = await send(pending)
       answered.forEach((r, j) => (results[pending[j]] = r))
       pending = pending.filter((_, j) => answered[j].status === 503)
     }
@@ -130,18 +145,25 @@ export class BulkClient {
     return {results, retries}
   }
 
-  /**
-   * One POST /key-value-store-batch: a result per op (503 for the ops of a shard that could
-   * not be served). Puts only travel column-wise (`puts`), which costs both ends less.
-   */
+  /** One POST /key-value-store-batch: a result per op (503 for the ops of a shard that could not be served). */
   async batch(ops: readonly BulkOp[], order?: readonly string[]): Promise<BulkOpResult[]> {
-    const putsOnly = ops.every((o) => o.op === 'put')
-    const batch = putsOnly ? {puts: {keys: ops.map((o) => o.key), values: ops.map((o) => o.value)}} : {ops}
-    const answer = await this.request({method: 'POST', path: '/key-value-store-batch', body: {...batch, 'causal-metadata': this.sent}, timeoutMs: bulkTimeoutMs}, true, order)
-    const results: unknown = putsOnly ? answer.body.statuses : answer.body.results
+    // Puts only travel column-wise, which costs both ends less.
+    if (ops.every((o) => o.op === 'put')) return this.puts(ops.map((o) => o.key), ops.map((o) => o.value as string), order)
+    const answer = await this.request({method: 'POST', path: '/key-value-store-batch', body: {ops, 'causal-metadata': this.sent}, timeoutMs: bulkTimeoutMs}, true, order)
+    const results: unknown = answer.body.results
     if (!Array.isArray(results) || results.length !== ops.length) throw bulkFailure(answer, 'batch')
     this.merge(answer.body['causal-metadata'])
-    return putsOnly ? results.map((status: number) => ({status})) : (results as BulkOpResult[])
+    return results as BulkOpResult[]
+  }
+
+  /** One POST /key-value-store-batch of puts, column-wise (`puts`): a status per key. */
+  private async puts(keys: readonly string[], values: readonly string[], order?: readonly string[]): Promise<BulkOpResult[]> {
+    const body = {puts: {keys, values}, 'causal-metadata': this.sent}
+    const answer = await this.request({method: 'POST', path: '/key-value-store-batch', body, timeoutMs: bulkTimeoutMs}, true, order)
+    const statuses: unknown = answer.body.statuses
+    if (!Array.isArray(statuses) || statuses.length !== keys.length) throw bulkFailure(answer, 'batch')
+    this.merge(answer.body['causal-metadata'])
+    return statuses.map((status: number) => ({status}))
   }
 
   /**
@@ -249,7 +271,7 @@ export class BulkClient {
         if (next) this.options.onNote?.(`${node} did not answer (${error.data.reason}); trying ${next}`)
         continue
       }
-      if (answer.status === 200 || (partial && answer.status === 503 && Array.isArray(answer.body.results))) return answer
+      if (answer.status === 200 || (partial && answer.status === 503 && (Array.isArray(answer.body.results) || Array.isArray(answer.body.statuses)))) return answer
       if (answer.status !== 503) throw bulkFailure(answer, req.path)
       tried.push(`${node} (${errorText(answer)})`)
       if (next) this.options.onNote?.(`${node} answered 503 (${errorText(answer)}); trying ${next}`)
@@ -268,20 +290,23 @@ interface Layout {
  * The records as batches of one shard's keys each (at most batchOps keys and about
  * batchBytes), in the order the records come; each shard's last batch when the records end.
  */
-export function* shardBatches(records: ReadonlyMap<string, string>, shardCount: number): Generator<{shard: number; ops: BulkOp[]}> {
-  const open = new Map<number, {ops: BulkOp[]; bytes: number}>()
-  for (const [key, value] of records) {
+export function* shardBatches({keys, values}: LoadRecordColumns, shardCount: number): Generator<{shard: number; keys: string[]; values: string[]}> {
+  const open = new Map<number, {keys: string[]; values: string[]; bytes: number}>()
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]
+    const value = values[i]
     const shard = shardForKey(key, shardCount)
     let batch = open.get(shard)
-    if (!batch) open.set(shard, (batch = {ops: [], bytes: 0}))
-    batch.ops.push({op: 'put', key, value})
+    if (!batch) open.set(shard, (batch = {keys: [], values: [], bytes: 0}))
+    batch.keys.push(key)
+    batch.values.push(value)
     batch.bytes += key.length + value.length + 32
-    if (batch.ops.length >= batchOps || batch.bytes >= batchBytes) {
+    if (batch.keys.length >= batchOps || batch.bytes >= batchBytes) {
       open.delete(shard)
-      yield {shard, ops: batch.ops}
+      yield {shard, keys: batch.keys, values: batch.values}
     }
   }
-  for (const [shard, batch] of open) yield {shard, ops: batch.ops}
+  for (const [shard, batch] of open) yield {shard, keys: batch.keys, values: batch.values}
 }
 
 const isStrings = (a: unknown): a is string[] => Array.isArray(a) && a.every((s) => typeof s === 'string')

@@ -1,6 +1,7 @@
 import {expect} from 'chai'
 import fc from 'fast-check'
-import {batchOps, shardBatches} from '../../src/client/bulk-client.js'
+import {BulkClient, batchOps, shardBatches} from '../../src/client/bulk-client.js'
+import type {NodeRequest} from '../../src/client/transport.js'
 import {covers} from '../../src/clock/vector-clock.js'
 import {shardForKey} from '../../src/placement/placement.js'
 import {applyBatch, joinResults, splitByShard, type BatchOp, type BatchWriter} from '../../src/replication/batch.js'
@@ -45,18 +46,48 @@ describe('splitting a batch by shard', () => {
 describe('a load\'s batches (the client splits by shard too)', () => {
   it('holds every record once, each batch of one shard and at most batchOps keys', () => {
     const records = new Map(Array.from({length: 2 * batchOps + 123}, (_, i) => [`key${i}`, `v${i}`] as const))
-    const batches = [...shardBatches(records, 2)]
+    const batches = [...shardBatches({keys: [...records.keys()], values: [...records.values()]}, 2)]
     const seen = new Map<string, string>()
-    for (const {shard, ops} of batches) {
-      expect(ops.length).to.be.within(1, batchOps)
-      for (const op of ops) {
-        expect(shardForKey(op.key, 2)).to.equal(shard)
-        expect(seen.has(op.key)).to.equal(false)
-        seen.set(op.key, op.value as string)
-      }
+    for (const {shard, keys, values} of batches) {
+      expect(keys.length).to.be.within(1, batchOps)
+      expect(values.length).to.equal(keys.length)
+      keys.forEach((key, i) => {
+        expect(shardForKey(key, 2)).to.equal(shard)
+        expect(seen.has(key)).to.equal(false)
+        seen.set(key, values[i])
+      })
     }
     expect(seen).to.deep.equal(records)
     expect(batches.length).to.be.at.least(3)
+  })
+})
+
+describe('a load against nodes that answer some ops 503', () => {
+  it('sends again only the ops answered 503, column-wise, until each is served', async () => {
+    const sent: Array<{keys: string[]; values: string[]}> = []
+    let failFirst = true
+    const transport = {
+      close: async () => {},
+      send: async (_node: string, req: NodeRequest) => {
+        // No layout: the load sends every batch anywhere.
+        if (req.path === '/admin/status') return {status: 404, body: {}}
+        const {puts} = req.body as {puts: {keys: string[]; values: string[]}}
+        sent.push(puts)
+        // The first call serves every other op and answers the rest 503, as a node does when one shard has no live member.
+        const statuses = puts.keys.map((_, i) => (failFirst && i % 2 === 1 ? 503 : 201))
+        failFirst = false
+        return {status: statuses.includes(503) ? 503 : 200, body: {statuses, 'causal-metadata': ''}}
+      },
+    }
+    const client = new BulkClient({nodes: ['127.0.0.2:8085'], transport})
+    const keys = ['k0', 'k1', 'k2', 'k3', 'k4']
+    const result = await client.load({keys, values: keys.map((k) => k.toUpperCase())})
+    expect(result.keys).to.equal(5)
+    expect(result.retried).to.equal(2)
+    expect(sent).to.deep.equal([
+      {keys, values: ['K0', 'K1', 'K2', 'K3', 'K4']},
+      {keys: ['k1', 'k3'], values: ['K1', 'K3']},
+    ])
   })
 })
 

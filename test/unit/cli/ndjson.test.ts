@@ -1,7 +1,7 @@
 import {expect} from 'chai'
 import fc from 'fast-check'
 import {progressBar} from '../../../src/cli/bulk-io.js'
-import {formatLine, LineSplitter, maxLineChars, parseLine} from '../../../src/cli/ndjson.js'
+import {formatLine, LineSplitter, LoadRecords, maxLineChars, parseLine} from '../../../src/cli/ndjson.js'
 import {isKvsError} from '../../../src/errors.js'
 
 /** Every line of `chunks` (split as given), as the splitter numbers them. */
@@ -125,6 +125,19 @@ describe('NDJSON of kvs load and dump', () => {
         const line = formatLine(key, value)
         expect(line.endsWith('\n')).to.equal(true)
         expect(splitAll([line]).map(([text, n]) => parseLine(text, n))).to.deep.equal([{key, value}])
+      }),
+    )
+  })
+
+  it('keeps a load\'s records as a Map would: each key once, with its last value', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f'), fc.string()), {maxLength: 40}), (records) => {
+        const collected = new LoadRecords()
+        for (const [key, value] of records) collected.add(key, value)
+        const {keys, values} = collected.finish()
+        const model = new Map(records)
+        expect(new Set(keys).size).to.equal(keys.length)
+        expect(new Map(keys.map((k, i) => [k, values[i]]))).to.deep.equal(model)
       }),
     )
   })
