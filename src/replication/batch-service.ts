@@ -34,7 +34,12 @@ export interface BatchAnswer {
 }
 
 /** Longest one member gets to carry out a part before the next is tried. */
-const partTimeoutMs = 5000
+export const partTimeoutMs = 5000
+/**
+ * Longest a part spends on members in all: a paused member not yet seen down costs one
+ * part timeout, and the next member still gets a whole one.
+ */
+const partBudgetMs = 2 * partTimeoutMs
 
 export class BatchService {
   private readonly requestIds = new RequestIds()
@@ -43,6 +48,8 @@ export class BatchService {
     private readonly routing: RoutingView,
     private readonly replicator: Replicator,
     private readonly peers: PeerClient,
+    /** Milliseconds since the epoch; part deadlines are kept on it (a test's clock). */
+    private readonly now: () => number = Date.now,
   ) {}
 
   async handle(ops: readonly BatchOp[], meta: CausalMetadata | null): Promise<BatchAnswer> {
@@ -85,12 +92,12 @@ export class BatchService {
       const outcome = await this.serveLocally(part, meta, config, rid)
       if (outcome) return outcome
     }
-    const giveUpAt = Date.now() + partTimeoutMs
+    const giveUpAt = this.now() + partBudgetMs
     for (const peer of writes ? route.peers : route.readyPeers) {
-      const deadline = Math.min(Date.now() + partTimeoutMs, giveUpAt)
-      if (deadline <= Date.now()) break
+      const deadline = Math.min(this.now() + partTimeoutMs, giveUpAt)
+      if (deadline <= this.now()) break
       const forwarded: ForwardedBatchPart = {shard, layout: config.layoutEpoch, meta, deadline, ...(rid === undefined ? {} : {rid}), ops: part.ops}
-      const outcome = await sendBatchPart(this.peers, peer, forwarded).catch((error: unknown) => {
+      const outcome = await sendBatchPart(this.peers, peer, forwarded, deadline - this.now()).catch((error: unknown) => {
         if (isKvsError(error)) return null
         throw error
       })
@@ -113,9 +120,7 @@ export class BatchService {
  * A batch part sent to `peer`, answered with its outcome. Rejects with PEER_UNAVAILABLE
  * when the peer did not answer in time or could not serve the part (it was not applied).
  */
-async function sendBatchPart(peers: PeerClient, peer: string, part: ForwardedBatchPart): Promise<BatchPartOutcome> {
-  const timeoutMs = part.deadline - Date.now()
-  if (timeoutMs <= 0) throw new KvsError('PEER_UNAVAILABLE', `gave up on ${peer} before sending`, {peer})
+async function sendBatchPart(peers: PeerClient, peer: string, part: ForwardedBatchPart, timeoutMs: number): Promise<BatchPartOutcome> {
   const answer = await peers.batch(peer, part, timeoutMs)
   const meta = parseMetadata(answer.meta)
   if (!meta) throw new KvsError('PEER_UNAVAILABLE', `${peer} answered a batch part with malformed metadata`, {peer})
