@@ -1,8 +1,7 @@
 import {Flags} from '@oclif/core'
 import type {DumpResult} from '../src/client/bulk-client.js'
-import {writeOut} from '../src/cli/bulk-io.js'
+import {dumpKeys} from '../src/cli/bulk-commands.js'
 import {ClusterCommand, sessionFlag} from '../src/cli/cluster-command.js'
-import {formatLine} from '../src/cli/ndjson.js'
 import type {HumanOutput} from '../src/cli/printer.js'
 
 export default class Dump extends ClusterCommand<DumpResult> {
@@ -24,25 +23,7 @@ export default class Dump extends ClusterCommand<DumpResult> {
 
   protected async execute(): Promise<DumpResult> {
     const {flags} = await this.parse(Dump)
-    const client = await this.connectBulk(flags)
-    const started = performance.now()
-    let keys = 0
-    let bytes = 0
-    try {
-      await client.scan({prefix: flags.prefix, values: true}, async (page, values) => {
-        let text = ''
-        for (let i = 0; i < page.length; i++) text += formatLine(page[i], (values as string[])[i])
-        keys += page.length
-        bytes += Buffer.byteLength(text)
-        await writeOut(text)
-      })
-    } finally {
-      await client.saveSession()
-    }
-    const seconds = (performance.now() - started) / 1000
-    const result = {keys, bytes, seconds, keysPerSecond: Math.round(keys / Math.max(seconds, 1e-3))}
-    process.stderr.write(`Dumped ${keys} keys (${bytes} bytes) in ${seconds.toFixed(2)} s: ${result.keysPerSecond} keys/s\n`)
-    return result
+    return dumpKeys(flags.prefix, await this.connectBulk(flags))
   }
 
   protected present(): HumanOutput {

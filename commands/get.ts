@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import type {GetResult} from '../src/client/api-types.js'
 import {ClusterCommand, sessionFlag} from '../src/cli/cluster-command.js'
-import {presentGet} from '../src/cli/fast-get.js'
+import {presentGet} from '../src/cli/fast-path.js'
 import type {HumanOutput} from '../src/cli/printer.js'
 
 export default class Get extends ClusterCommand<GetResult> {

@@ -1,11 +1,8 @@
 import {Args} from '@oclif/core'
-import type {LoadResult} from '../src/client/bulk-client.js'
-import {progressBar, readLoadInput} from '../src/cli/bulk-io.js'
+import {loadFile, presentLoad, type LoadCommandResult} from '../src/cli/bulk-commands.js'
 import {ClusterCommand, sessionFlag} from '../src/cli/cluster-command.js'
-import {lines, type HumanOutput} from '../src/cli/printer.js'
+import type {HumanOutput} from '../src/cli/printer.js'
 import {spinnerEnabled} from '../src/cli/spinner.js'
-
-export type LoadCommandResult = LoadResult & {source: string; lines: number}
 
 export default class Load extends ClusterCommand<LoadCommandResult> {
   static summary = 'Write keys in bulk from NDJSON lines {"key":"…","value":"…"} (a file, or stdin).'
@@ -22,22 +19,10 @@ export default class Load extends ClusterCommand<LoadCommandResult> {
 
   protected async execute(): Promise<LoadCommandResult> {
     const {args, flags} = await this.parse(Load)
-    const {records, lines: read} = await readLoadInput(args.file)
-    const client = await this.connectBulk(flags)
-    const total = records.keys.length
-    const animated = spinnerEnabled(this.jsonEnabled())
-    const spinner = await this.spin(`Loading ${progressBar(0, total)}`)
-    try {
-      const result = await client.load(records, (written) => animated && spinner.update(`Loading ${progressBar(written, total)}`))
-      spinner.succeed(`Loaded ${progressBar(result.keys, total)}`)
-      return {...result, source: args.file, lines: read}
-    } finally {
-      await client.saveSession()
-    }
+    return loadFile(args.file, () => this.connectBulk(flags), (text) => this.spin(text), spinnerEnabled(this.jsonEnabled()))
   }
 
   protected present(result: LoadCommandResult): HumanOutput {
-    const from = result.source === '-' ? 'stdin' : result.source
-    return lines(`Loaded ${result.keys} keys from ${from} (${result.lines} lines) in ${result.seconds.toFixed(2)} s: ${result.keysPerSecond} keys/s`)
+    return presentLoad(result)
   }
 }

@@ -40,8 +40,11 @@ export async function readLoadInput(file: string): Promise<LoadInput> {
 export function progressBar(done: number, total: number, width = 24): string {
   const share = total === 0 ? 1 : Math.min(1, done / total)
   const filled = Math.round(share * width)
-  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${Math.floor(share * 100)}% ${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')} keys`
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${Math.floor(share * 100)}% ${grouped(done)}/${grouped(total)} keys`
 }
+
+/** 200000 as 200,000; toLocaleString would load ICU's data first (about 20 ms of a command's start). */
+const grouped = (n: number): string => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',')
 
 /** Writes `text` to stdout, resolving once stdout can take more (a slow pipe holds the dump back). */
 export function writeOut(text: string): Promise<void> {

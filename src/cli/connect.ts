@@ -1,7 +1,7 @@
 /**
  * A client for the nodes a command talks to: node selection (--node, KVS_NODE, the local
  * cluster) and, for key commands, the causal session. Free of oclif, so the fast path of
- * `kvs get` (fast-get.ts) builds its client exactly as the commands do.
+ * `kvs get`, `kvs load` and `kvs dump` (fast-path.ts) builds its client exactly as the commands do.
  */
 import {KvsClient, type ClientOptions} from '../client/kvs-client.js'
 import {selectNodes, sessionKeyFor} from '../client/node-selection.js'

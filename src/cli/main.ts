@@ -1,18 +1,19 @@
 /**
- * The kvs entry point (bin/run.js, bin/dev.js). `kvs get` takes its fast path when it can
- * (fast-get.ts); everything else runs in oclif, which is loaded only then.
+ * The kvs entry point (bin/run.js, bin/dev.js). `kvs get`, `kvs load` and `kvs dump` take
+ * their fast path when they can (fast-path.ts); everything else runs in oclif, which is
+ * loaded only then.
  *
  * Failures no command caught end the way a command's do (failure.ts): under --json one JSON
  * error document on stdout, else one line on stderr. Those are an unknown command
  * (command-not-found.ts) and errors of the help and autocomplete plugins.
  */
 import {printFailure} from './failure.js'
-import {parseGetLine, runGet} from './fast-get.js'
+import {parseFastLine, runFast} from './fast-path.js'
 
 export async function main(options: {dir: string; development?: boolean}): Promise<void> {
   const argv = process.argv.slice(2)
-  const line = argv[0] === 'get' ? parseGetLine(argv.slice(1), process.env) : null
-  if (line) return runGet(line)
+  const line = parseFastLine(argv, process.env)
+  if (line) return runFast(line)
 
   const oclif = await import('@oclif/core')
   if (options.development) {

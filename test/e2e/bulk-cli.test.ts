@@ -111,6 +111,28 @@ describe('kvs load, dump and scan end to end', function () {
     expect(everything.stdout.split('\n').filter(Boolean).length).to.equal(users.length + 2)
   })
 
+  it('load and dump do the same whether or not they take the fast path (oclif not loaded)', async () => {
+    // KVS_CONTENT_TYPE=json is --json to oclif and keeps load off the fast path; so does an empty --prefix= for dump.
+    const file = join(home, 'both-paths.ndjson')
+    await writeFile(file, ndjson([['both:a', 'A'], ['both:b', 'B']]))
+    const untimed = (stdout: string) => ({...JSON.parse(stdout), seconds: 0, keysPerSecond: 0})
+    const fastLoad = await cli.run(['load', file, '--json'])
+    const oclifLoad = await cli.run(['load', file], {env: {KVS_CONTENT_TYPE: 'json'}})
+    expect([fastLoad.code, untimed(fastLoad.stdout)]).to.deep.equal([oclifLoad.code, untimed(oclifLoad.stdout)])
+    expect(untimed(fastLoad.stdout)).to.include({keys: 2, lines: 2})
+    const malformed = {input: '{"key":"x"}\n'}
+    const fastBad = await cli.run(['load', '-', '--json'], malformed)
+    const oclifBad = await cli.run(['load', '-'], {...malformed, env: {KVS_CONTENT_TYPE: 'json'}})
+    expect([fastBad.code, fastBad.stdout]).to.deep.equal([oclifBad.code, oclifBad.stdout])
+    expect(fastBad.code).to.equal(2)
+    const fastDump = await cli.run(['dump'])
+    const oclifDump = await cli.run(['dump', '--prefix='])
+    const sorted = (stdout: string) => stdout.split('\n').filter(Boolean).sort()
+    expect([fastDump.code, sorted(fastDump.stdout)]).to.deep.equal([oclifDump.code, sorted(oclifDump.stdout)])
+    expect(sorted(fastDump.stdout)).to.include('{"key":"both:b","value":"B"}')
+    for (const dump of [fastDump, oclifDump]) expect(dump.stderr).to.match(/^Dumped \d+ keys \(\d+ bytes\) in [\d.]+ s: \d+ keys\/s\n$/)
+  })
+
   it('dump has no --json (stdout is the data): usage error', async () => {
     expect((await cli.run(['dump', '--json'])).code).to.equal(2)
   })

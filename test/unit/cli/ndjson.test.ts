@@ -142,6 +142,15 @@ describe('NDJSON of kvs load and dump', () => {
     )
   })
 
+  it('writes the progress bar\'s counts as en-US does (200,000)', () => {
+    fc.assert(
+      fc.property(fc.nat(), fc.nat(), (a, b) => {
+        const [done, total] = a <= b ? [a, b] : [b, a]
+        expect(progressBar(done, total)).to.match(new RegExp(` ${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')} keys$`))
+      }),
+    )
+  })
+
   it('draws a progress bar in proportion', () => {
     expect(progressBar(0, 200, 10)).to.equal('[----------] 0% 0/200 keys')
     expect(progressBar(100, 200, 10)).to.equal('[#####-----] 50% 100/200 keys')
