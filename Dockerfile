@@ -32,6 +32,5 @@ EXPOSE 8085
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "const at = (process.env.KVS_LISTEN || process.env.SOCKET_ADDRESS).replace(/^0\\.0\\.0\\.0:/, '127.0.0.1:').replace(/^\\[::\\]:/, '[::1]:'); fetch('http://' + at + '/livez', {signal: AbortSignal.timeout(2000)}).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # SIGTERM drains (README, Health, metrics and drain); node is PID 1 and handles it itself.
-# Node's flags are the ones `kvs cluster up` gives its nodes (nodeRuntimeFlags in src/cli/node-process.ts).
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["node", "--max-semi-space-size=32", "bin/run.js", "node", "start"]
+ENTRYPOINT ["node", "bin/run.js", "node", "start"]

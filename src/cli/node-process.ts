@@ -19,14 +19,6 @@ const exitPollMs = 100
 const nodeEnvironment = ['SOCKET_ADDRESS', 'VIEW', 'SHARD_COUNT', 'KVS_LISTEN', 'KVS_DATA_DIR', 'KVS_FSYNC', 'KVS_TOKEN', 'KVS_CLUSTER_TOKEN', 'KVS_TOKEN_FILE', 'KVS_CLUSTER_TOKEN_FILE']
 
 /**
- * Node's own flags for a node daemon (the Dockerfile's entry point gives it the same). A young
- * generation of 32 MiB semi-spaces instead of 16: every key and value a node takes in
- * survives, and with half as many scavenges a bulk load cost the four nodes of a 2-shard
- * cluster 15-20 % less CPU (their CPU time around kvs load of 200,000 keys, 3 runs each).
- */
-export const nodeRuntimeFlags = ['--max-semi-space-size=32'] as const
-
-/**
  * Starts `node <runScript> node start <args>` in its own process group, detached from this
  * one, with stdout and stderr appended to `logFile`. The caller must record the pid.
  * `execArgv` goes to Node itself (the benchmark's --cpu-prof); `env` replaces this
@@ -41,7 +33,7 @@ export function spawnDetachedNode(
   const env = {...(options.env ?? process.env)}
   for (const name of nodeEnvironment) delete env[name]
   Object.assign(env, options.settings)
-  return spawnDetached([...nodeRuntimeFlags, ...(options.execArgv ?? []), runScript, 'node', 'start', ...args], {cwd: options.cwd, logFile: options.logFile, env})
+  return spawnDetached([...(options.execArgv ?? []), runScript, 'node', 'start', ...args], {cwd: options.cwd, logFile: options.logFile, env})
 }
 
 /**

@@ -12,7 +12,6 @@ import type {AddressInfo} from 'node:net'
 import {join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {pino} from 'pino'
-import {nodeRuntimeFlags} from '../../src/cli/node-process.js'
 import {buildNode} from '../../src/node/build-node.js'
 import {defaultDrain, resolveNodeOptions} from '../../src/node/options.js'
 import {MemoryStorage} from '../../src/storage/memory-storage.js'
@@ -72,7 +71,7 @@ describe('deployment files agree with the code', () => {
   })
 
   it('the image starts `kvs node start` from the built entry point, as a non-root user with a data volume', () => {
-    expect(finalStage).to.include(`ENTRYPOINT ${JSON.stringify(['node', ...nodeRuntimeFlags, 'bin/run.js', 'node', 'start']).replaceAll(',', ', ')}`)
+    expect(finalStage).to.include('ENTRYPOINT ["node", "bin/run.js", "node", "start"]')
     expect(existsSync(join(root, 'bin/run.js'))).to.equal(true)
     expect(existsSync(join(root, 'commands/node/start.ts'))).to.equal(true)
     expect(container.command, 'the manifest keeps the image entry point').to.equal(undefined)
